@@ -1,0 +1,114 @@
+#include "gossip/address.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cstring>
+
+#include "absl/status/status.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace phid {
+namespace {
+
+absl::Status Invalid(absl::string_view address, absl::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("bad address \"", address, "\": ", why,
+                   " (want ip:port, e.g. 10.0.0.1:7946 or [::1]:7946)"));
+}
+
+}  // namespace
+
+absl::StatusOr<sockaddr_storage> ParseAddress(absl::string_view address) {
+  absl::string_view host;
+  absl::string_view port_text;
+  bool v6 = false;
+  if (!address.empty() && address.front() == '[') {
+    const size_t close = address.find(']');
+    if (close == absl::string_view::npos) {
+      return Invalid(address, "no closing ']'");
+    }
+    host = address.substr(1, close - 1);
+    absl::string_view rest = address.substr(close + 1);
+    if (rest.empty() || rest.front() != ':') {
+      return Invalid(address, "no ':port' after ']'");
+    }
+    port_text = rest.substr(1);
+    v6 = true;
+  } else {
+    const size_t colon = address.rfind(':');
+    if (colon == absl::string_view::npos) {
+      return Invalid(address, "no ':port'");
+    }
+    host = address.substr(0, colon);
+    port_text = address.substr(colon + 1);
+    if (host.find(':') != absl::string_view::npos) {
+      return Invalid(address, "an IPv6 address needs brackets");
+    }
+  }
+  uint32_t port = 0;
+  if (port_text.empty() || port_text.front() == '+' ||
+      port_text.front() == '-' || !absl::SimpleAtoi(port_text, &port) ||
+      port > 65535) {
+    return Invalid(address, "port is not a number in [0, 65535]");
+  }
+
+  sockaddr_storage storage;
+  std::memset(&storage, 0, sizeof(storage));
+  const std::string host_string(host);
+  if (v6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    if (inet_pton(AF_INET6, host_string.c_str(), &in6->sin6_addr) != 1) {
+      return Invalid(address, "not a numeric IPv6 address");
+    }
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(static_cast<uint16_t>(port));
+  } else {
+    auto* in4 = reinterpret_cast<sockaddr_in*>(&storage);
+    if (inet_pton(AF_INET, host_string.c_str(), &in4->sin_addr) != 1) {
+      return Invalid(address, "not a numeric IPv4 address");
+    }
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons(static_cast<uint16_t>(port));
+  }
+  return storage;
+}
+
+std::string FormatAddress(const sockaddr_storage& address) {
+  char text[INET6_ADDRSTRLEN] = {};
+  if (address.ss_family == AF_INET) {
+    const auto* in4 = reinterpret_cast<const sockaddr_in*>(&address);
+    inet_ntop(AF_INET, &in4->sin_addr, text, sizeof(text));
+    return absl::StrCat(text, ":", ntohs(in4->sin_port));
+  }
+  if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    if (IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr)) {
+      inet_ntop(AF_INET, &in6->sin6_addr.s6_addr[12], text, sizeof(text));
+      return absl::StrCat(text, ":", ntohs(in6->sin6_port));
+    }
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+    return absl::StrCat("[", text, "]:", ntohs(in6->sin6_port));
+  }
+  return "unknown";
+}
+
+socklen_t AddressLength(const sockaddr_storage& address) {
+  return address.ss_family == AF_INET6 ? sizeof(sockaddr_in6)
+                                       : sizeof(sockaddr_in);
+}
+
+bool IsUnspecifiedAddress(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET) {
+    return reinterpret_cast<const sockaddr_in*>(&address)->sin_addr.s_addr ==
+           htonl(INADDR_ANY);
+  }
+  if (address.ss_family == AF_INET6) {
+    return IN6_IS_ADDR_UNSPECIFIED(
+        &reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr);
+  }
+  return false;
+}
+
+}  // namespace phid

@@ -1,0 +1,78 @@
+#include "gossip/address.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace phid {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ParseAddressTest, ParsesIpv4WithPort) {
+  absl::StatusOr<sockaddr_storage> parsed = ParseAddress("1.2.3.4:5");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->ss_family, AF_INET);
+  const auto* in4 = reinterpret_cast<const sockaddr_in*>(&*parsed);
+  EXPECT_EQ(ntohl(in4->sin_addr.s_addr), 0x01020304u);
+  EXPECT_EQ(ntohs(in4->sin_port), 5);
+  EXPECT_EQ(AddressLength(*parsed), sizeof(sockaddr_in));
+}
+
+TEST(ParseAddressTest, ParsesBracketedIpv6WithPort) {
+  absl::StatusOr<sockaddr_storage> parsed = ParseAddress("[::1]:5");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->ss_family, AF_INET6);
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&*parsed);
+  EXPECT_TRUE(IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr));
+  EXPECT_EQ(ntohs(in6->sin6_port), 5);
+  EXPECT_EQ(AddressLength(*parsed), sizeof(sockaddr_in6));
+}
+
+TEST(ParseAddressTest, AcceptsPortZeroAndPortMax) {
+  EXPECT_TRUE(ParseAddress("127.0.0.1:0").ok());
+  EXPECT_TRUE(ParseAddress("127.0.0.1:65535").ok());
+}
+
+TEST(ParseAddressTest, RejectsMalformedAddressesNamingThem) {
+  for (const char* bad :
+       {"", "1.2.3.4", "1.2.3.4:", ":7946", "1.2.3.4:65536", "1.2.3.4:-1",
+        "1.2.3.4:+5", "1.2.3.4:80x", "1.2.3:80", "256.1.1.1:80",
+        "localhost:7946", "::1:7946", "[::1]", "[::1]7946", "[::1:7946",
+        "[1.2.3.4]:80", "[fe80::1%eth0]:80", " 1.2.3.4:80"}) {
+    absl::Status status = ParseAddress(bad).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(status.message(), HasSubstr(std::string("\"") + bad + "\""));
+  }
+}
+
+TEST(FormatAddressTest, RoundTripsWhatParseAccepts) {
+  for (const char* text : {"1.2.3.4:5", "127.0.0.2:7946", "0.0.0.0:0",
+                           "[::1]:5", "[2001:db8::7]:65535", "[::]:7946"}) {
+    absl::StatusOr<sockaddr_storage> parsed = ParseAddress(text);
+    ASSERT_TRUE(parsed.ok()) << parsed.status();
+    EXPECT_EQ(FormatAddress(*parsed), text);
+  }
+}
+
+TEST(FormatAddressTest, PrintsIpv4MappedIpv6AsIpv4) {
+  absl::StatusOr<sockaddr_storage> parsed =
+      ParseAddress("[::ffff:10.0.0.1]:80");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(FormatAddress(*parsed), "10.0.0.1:80");
+}
+
+TEST(IsUnspecifiedAddressTest, IsTrueOnlyForTheWildcardAddresses) {
+  EXPECT_TRUE(IsUnspecifiedAddress(*ParseAddress("0.0.0.0:7946")));
+  EXPECT_TRUE(IsUnspecifiedAddress(*ParseAddress("[::]:7946")));
+  EXPECT_FALSE(IsUnspecifiedAddress(*ParseAddress("127.0.0.1:7946")));
+  EXPECT_FALSE(IsUnspecifiedAddress(*ParseAddress("[::1]:7946")));
+}
+
+}  // namespace
+}  // namespace phid

@@ -1,0 +1,168 @@
+#include "gossip/digest.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "gossip/tags.h"
+
+namespace phid {
+namespace {
+
+namespace wire = phi::gossip::v1;
+
+constexpr size_t kMaxAddressBytes = 64;
+
+size_t EntryWireSize(const wire::DigestEntry& entry) {
+  size_t len = entry.ByteSizeLong();
+  // field tag (1 byte for field 5) + length varint + payload
+  return 1 +
+         google::protobuf::io::CodedOutputStream::VarintSize32(
+             static_cast<uint32_t>(len)) +
+         len;
+}
+
+}  // namespace
+
+void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
+            wire::DigestEntry* out, bool compact) {
+  const MemberRecord& r = member.record;
+  out->set_name(r.name);
+  out->set_generation(r.generation);
+  out->set_heartbeat(r.heartbeat);
+  out->set_status(r.status == MemberStatus::kLeft ? wire::MEMBER_STATUS_LEFT
+                                                  : wire::MEMBER_STATUS_ALIVE);
+  if (compact) return;
+  out->set_address(r.address);
+  for (const auto& [key, value] : r.tags) (*out->mutable_tags())[key] = value;
+  if (is_self) return;
+  const HeartbeatHistory& history = member.detector.history();
+  if (member.measured && history.size() >= 2) {
+    IntervalStats stats = history.stats();
+    wire::IntervalStats* s = out->mutable_stats();
+    s->set_count(stats.count);
+    s->set_mean_ms(stats.mean_ms);
+    s->set_variance_ms2(stats.variance_ms2);
+  }
+  if (r.status == MemberStatus::kAlive) {
+    out->set_phi(member.detector.Phi(now));
+  }
+}
+
+bool FromWire(const wire::DigestEntry& in, GossipEntry* out,
+              std::string* error) {
+  if (!IsValidMemberName(in.name())) {
+    *error = "invalid member name";
+    return false;
+  }
+  bool compact = in.address().empty();
+  if (compact && (in.has_stats() || in.tags_size() > 0 || in.phi() != 0)) {
+    *error = absl::StrCat("compact entry with extra fields for ", in.name());
+    return false;
+  }
+  if (in.address().size() > kMaxAddressBytes) {
+    *error = absl::StrCat("invalid address for ", in.name());
+    return false;
+  }
+  if (in.generation() == 0) {
+    *error = absl::StrCat("generation 0 for ", in.name());
+    return false;
+  }
+  if (in.status() != wire::MEMBER_STATUS_ALIVE &&
+      in.status() != wire::MEMBER_STATUS_LEFT) {
+    *error = absl::StrCat("unknown status for ", in.name());
+    return false;
+  }
+  if (!std::isfinite(in.phi()) || in.phi() < 0) {
+    *error = absl::StrCat("invalid phi for ", in.name());
+    return false;
+  }
+  Tags tags(in.tags().begin(), in.tags().end());
+  absl::Status tag_status = ValidateTags(tags);
+  if (!tag_status.ok()) {
+    *error = absl::StrCat("invalid tags for ", in.name(), ": ",
+                          tag_status.message());
+    return false;
+  }
+  out->has_stats = false;
+  if (in.has_stats()) {
+    const wire::IntervalStats& s = in.stats();
+    if (s.count() < 1 || !std::isfinite(s.mean_ms()) || s.mean_ms() <= 0 ||
+        !std::isfinite(s.variance_ms2()) || s.variance_ms2() < 0) {
+      *error = absl::StrCat("invalid statistics for ", in.name());
+      return false;
+    }
+    out->has_stats = true;
+    out->stats = IntervalStats{s.count(), s.mean_ms(), s.variance_ms2()};
+  }
+  out->compact = compact;
+  MemberRecord& r = out->record;
+  r.name = in.name();
+  r.address = in.address();
+  r.generation = in.generation();
+  r.heartbeat = in.heartbeat();
+  r.status = in.status() == wire::MEMBER_STATUS_LEFT ? MemberStatus::kLeft
+                                                     : MemberStatus::kAlive;
+  r.tags = std::move(tags);
+  out->phi = in.phi();
+  return true;
+}
+
+void DigestBuilder::BeginRound(Membership& membership, size_t max_fresh) {
+  fresh_ = membership.TakeFresh(max_fresh);
+}
+
+void DigestBuilder::Fill(Membership& membership, MonoTime now,
+                         size_t byte_budget, wire::Packet* packet) {
+  size_t used = packet->ByteSizeLong();
+  std::set<std::string> added;
+  auto try_add = [&](const Membership::Member& member, bool is_self,
+                     bool compact = false) {
+    wire::DigestEntry entry;
+    ToWire(member, is_self, now, &entry, compact);
+    size_t size = EntryWireSize(entry);
+    if (used + size > byte_budget) return false;
+    used += size;
+    *packet->add_entries() = std::move(entry);
+    added.insert(member.record.name);
+    return true;
+  };
+
+  const std::string& self_name = membership.self().name;
+  const auto& members = membership.members();
+  try_add(members.at(self_name), /*is_self=*/true);
+
+  for (const Membership::Member* news : membership.NewsToSend()) {
+    if (added.count(news->record.name)) continue;
+    if (!try_add(*news, news->record.name == self_name)) return;
+    membership.NewsSent(news->record.name);
+  }
+  if (added.count(self_name) && membership.Find(self_name)->news_sends_left) {
+    membership.NewsSent(self_name);
+  }
+
+  size_t fresh_budget =
+      used + (byte_budget - std::min(used, byte_budget)) * 6 / 10;
+  for (const std::string& name : fresh_) {
+    if (used >= fresh_budget) break;
+    if (added.count(name)) continue;
+    const Membership::Member* member = membership.Find(name);
+    if (member == nullptr) continue;
+    if (!try_add(*member, false, /*compact=*/true)) return;
+  }
+
+  if (members.empty()) return;
+  auto it = members.upper_bound(cursor_);
+  for (size_t visited = 0; visited < members.size(); ++visited) {
+    if (it == members.end()) it = members.begin();
+    const Membership::Member& member = it->second;
+    if (!added.count(member.record.name)) {
+      if (!try_add(member, false)) return;
+      cursor_ = member.record.name;
+    }
+    ++it;
+  }
+}
+
+}  // namespace phid

@@ -1,0 +1,56 @@
+// DigestBuilder: chooses which member entries go into each gossip packet.
+//
+// A packet holds at most kMaxDatagramBytes, about a dozen entries, so at
+// large N a digest cannot carry everyone. Order of choice:
+//   1. our own entry, always (our heartbeat is the news only we create);
+//   2. membership news (join, restart, leave) still within its piggyback
+//      budget of news_retransmit_mult * ceil(log2(N + 1)) sends — the
+//      epidemic bound that reaches all N members in O(log N) rounds;
+//   3. fresh heartbeats: members whose newer heartbeat we learned since our
+//      last round, newest first, as compact entries (~25 bytes instead of
+//      ~90) in every packet of the round, using up to 60% of the packet, so
+//      each new heartbeat spreads as an epidemic with branching factor
+//      `fanout` instead of waiting for its turn;
+//   4. the rest round-robin from a cursor that persists across packets, so
+//      every member's latest heartbeat, statistics and our phi for it leave
+//      this node every ceil(N / entries-per-packet) packets.
+// With fanout f and E entries per packet, an observer hears about a given
+// member about f*E/N times per round once N > E.
+//
+// Not thread-safe; owned by a GossipNode.
+#ifndef PHID_GOSSIP_DIGEST_H_
+#define PHID_GOSSIP_DIGEST_H_
+
+#include <string>
+#include <vector>
+
+#include "detector/clock.h"
+#include "gossip/membership.h"
+#include "proto/gossip.pb.h"
+
+namespace phid {
+
+// Converts between the wire entry and the validated in-memory entry.
+// A compact entry carries only what an arrival needs (see gossip.proto).
+void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
+            phi::gossip::v1::DigestEntry* out, bool compact = false);
+// Validates a wire entry; false (with the reason in *error) if invalid.
+bool FromWire(const phi::gossip::v1::DigestEntry& wire, GossipEntry* out,
+              std::string* error);
+
+class DigestBuilder {
+ public:
+  // Starts a round: takes the fresh heartbeats the round's packets share.
+  void BeginRound(Membership& membership, size_t max_fresh);
+  // Fills `packet` with entries up to `byte_budget` serialized bytes.
+  void Fill(Membership& membership, MonoTime now, size_t byte_budget,
+            phi::gossip::v1::Packet* packet);
+
+ private:
+  std::string cursor_;              // last member sent round-robin
+  std::vector<std::string> fresh_;  // this round's fresh heartbeats
+};
+
+}  // namespace phid
+
+#endif  // PHID_GOSSIP_DIGEST_H_

@@ -1,0 +1,53 @@
+// Membership events a GossipNode reports to its listener.
+//
+// Called synchronously from GossipNode::Tick/OnPacket on the caller's thread,
+// while the caller holds whatever lock guards the node: a listener must not
+// call back into the node, and should only record or enqueue.
+#ifndef PHID_GOSSIP_EVENTS_H_
+#define PHID_GOSSIP_EVENTS_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "detector/clock.h"
+#include "detector/phi_accrual_detector.h"
+#include "gossip/member.h"
+
+namespace phid {
+
+// Append only.
+enum class MemberEventType {
+  kJoined,          // first heard of this member
+  kRestarted,       // a new generation replaced the old one
+  kLeft,            // the member announced it is leaving
+  kRemoved,         // reaped: dead or left for long enough
+  kObserverPaused,  // this node itself was paused; `paused` says how long
+};
+absl::string_view MemberEventTypeName(MemberEventType type);
+
+struct MemberEvent {
+  MemberEventType type;
+  MemberRecord record;  // for kObserverPaused: our own record
+  MonoTime at;
+  absl::Duration paused = absl::ZeroDuration();  // kObserverPaused only
+};
+
+class MembershipListener {
+ public:
+  virtual ~MembershipListener() = default;
+  virtual void OnMemberEvent(const MemberEvent& event) { (void)event; }
+  // A newer heartbeat of `name` arrived at `now`. `before` is the member's
+  // detector just before the arrival is recorded: phi(now) on it tells how
+  // suspicious the silence had become.
+  virtual void OnArrival(const std::string& name,
+                         const PhiAccrualDetector& before, MonoTime now) {
+    (void)name;
+    (void)before;
+    (void)now;
+  }
+};
+
+}  // namespace phid
+
+#endif  // PHID_GOSSIP_EVENTS_H_

@@ -1,0 +1,284 @@
+#include "gossip/gossip_node.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "glog/logging.h"
+
+namespace phid {
+namespace {
+
+namespace wire = phi::gossip::v1;
+
+// Push-pull replies allowed per second (anti-amplification).
+constexpr int kMaxRepliesPerSecond = 20;
+// Bytes kept free in every packet for the header fields.
+constexpr size_t kHeaderReserve = 100;
+// Fresh heartbeats taken per round (compact entries, ~25 bytes each).
+constexpr size_t kFreshPerRound = 40;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<GossipNode>> GossipNode::Create(
+    const GossipOptions& options, Transport* transport, const Keyring* keyring,
+    MembershipListener* listener, MonoTime now, uint64_t seed) {
+  absl::Status status = options.Validate();
+  if (!status.ok()) return status;
+  if (transport == nullptr) {
+    return absl::InvalidArgumentError("transport must not be null");
+  }
+  return std::unique_ptr<GossipNode>(
+      new GossipNode(options, transport, keyring, listener, now, seed));
+}
+
+GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
+                       const Keyring* keyring, MembershipListener* listener,
+                       MonoTime now, uint64_t seed)
+    : options_(options),
+      transport_(transport),
+      listener_(listener),
+      codec_(options.cluster, keyring),
+      rng_(seed),
+      last_awake_(now),
+      next_round_(now),
+      next_push_pull_(now + options.push_pull_interval),
+      next_join_attempt_(now),
+      join_backoff_(options.join_retry_initial),
+      reply_window_start_(now) {
+  if (options_.generation == 0) {
+    options_.generation =
+        static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
+  }
+  MemberRecord self;
+  self.name = options_.name;
+  self.address = transport_->LocalAddress();
+  self.generation = options_.generation;
+  self.heartbeat = 0;
+  self.tags = options_.tags;
+  membership_ = std::make_unique<Membership>(options_, std::move(self), now,
+                                             &counters_, listener_);
+}
+
+void GossipNode::Tick(MonoTime now) {
+  CheckPause(now);
+  if (now < next_round_) return;
+  // Keep the schedule on a fixed grid; after a long stall, restart it.
+  next_round_ += options_.gossip_interval;
+  if (next_round_ <= now) next_round_ = now + options_.gossip_interval;
+
+  if (leaving_ && now >= leave_done_at_) return;  // gone quiet
+  membership_->BumpSelf();
+  GossipRound(now);
+  MaybePushPull(now);
+  membership_->Reap(now);
+}
+
+void GossipNode::CheckPause(MonoTime now) {
+  // A healthy owner ticks at least every gossip_interval; any silence beyond
+  // that plus pause_limit was time we could not observe. Packets count as
+  // signs of life too, and the first packet after a pause (the kernel
+  // buffered it) must not be judged before the pause is discounted.
+  absl::Duration late = now - last_awake_ - options_.gossip_interval;
+  if (now > last_awake_) last_awake_ = now;
+  if (late <= options_.pause_limit) return;
+  ++counters_.pauses;
+  LOG(WARNING) << "this daemon was paused or starved for about "
+               << absl::FormatDuration(late)
+               << "; discounting that silence for every peer";
+  membership_->DiscountPause(late, now);
+  if (listener_ != nullptr) {
+    MemberEvent event{MemberEventType::kObserverPaused, membership_->self(),
+                      now, late};
+    listener_->OnMemberEvent(event);
+  }
+}
+
+std::vector<std::string> GossipNode::PickPeers(int count) {
+  if (peers_version_ != membership_->version()) {
+    peers_version_ = membership_->version();
+    peer_addresses_.clear();
+    for (const auto& [name, member] : membership_->members()) {
+      if (name == options_.name ||
+          member.record.status == MemberStatus::kLeft) {
+        continue;
+      }
+      peer_addresses_.push_back(member.record.address);
+    }
+  }
+  std::vector<std::string> picked;
+  size_t n = peer_addresses_.size();
+  if (n <= static_cast<size_t>(count)) return peer_addresses_;
+  // Floyd's algorithm: `count` distinct indices, uniformly.
+  std::vector<size_t> chosen;
+  for (size_t j = n - count; j < n; ++j) {
+    std::uniform_int_distribution<size_t> pick(0, j);
+    size_t t = pick(rng_);
+    if (std::find(chosen.begin(), chosen.end(), t) != chosen.end()) t = j;
+    chosen.push_back(t);
+  }
+  for (size_t index : chosen) picked.push_back(peer_addresses_[index]);
+  return picked;
+}
+
+void GossipNode::GossipRound(MonoTime now) {
+  size_t budget = kMaxDatagramBytes - codec_.Overhead() - kHeaderReserve;
+  // Fresh heartbeats fill part of each packet; the rest stays for the news
+  // and the round-robin that keeps statistics and opinions flowing.
+  digest_.BeginRound(*membership_, kFreshPerRound);
+  for (const std::string& peer : PickPeers(options_.fanout)) {
+    wire::Packet packet;
+    packet.set_kind(wire::PACKET_KIND_GOSSIP);
+    digest_.Fill(*membership_, now, budget, &packet);
+    SendPacket(peer, std::move(packet));
+  }
+}
+
+void GossipNode::MaybePushPull(MonoTime now) {
+  bool alone = membership_->size() <= 1;
+  if (alone && !options_.seeds.empty()) {
+    if (now < next_join_attempt_) return;
+    for (const std::string& seed : options_.seeds) {
+      if (seed == transport_->LocalAddress()) continue;
+      SendFullState(seed, wire::PACKET_KIND_PUSH_PULL, now);
+    }
+    ++counters_.push_pulls;
+    VLOG(1) << "joining through " << options_.seeds.size()
+            << " seed(s); next try in " << absl::FormatDuration(join_backoff_);
+    next_join_attempt_ = now + join_backoff_;
+    join_backoff_ = std::min(join_backoff_ * 2, options_.join_retry_max);
+    return;
+  }
+  if (alone || now < next_push_pull_) return;
+  double log2n = std::max(1.0, std::log2(membership_->size()));
+  next_push_pull_ = now + options_.push_pull_interval * log2n;
+  std::vector<std::string> peer = PickPeers(1);
+  if (peer.empty()) return;
+  ++counters_.push_pulls;
+  SendFullState(peer[0], wire::PACKET_KIND_PUSH_PULL, now);
+}
+
+void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,
+                               MonoTime now) {
+  size_t budget = kMaxDatagramBytes - codec_.Overhead() - kHeaderReserve;
+  // Split every member across as many packets as needed.
+  std::vector<wire::Packet> packets;
+  wire::Packet current;
+  size_t used = 0;
+  for (const auto& [name, member] : membership_->members()) {
+    wire::DigestEntry entry;
+    ToWire(member, name == options_.name, now, &entry);
+    size_t size = entry.ByteSizeLong() + 3;
+    if (used + size > budget && current.entries_size() > 0) {
+      packets.push_back(std::move(current));
+      current = wire::Packet();
+      used = 0;
+    }
+    used += size;
+    *current.add_entries() = std::move(entry);
+  }
+  packets.push_back(std::move(current));
+  for (size_t i = 0; i < packets.size(); ++i) {
+    packets[i].set_kind(kind);
+    packets[i].set_part(static_cast<uint32_t>(i));
+    packets[i].set_parts(static_cast<uint32_t>(packets.size()));
+    SendPacket(to, std::move(packets[i]));
+  }
+}
+
+void GossipNode::SendPacket(const std::string& to, wire::Packet packet) {
+  packet.set_sender(options_.name);
+  packet.set_sender_generation(membership_->self().generation);
+  absl::StatusOr<std::string> bytes = codec_.Encode(std::move(packet));
+  if (!bytes.ok()) {
+    LOG_EVERY_N(ERROR, 100)
+        << "not sending a packet to " << to << ": " << bytes.status();
+    return;
+  }
+  ++counters_.packets_out;
+  counters_.bytes_out += bytes->size();
+  transport_->Send(to, *bytes);
+}
+
+void GossipNode::Drop(DropReason reason) {
+  ++counters_.drops[static_cast<size_t>(reason)];
+}
+
+void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
+                          MonoTime now) {
+  CheckPause(now);
+  ++counters_.packets_in;
+  counters_.bytes_in += payload.size();
+  if (leaving_ && now >= leave_done_at_) return;
+  DecodeResult decoded = codec_.Decode(payload);
+  if (decoded.drop != DropReason::kNone) {
+    Drop(decoded.drop);
+    VLOG(2) << "dropped a datagram from " << from << ": "
+            << DropReasonName(decoded.drop) << " " << decoded.error;
+    return;
+  }
+  const wire::Packet& packet = decoded.packet;
+  if (packet.sender() == options_.name) {
+    // Our own name from elsewhere: a misconfigured twin, or a loop.
+    Drop(DropReason::kInvalidContent);
+    return;
+  }
+  // Validate everything first: an invalid packet changes nothing.
+  std::vector<GossipEntry> entries(packet.entries_size());
+  for (int i = 0; i < packet.entries_size(); ++i) {
+    std::string error;
+    if (!FromWire(packet.entries(i), &entries[i], &error)) {
+      Drop(DropReason::kInvalidContent);
+      VLOG(2) << "dropped a packet from " << from << ": " << error;
+      return;
+    }
+  }
+  for (const GossipEntry& entry : entries) {
+    membership_->MergeEntry(packet.sender(), entry, now);
+  }
+  if (packet.kind() == wire::PACKET_KIND_PUSH_PULL && packet.part() == 0) {
+    if (now - reply_window_start_ >= absl::Seconds(1)) {
+      reply_window_start_ = now;
+      replies_in_window_ = 0;
+    }
+    if (replies_in_window_ < kMaxRepliesPerSecond) {
+      ++replies_in_window_;
+      // Reply to the address the sender announces for itself when known:
+      // that is where it listens.
+      std::string reply_to = from;
+      if (const Membership::Member* sender =
+              membership_->Find(packet.sender())) {
+        reply_to = sender->record.address;
+      }
+      SendFullState(reply_to, wire::PACKET_KIND_PUSH_PULL_REPLY, now);
+    }
+  }
+}
+
+void GossipNode::Leave(MonoTime now) {
+  if (leaving_) return;
+  leaving_ = true;
+  leave_done_at_ = now + options_.leave_propagation;
+  membership_->MarkSelfLeft();
+  membership_->BumpSelf();
+  LOG(INFO) << "leaving the cluster: announcing for "
+            << absl::FormatDuration(options_.leave_propagation);
+  // Tell a few peers at once rather than waiting for the next round.
+  GossipRound(now);
+}
+
+bool GossipNode::LeaveDone(MonoTime now) const {
+  return leaving_ && now >= leave_done_at_;
+}
+
+std::vector<MemberView> GossipNode::Snapshot(MonoTime now,
+                                             double suspect_level) const {
+  std::vector<MemberView> views;
+  views.reserve(membership_->size());
+  for (const auto& [name, member] : membership_->members()) {
+    views.push_back(membership_->View(member, now, suspect_level));
+  }
+  return views;
+}
+
+}  // namespace phid

@@ -1,0 +1,116 @@
+// GossipNode: one daemon's gossip protocol, driven by ticks and packets.
+//
+// The owner calls Tick(now) at least every gossip_interval and OnPacket() for
+// every datagram; the node sends through its Transport. Nothing here reads a
+// clock, sleeps or starts a thread, so the same code runs in the daemon (on
+// UdpTransport and RealClock), in unit tests and in the simulator (on
+// InMemoryNetwork and SimulatedClock).
+//
+// Each Tick, once per gossip_interval:
+//   1. Local-pause guard: a tick (or packet) later than expected by more
+//      than pause_limit means we were paused; the pause is discounted for
+//      every member and kObserverPaused is raised. OnPacket checks it too,
+//      so datagrams the kernel buffered during the pause are not judged
+//      against undiscounted silence.
+//   2. Our heartbeat counter is bumped.
+//   3. A digest goes to `fanout` random peers (see digest.h for what fits).
+//   4. Push-pull: while we know nobody, our state goes to the seeds with
+//      backoff; then every push_pull_interval * log2(N) to a random peer.
+//   5. Reaping.
+//
+// Thread safety: none. The daemon guards a node with one mutex.
+#ifndef PHID_GOSSIP_GOSSIP_NODE_H_
+#define PHID_GOSSIP_GOSSIP_NODE_H_
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "detector/clock.h"
+#include "gossip/digest.h"
+#include "gossip/events.h"
+#include "gossip/gossip_counters.h"
+#include "gossip/gossip_options.h"
+#include "gossip/keyring.h"
+#include "gossip/membership.h"
+#include "gossip/packet_codec.h"
+#include "gossip/transport.h"
+
+namespace phid {
+
+class GossipNode final : public PacketSink {
+ public:
+  // Validates `options`. `transport`, `keyring` (may be null) and `listener`
+  // (may be null) must outlive the node. `seed` drives peer selection.
+  static absl::StatusOr<std::unique_ptr<GossipNode>> Create(
+      const GossipOptions& options, Transport* transport,
+      const Keyring* keyring, MembershipListener* listener, MonoTime now,
+      uint64_t seed);
+  GossipNode(const GossipNode&) = delete;
+  GossipNode& operator=(const GossipNode&) = delete;
+
+  void Tick(MonoTime now);
+  void OnPacket(const std::string& from, absl::string_view payload,
+                MonoTime now) override;
+
+  // Starts leaving: our status becomes LEFT and is gossiped for
+  // leave_propagation; LeaveDone() then turns true.
+  void Leave(MonoTime now);
+  bool LeaveDone(MonoTime now) const;
+
+  // When the next Tick is due.
+  MonoTime NextTickDue() const { return next_round_; }
+
+  // Every member (self included) judged at `now`; `suspect_level` is the phi
+  // above which an observer's opinion counts as a suspicion.
+  std::vector<MemberView> Snapshot(MonoTime now, double suspect_level) const;
+  const Membership& membership() const { return *membership_; }
+  const GossipCounters& counters() const { return counters_; }
+  const GossipOptions& options() const { return options_; }
+  const std::string& name() const { return options_.name; }
+  uint64_t generation() const { return membership_->self().generation; }
+
+ private:
+  GossipNode(const GossipOptions& options, Transport* transport,
+             const Keyring* keyring, MembershipListener* listener, MonoTime now,
+             uint64_t seed);
+
+  void GossipRound(MonoTime now);
+  void MaybePushPull(MonoTime now);
+  void SendFullState(const std::string& to, phi::gossip::v1::PacketKind kind,
+                     MonoTime now);
+  void SendPacket(const std::string& to, phi::gossip::v1::Packet packet);
+  std::vector<std::string> PickPeers(int count);
+  void CheckPause(MonoTime now);
+  void Drop(DropReason reason);
+
+  GossipOptions options_;
+  Transport* transport_;
+  MembershipListener* listener_;
+  PacketCodec codec_;
+  GossipCounters counters_;
+  std::unique_ptr<Membership> membership_;
+  DigestBuilder digest_;
+  std::mt19937_64 rng_;
+
+  MonoTime last_awake_;  // last Tick or packet
+  MonoTime next_round_;
+  MonoTime next_push_pull_;
+  MonoTime next_join_attempt_;
+  absl::Duration join_backoff_;
+  bool leaving_ = false;
+  MonoTime leave_done_at_;
+  // Push-pull replies are rate limited so forged requests cannot turn us
+  // into an amplifier.
+  MonoTime reply_window_start_;
+  int replies_in_window_ = 0;
+  // Gossip targets, rebuilt when the membership's version changes.
+  std::vector<std::string> peer_addresses_;
+  uint64_t peers_version_ = ~0ULL;
+};
+
+}  // namespace phid
+
+#endif  // PHID_GOSSIP_GOSSIP_NODE_H_

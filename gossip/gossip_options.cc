@@ -1,0 +1,129 @@
+#include "gossip/gossip_options.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gossip/address.h"
+#include "gossip/tags.h"
+
+namespace phid {
+namespace {
+
+absl::Status CheckRange(absl::string_view field, absl::Duration value,
+                        absl::Duration lo, absl::Duration hi) {
+  if (value < lo || value > hi) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, " must be in [", absl::FormatDuration(lo), ", ",
+        absl::FormatDuration(hi), "], got ", absl::FormatDuration(value)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+DetectorOptions DetectorOptionsForInterval(absl::Duration gossip_interval) {
+  DetectorOptions d;
+  d.model = PhiModel::kNormal;
+  d.acceptable_pause = 2 * gossip_interval;
+  d.min_stddev = gossip_interval / 2;
+  d.first_heartbeat_estimate = 2 * gossip_interval;
+  d.history.capacity = 1000;
+  d.history.min_interval = gossip_interval / 5;
+  d.history.max_interval = std::max(absl::Seconds(10), 100 * gossip_interval);
+  return d;
+}
+
+absl::Status GossipOptions::Validate() const {
+  if (!IsValidMemberName(name)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "name must be 1 to 128 bytes of [A-Za-z0-9._:-], got '", name, "'"));
+  }
+  if (cluster.empty() || cluster.size() > 64) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cluster must be 1 to 64 bytes, got ", cluster.size(), " bytes"));
+  }
+  absl::Status tags_status = ValidateTags(tags);
+  if (!tags_status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tags: ", tags_status.message()));
+  }
+  for (const std::string& seed : seeds) {
+    if (!ParseAddress(seed).ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "seeds: '", seed, "' is not an address of the form ip:port"));
+    }
+  }
+  absl::Status s;
+  if (!(s = CheckRange("gossip_interval", gossip_interval,
+                       absl::Milliseconds(10), absl::Seconds(10)))
+           .ok()) {
+    return s;
+  }
+  if (fanout < 1 || fanout > 16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("fanout must be in [1, 16], got ", fanout));
+  }
+  const struct {
+    absl::string_view field;
+    absl::Duration value, lo, hi;
+  } durations[] = {
+      {"push_pull_interval", push_pull_interval, absl::Milliseconds(100),
+       absl::Hours(1)},
+      {"join_retry_initial", join_retry_initial, absl::Milliseconds(10),
+       absl::Minutes(10)},
+      {"join_retry_max", join_retry_max, join_retry_initial, absl::Hours(1)},
+      {"leave_propagation", leave_propagation, absl::ZeroDuration(),
+       absl::Minutes(1)},
+      {"dead_reap_after", dead_reap_after, absl::Seconds(1), absl::Hours(24)},
+      {"left_reap_after", left_reap_after, absl::Seconds(1), absl::Hours(24)},
+      {"tombstone_ttl", tombstone_ttl, absl::Seconds(1), absl::Hours(24)},
+      {"pause_limit", pause_limit, absl::Milliseconds(10), absl::Hours(1)},
+      {"opinion_ttl", opinion_ttl, absl::Milliseconds(100), absl::Hours(1)},
+  };
+  for (const auto& d : durations) {
+    if (!(s = CheckRange(d.field, d.value, d.lo, d.hi)).ok()) return s;
+  }
+  if (!(opinion_floor >= 0 && opinion_floor <= 64)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "opinion_floor must be in [0, 64], got %g", opinion_floor));
+  }
+  if (news_retransmit_mult < 1 || news_retransmit_mult > 100) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("news_retransmit_mult must be in [1, 100], got ",
+                     news_retransmit_mult));
+  }
+  absl::Status detector_status = detector.Validate();
+  if (!detector_status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("detector.", detector_status.message()));
+  }
+  return absl::OkStatus();
+}
+
+GossipOptions GossipOptions::ForLan() {
+  GossipOptions o;
+  o.detector = DetectorOptionsForInterval(o.gossip_interval);
+  return o;
+}
+
+GossipOptions GossipOptions::ForWan() {
+  GossipOptions o;
+  o.gossip_interval = absl::Milliseconds(500);
+  o.fanout = 4;
+  o.push_pull_interval = absl::Seconds(30);
+  o.pause_limit = absl::Seconds(2);
+  o.opinion_ttl = absl::Seconds(20);
+  o.dead_reap_after = absl::Minutes(2);
+  o.detector = DetectorOptionsForInterval(o.gossip_interval);
+  o.detector.acceptable_pause = absl::Seconds(2);
+  return o;
+}
+
+GossipOptions GossipOptions::ForLocalTesting() {
+  GossipOptions o = ForLan();
+  // Many daemons share two cores: tolerate more scheduling jitter.
+  o.pause_limit = absl::Seconds(1);
+  o.detector.acceptable_pause = absl::Milliseconds(300);
+  return o;
+}
+
+}  // namespace phid

@@ -1,0 +1,53 @@
+// The facts gossip carries about a member, and what a node derives from them.
+//
+// MemberRecord is what the member itself announces (name, address,
+// generation, heartbeat counter, status, tags). MemberView adds this
+// observer's judgement (phi and its inputs, opinions of other observers) for
+// the API and the simulator. Both are plain values.
+#ifndef PHID_GOSSIP_MEMBER_H_
+#define PHID_GOSSIP_MEMBER_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "detector/clock.h"
+#include "detector/phi.h"
+
+namespace phid {
+
+enum class MemberStatus {
+  kAlive,
+  kLeft,  // left on purpose: never reported as a failure
+};
+absl::string_view MemberStatusName(MemberStatus status);
+
+using Tags = std::map<std::string, std::string>;
+
+struct MemberRecord {
+  std::string name;
+  std::string address;      // gossip address "ip:port"
+  uint64_t generation = 0;  // new on every start; larger is newer
+  uint64_t heartbeat = 0;   // the member's own counter
+  MemberStatus status = MemberStatus::kAlive;
+  Tags tags;
+};
+
+// One member as this node sees it at some instant.
+struct MemberView {
+  MemberRecord record;
+  bool is_self = false;
+  double phi = 0;                     // at the snapshot's `now`; finite
+  bool has_arrival = false;           // false only for self
+  MonoTime last_arrival;              // local time of the newest heartbeat
+  IntervalDistribution distribution;  // what phi is computed from
+  uint64_t samples = 0;               // intervals behind the distribution
+  int suspected_by = 0;               // other live observers above the level
+  MonoTime joined_at;                 // when this node learned the member
+};
+
+}  // namespace phid
+
+#endif  // PHID_GOSSIP_MEMBER_H_

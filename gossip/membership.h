@@ -1,0 +1,143 @@
+// Membership: one node's table of every member it knows, with a phi
+// detector per member, the merge rules for gossiped entries, opinions of
+// other observers, and reaping.
+//
+// Merge rules for an entry about member P (MergeEntry):
+//   * P is ourselves: ignored (a newer generation under our name is counted
+//     as a name conflict).
+//   * (P, generation) is tombstoned (removed recently): ignored.
+//   * P unknown: added (kJoined); its detector is seeded from the entry's
+//     statistics when present (warm start), and this is P's first arrival.
+//   * newer generation: P restarted (kRestarted): history reset and seeded
+//     again, first arrival.
+//   * older generation: ignored.
+//   * same generation, higher heartbeat: one arrival at `now`; the same
+//     heartbeat arriving by another path is not newer and counts nothing.
+//     A LEFT status is final for a generation (kLeft).
+// The entry's phi is recorded as the sender's opinion of P.
+//
+// Not thread-safe; owned by a GossipNode.
+#ifndef PHID_GOSSIP_MEMBERSHIP_H_
+#define PHID_GOSSIP_MEMBERSHIP_H_
+
+#include <deque>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "detector/clock.h"
+#include "detector/heartbeat_history.h"
+#include "detector/phi_accrual_detector.h"
+#include "gossip/events.h"
+#include "gossip/gossip_counters.h"
+#include "gossip/gossip_options.h"
+#include "gossip/member.h"
+
+namespace phid {
+
+// One gossiped entry, decoded and validated.
+struct GossipEntry {
+  MemberRecord record;  // compact entries: address and tags empty
+  bool compact = false;
+  bool has_stats = false;
+  IntervalStats stats;  // the sender's history of this member
+  double phi = 0;       // the sender's phi for this member
+};
+
+class Membership {
+ public:
+  struct Member {
+    MemberRecord record;
+    PhiAccrualDetector detector;
+    MonoTime joined_at;
+    MonoTime left_at;           // when we learned it left
+    int news_sends_left = 0;    // piggyback budget for membership news
+    bool warm_started = false;  // seeded from gossiped statistics
+    bool measured = false;      // has a measured interval of its own
+    bool fresh = false;         // a newer heartbeat not yet passed on
+    struct Opinion {
+      double phi;
+      MonoTime at;
+    };
+    // Observer name -> its latest phi for this member (>= opinion_floor).
+    std::map<std::string, Opinion> opinions;
+  };
+
+  // `self` is our own record; `options` must outlive the membership.
+  Membership(const GossipOptions& options, MemberRecord self, MonoTime now,
+             GossipCounters* counters, MembershipListener* listener);
+  Membership(const Membership&) = delete;
+  Membership& operator=(const Membership&) = delete;
+
+  // Applies one entry received from `sender` at `now`. Returns true if it
+  // changed our state (arrival, join, restart, leave).
+  bool MergeEntry(const std::string& sender, const GossipEntry& entry,
+                  MonoTime now);
+
+  // Our own heartbeat and status.
+  void BumpSelf();
+  void MarkSelfLeft();
+  const MemberRecord& self() const { return self_->record; }
+
+  // Removes members dead or left for long enough, and expires tombstones
+  // and stale opinions.
+  void Reap(MonoTime now);
+
+  // The observer was paused for `paused`: shifts every member's last arrival
+  // forward by it (never past `now`).
+  void DiscountPause(absl::Duration paused, MonoTime now);
+
+  // Other live observers whose fresh opinion of `name` is at least `level`.
+  int SuspectedBy(const std::string& name, double level, MonoTime now) const;
+
+  const Member* Find(const std::string& name) const;
+  // Every member including self, ordered by name.
+  const std::map<std::string, Member>& members() const { return members_; }
+  int size() const { return static_cast<int>(members_.size()); }
+  // Members whose news (join/restart/leave) is still being piggybacked.
+  std::vector<const Member*> NewsToSend() const;
+  void NewsSent(const std::string& name);
+
+  MemberView View(const Member& member, MonoTime now, double level) const;
+
+  // How many times a piece of news is piggybacked at the current size.
+  int NewsBudget() const;
+
+  // Takes up to `max` members whose newer heartbeat we have not passed on
+  // yet, newest first.
+  std::vector<std::string> TakeFresh(size_t max);
+
+  // Bumps whenever a member is added or removed or changes status; lets
+  // callers cache derived lists (e.g. gossip targets).
+  uint64_t version() const { return version_; }
+
+ private:
+  Member& AddMember(const GossipEntry& entry, MonoTime now);
+  void ResetForGeneration(Member& member, const GossipEntry& entry,
+                          MonoTime now);
+  void Emit(MemberEventType type, const MemberRecord& record, MonoTime now);
+  void RecordOpinion(Member& member, const std::string& observer, double phi,
+                     MonoTime now);
+  void MaybeWarmStart(Member& member, const GossipEntry& entry);
+  void SetNews(Member& member);
+  void MarkFresh(Member& member);
+
+  const GossipOptions& options_;
+  GossipCounters* counters_;
+  MembershipListener* listener_;
+  std::map<std::string, Member> members_;
+  Member* self_;
+  // Names whose news_sends_left > 0.
+  std::set<std::string> news_;
+  // Names with fresh heartbeats, oldest at the front; bounded.
+  std::deque<std::string> fresh_;
+  uint64_t version_ = 0;
+  // name -> (generation removed, when)
+  absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;
+};
+
+}  // namespace phid
+
+#endif  // PHID_GOSSIP_MEMBERSHIP_H_

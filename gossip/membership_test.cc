@@ -1,0 +1,189 @@
+#include "gossip/membership.h"
+
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace phid {
+namespace {
+
+using ::testing::ElementsAre;
+
+class RecordingListener : public MembershipListener {
+ public:
+  void OnMemberEvent(const MemberEvent& event) override {
+    events.push_back(std::string(MemberEventTypeName(event.type)) + ":" +
+                     event.record.name);
+  }
+  void OnArrival(const std::string& name, const PhiAccrualDetector&,
+                 MonoTime) override {
+    arrivals.push_back(name);
+  }
+  std::vector<std::string> events;
+  std::vector<std::string> arrivals;
+};
+
+GossipEntry Entry(const std::string& name, uint64_t generation,
+                  uint64_t heartbeat,
+                  MemberStatus status = MemberStatus::kAlive) {
+  GossipEntry e;
+  e.record.name = name;
+  e.record.address = "10.0.0.9:7946";
+  e.record.generation = generation;
+  e.record.heartbeat = heartbeat;
+  e.record.status = status;
+  return e;
+}
+
+class MembershipTest : public ::testing::Test {
+ protected:
+  MembershipTest() : options_(GossipOptions::ForLan()) {
+    options_.name = "self";
+    MemberRecord self;
+    self.name = "self";
+    self.address = "10.0.0.1:7946";
+    self.generation = 5;
+    membership_ = std::make_unique<Membership>(options_, self, now_, &counters_,
+                                               &listener_);
+  }
+  MonoTime now_ = absl::Seconds(100);
+  GossipOptions options_;
+  GossipCounters counters_;
+  RecordingListener listener_;
+  std::unique_ptr<Membership> membership_;
+};
+
+TEST_F(MembershipTest, UnknownMemberJoinsWithItsFirstArrival) {
+  EXPECT_TRUE(membership_->MergeEntry("a", Entry("a", 1, 1), now_));
+  EXPECT_THAT(listener_.events, ElementsAre("joined:a"));
+  EXPECT_THAT(listener_.arrivals, ElementsAre("a"));
+  ASSERT_NE(membership_->Find("a"), nullptr);
+  EXPECT_TRUE(membership_->Find("a")->detector.has_arrival());
+  EXPECT_EQ(counters_.joins, 1u);
+}
+
+TEST_F(MembershipTest, TheSameHeartbeatByAnotherPathCountsOnce) {
+  membership_->MergeEntry("a", Entry("a", 1, 7), now_);
+  EXPECT_FALSE(membership_->MergeEntry("b", Entry("a", 1, 7),
+                                       now_ + absl::Milliseconds(3)));
+  EXPECT_FALSE(membership_->MergeEntry("c", Entry("a", 1, 6),
+                                       now_ + absl::Milliseconds(5)));
+  EXPECT_EQ(listener_.arrivals.size(), 1u);
+  EXPECT_TRUE(membership_->MergeEntry("b", Entry("a", 1, 8),
+                                      now_ + absl::Milliseconds(100)));
+  EXPECT_EQ(listener_.arrivals.size(), 2u);
+  EXPECT_EQ(membership_->Find("a")->record.heartbeat, 8u);
+}
+
+TEST_F(MembershipTest, ANewerGenerationRestartsTheMemberAndResetsHistory) {
+  MonoTime t = now_;
+  for (int hb = 1; hb <= 20; ++hb) {
+    membership_->MergeEntry("a", Entry("a", 1, hb), t);
+    t += absl::Milliseconds(100);
+  }
+  EXPECT_GT(membership_->Find("a")->detector.history().size(), 10);
+  EXPECT_TRUE(membership_->MergeEntry("a", Entry("a", 2, 1), t));
+  EXPECT_EQ(listener_.events.back(), "restarted:a");
+  EXPECT_EQ(membership_->Find("a")->record.generation, 2u);
+  EXPECT_EQ(membership_->Find("a")->record.heartbeat, 1u);
+  // Back to the first-heartbeat bootstrap: two synthetic samples.
+  EXPECT_EQ(membership_->Find("a")->detector.history().size(), 2);
+}
+
+TEST_F(MembershipTest, AnOlderGenerationIsIgnored) {
+  membership_->MergeEntry("a", Entry("a", 3, 1), now_);
+  EXPECT_FALSE(membership_->MergeEntry("a", Entry("a", 2, 99), now_));
+  EXPECT_EQ(membership_->Find("a")->record.generation, 3u);
+  EXPECT_EQ(membership_->Find("a")->record.heartbeat, 1u);
+}
+
+TEST_F(MembershipTest, LeftIsFinalForAGeneration) {
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  EXPECT_TRUE(membership_->MergeEntry(
+      "a", Entry("a", 1, 2, MemberStatus::kLeft), now_));
+  EXPECT_EQ(listener_.events.back(), "left:a");
+  // A stale ALIVE with a higher counter of the same generation cannot undo it.
+  membership_->MergeEntry("b", Entry("a", 1, 3), now_);
+  EXPECT_EQ(membership_->Find("a")->record.status, MemberStatus::kLeft);
+  EXPECT_EQ(counters_.leaves, 1u);
+}
+
+TEST_F(MembershipTest, EntriesAboutOurselvesChangeNothing) {
+  EXPECT_FALSE(membership_->MergeEntry("a", Entry("self", 5, 100), now_));
+  EXPECT_EQ(membership_->self().heartbeat, 0u);
+  EXPECT_EQ(counters_.name_conflicts, 0u);
+  EXPECT_FALSE(membership_->MergeEntry("a", Entry("self", 9, 1), now_));
+  EXPECT_EQ(counters_.name_conflicts, 1u);
+  EXPECT_EQ(membership_->self().generation, 5u);
+}
+
+TEST_F(MembershipTest, DeadMembersAreReapedAndTheNameCanBeReused) {
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  membership_->Reap(now_ + options_.dead_reap_after - absl::Milliseconds(1));
+  ASSERT_NE(membership_->Find("a"), nullptr);
+  MonoTime reaped = now_ + options_.dead_reap_after;
+  membership_->Reap(reaped);
+  EXPECT_EQ(membership_->Find("a"), nullptr);
+  EXPECT_EQ(listener_.events.back(), "removed:a");
+  // Stale gossip of the removed generation does not resurrect it...
+  EXPECT_FALSE(membership_->MergeEntry("b", Entry("a", 1, 2), reaped));
+  EXPECT_EQ(membership_->Find("a"), nullptr);
+  // ...but a new generation under the same name joins.
+  EXPECT_TRUE(membership_->MergeEntry("a", Entry("a", 2, 1), reaped));
+  EXPECT_EQ(listener_.events.back(), "joined:a");
+}
+
+TEST_F(MembershipTest, LeftMembersAreReapedAfterTheirDelay) {
+  membership_->MergeEntry("a", Entry("a", 1, 1, MemberStatus::kLeft), now_);
+  membership_->Reap(now_ + options_.left_reap_after);
+  EXPECT_EQ(membership_->Find("a"), nullptr);
+}
+
+TEST_F(MembershipTest, AFirstArrivalIsSeededFromGossipedStatistics) {
+  GossipEntry e = Entry("a", 1, 1);
+  e.has_stats = true;
+  e.stats = IntervalStats{500, 100.0, 400.0};  // mean 100 ms, sigma 20 ms
+  membership_->MergeEntry("b", e, now_);
+  const auto* a = membership_->Find("a");
+  ASSERT_NE(a, nullptr);
+  EXPECT_NEAR(a->detector.history().mean_ms(), 100.0, 1e-9);
+  EXPECT_EQ(counters_.warm_starts, 1u);
+}
+
+TEST_F(MembershipTest, OpinionsCountOnlyFreshReportsOfLiveObservers) {
+  for (const char* o : {"b", "c", "d"}) {
+    membership_->MergeEntry(o, Entry(o, 1, 1), now_);
+  }
+  membership_->MergeEntry("b", Entry("a", 1, 1), now_);
+  GossipEntry suspicious = Entry("a", 1, 1);
+  suspicious.phi = 9;
+  membership_->MergeEntry("b", suspicious, now_);
+  membership_->MergeEntry("c", suspicious, now_);
+  GossipEntry calm = Entry("a", 1, 1);
+  calm.phi = 0.5;
+  membership_->MergeEntry("d", calm, now_);
+  EXPECT_EQ(membership_->SuspectedBy("a", 8, now_), 2);
+  EXPECT_EQ(membership_->SuspectedBy("a", 10, now_), 0);
+  // A calmer report from b replaces its suspicion.
+  membership_->MergeEntry("b", calm, now_);
+  EXPECT_EQ(membership_->SuspectedBy("a", 8, now_), 1);
+  // Reports go stale.
+  EXPECT_EQ(membership_->SuspectedBy(
+                "a", 8, now_ + options_.opinion_ttl + absl::Milliseconds(1)),
+            0);
+}
+
+TEST_F(MembershipTest, APauseIsDiscountedForEveryMember) {
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  MonoTime later = now_ + absl::Seconds(3);
+  membership_->DiscountPause(absl::Seconds(2), later);
+  EXPECT_EQ(membership_->Find("a")->detector.last_arrival(),
+            now_ + absl::Seconds(2));
+  // Never moved past now.
+  membership_->DiscountPause(absl::Seconds(10), later);
+  EXPECT_EQ(membership_->Find("a")->detector.last_arrival(), later);
+}
+
+}  // namespace
+}  // namespace phid

@@ -1,0 +1,310 @@
+#include "tools/simulator/scenario.h"
+
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "gossip/sim_cluster.h"
+
+namespace phid {
+namespace {
+
+Distribution Summarize(std::vector<double> values) {
+  Distribution d;
+  d.count = static_cast<int>(values.size());
+  if (values.empty()) return d;
+  std::sort(values.begin(), values.end());
+  auto at = [&](double q) {
+    size_t i = static_cast<size_t>(q * (values.size() - 1) + 0.5);
+    return values[std::min(i, values.size() - 1)];
+  };
+  d.min = values.front();
+  d.p50 = at(0.5);
+  d.p99 = at(0.99);
+  d.max = values.back();
+  return d;
+}
+
+// Shared record of what every observer saw.
+struct Tally {
+  std::vector<double> thresholds;
+  std::set<std::string> faulty;  // members whose silence is real
+  bool fault_active = false;
+  bool partition = false;
+  bool healed = false;  // the pause or partition is over
+  MonoTime fault_start;
+  // Per threshold.
+  std::vector<int> false_count;
+  std::vector<double> false_duration_ms;
+  std::vector<std::vector<double>> detection_ms;
+  // (observer, victim) pairs whose first post-fault arrival was recorded.
+  std::set<std::pair<std::string, std::string>> first_arrival_seen;
+  int pauses = 0;
+};
+
+class Probe final : public MembershipListener {
+ public:
+  Probe(Tally* tally, std::string observer)
+      : tally_(tally), observer_(std::move(observer)) {}
+
+  void OnMemberEvent(const MemberEvent& event) override {
+    if (event.type == MemberEventType::kObserverPaused) ++tally_->pauses;
+  }
+
+  void OnArrival(const std::string& name, const PhiAccrualDetector& before,
+                 MonoTime now) override {
+    if (!before.has_arrival()) return;
+    // A pair is cut off by the fault if the member is a victim or, in a
+    // partition, if exactly one of the two is on the victims' side.
+    bool name_victim = tally_->faulty.count(name) > 0;
+    bool cut = tally_->partition
+                   ? name_victim != (tally_->faulty.count(observer_) > 0)
+                   : name_victim;
+    if (cut) {
+      // The first arrival after a pause or partition heals tells when the
+      // observer's phi crossed each threshold: that is a true detection.
+      if (!tally_->healed) return;
+      if (!tally_->first_arrival_seen.insert({observer_, name}).second) return;
+      for (size_t i = 0; i < tally_->thresholds.size(); ++i) {
+        absl::optional<MonoTime> at = before.TimeAtPhi(tally_->thresholds[i]);
+        if (at.has_value() && *at <= now) {
+          tally_->detection_ms[i].push_back(
+              absl::ToDoubleMilliseconds(*at - tally_->fault_start));
+        }
+      }
+      return;
+    }
+    if (!tally_->fault_active) return;  // warm-up is not measured
+    double phi = before.Phi(now);
+    for (size_t i = 0; i < tally_->thresholds.size(); ++i) {
+      if (phi < tally_->thresholds[i]) continue;
+      absl::optional<MonoTime> at = before.TimeAtPhi(tally_->thresholds[i]);
+      ++tally_->false_count[i];
+      if (at.has_value()) {
+        tally_->false_duration_ms[i] += absl::ToDoubleMilliseconds(now - *at);
+      }
+    }
+  }
+
+ private:
+  Tally* tally_;
+  std::string observer_;
+};
+
+// After a crash no arrival reaches an observer any more, so each observer's
+// detector says exactly when phi crossed each threshold.
+void RecordCrashDetections(SimCluster& cluster, const std::vector<int>& victims,
+                           MonoTime fault_start, Tally* tally) {
+  for (int i = 0; i < cluster.size(); ++i) {
+    if (cluster.node(i).crashed) continue;
+    const Membership& m = cluster.node(i).gossip->membership();
+    for (int v : victims) {
+      const Membership::Member* victim = m.Find(cluster.node(v).name);
+      if (victim == nullptr) continue;
+      for (size_t t = 0; t < tally->thresholds.size(); ++t) {
+        absl::optional<MonoTime> at =
+            victim->detector.TimeAtPhi(tally->thresholds[t]);
+        if (at.has_value() && *at <= cluster.now()) {
+          tally->detection_ms[t].push_back(
+              absl::ToDoubleMilliseconds(*at - fault_start));
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<ScenarioKind> ParseScenarioKind(const std::string& name) {
+  if (name == "crash") return ScenarioKind::kCrash;
+  if (name == "pause") return ScenarioKind::kPause;
+  if (name == "loss") return ScenarioKind::kLoss;
+  if (name == "partition") return ScenarioKind::kPartition;
+  if (name == "join_storm") return ScenarioKind::kJoinStorm;
+  return absl::InvalidArgumentError(
+      absl::StrCat("unknown scenario '", name,
+                   "'; use crash, pause, loss, partition or join_storm"));
+}
+
+absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
+  if (config.nodes < 2) {
+    return absl::InvalidArgumentError("nodes must be at least 2");
+  }
+  if (config.victims < 0 || config.victims >= config.nodes) {
+    return absl::InvalidArgumentError("victims must be in [0, nodes - 1]");
+  }
+  auto wall_start = std::chrono::steady_clock::now();
+  SimCluster cluster(config.seed);
+  LinkFaults faults;
+  faults.loss = config.loss;
+  faults.delay = config.delay;
+  faults.jitter = config.jitter;
+  cluster.network().SetDefaultFaults(faults);
+
+  Tally tally;
+  tally.thresholds = config.thresholds;
+  size_t nt = config.thresholds.size();
+  tally.false_count.assign(nt, 0);
+  tally.false_duration_ms.assign(nt, 0);
+  tally.detection_ms.assign(nt, {});
+  std::vector<std::unique_ptr<Probe>> probes;
+
+  auto add_node = [&](int index) {
+    GossipOptions options = config.options;
+    options.name = absl::StrCat("node-", index);
+    probes.push_back(std::make_unique<Probe>(&tally, options.name));
+    return cluster.AddNode(options, probes.back().get());
+  };
+  // Join in waves through node 0, as a real cluster would grow.
+  for (int i = 0; i < config.nodes; ++i) {
+    add_node(i);
+    if (i % 50 == 49) cluster.RunFor(config.options.gossip_interval);
+  }
+  cluster.RunFor(config.warmup);
+
+  std::vector<int> victims;
+  for (int v = 0; v < config.victims; ++v) {
+    victims.push_back(config.nodes - 1 - v);
+  }
+  for (int v : victims) tally.faulty.insert(cluster.node(v).name);
+
+  uint64_t bytes_before = cluster.network().bytes_sent();
+  uint64_t packets_before = cluster.network().sent();
+  MonoTime fault_start = cluster.now();
+  tally.fault_start = fault_start;
+  tally.fault_active = true;
+  ScenarioResult result;
+
+  switch (config.kind) {
+    case ScenarioKind::kCrash:
+      for (int v : victims) cluster.Crash(v);
+      // Judge before the victims are reaped from the membership.
+      cluster.RunFor(std::min(config.duration, config.options.dead_reap_after -
+                                                   absl::Milliseconds(1)));
+      RecordCrashDetections(cluster, victims, fault_start, &tally);
+      cluster.RunFor(fault_start + config.duration - cluster.now());
+      break;
+    case ScenarioKind::kPause:
+      for (int v : victims) cluster.Pause(v);
+      cluster.RunFor(config.pause);
+      tally.healed = true;
+      for (int v : victims) cluster.Resume(v);
+      cluster.RunFor(
+          std::max(absl::ZeroDuration(), config.duration - config.pause));
+      break;
+    case ScenarioKind::kLoss:
+      tally.faulty.clear();
+      cluster.RunFor(config.duration);
+      break;
+    case ScenarioKind::kPartition: {
+      tally.partition = true;
+      std::vector<std::string> side;
+      for (int v : victims) side.push_back(cluster.node(v).address);
+      cluster.network().Partition({side});
+      cluster.RunFor(config.pause);
+      tally.healed = true;
+      cluster.network().Heal();
+      cluster.RunFor(
+          std::max(absl::ZeroDuration(), config.duration - config.pause));
+      break;
+    }
+    case ScenarioKind::kJoinStorm: {
+      tally.faulty.clear();
+      std::vector<int> joined;
+      for (int v = 0; v < std::max(1, config.victims); ++v) {
+        joined.push_back(add_node(config.nodes + v));
+      }
+      auto everyone_knows = [&] {
+        for (int i = 0; i < cluster.size(); ++i) {
+          const Membership& m = cluster.node(i).gossip->membership();
+          if (m.size() != cluster.size()) return false;
+        }
+        return true;
+      };
+      if (cluster.RunUntil(everyone_knows, config.duration)) {
+        result.dissemination_rounds =
+            (cluster.now() - fault_start) / config.options.gossip_interval;
+      }
+      cluster.RunFor(fault_start + config.duration - cluster.now());
+      break;
+    }
+  }
+
+  int observers = 0;
+  for (int i = 0; i < cluster.size(); ++i) {
+    observers += !cluster.node(i).crashed;
+  }
+  double seconds = absl::ToDoubleSeconds(cluster.now() - fault_start);
+  double node_hours = cluster.size() * seconds / 3600.0;
+  for (size_t t = 0; t < nt; ++t) {
+    ThresholdResult r;
+    r.threshold = config.thresholds[t];
+    r.detection_ms = Summarize(tally.detection_ms[t]);
+    if (config.kind == ScenarioKind::kCrash ||
+        config.kind == ScenarioKind::kPause) {
+      int expected =
+          (config.kind == ScenarioKind::kCrash ? observers
+                                               : observers - config.victims) *
+          config.victims;
+      r.undetected = std::max(0, expected - r.detection_ms.count);
+    }
+    r.false_suspicions = tally.false_count[t];
+    r.false_per_node_hour =
+        node_hours > 0 ? r.false_suspicions / node_hours : 0;
+    r.mean_false_duration_ms =
+        r.false_suspicions ? tally.false_duration_ms[t] / r.false_suspicions
+                           : 0;
+    result.thresholds.push_back(r);
+  }
+  result.bytes_per_node_second =
+      (cluster.network().bytes_sent() - bytes_before) /
+      (cluster.size() * seconds);
+  result.packets_per_node_second =
+      (cluster.network().sent() - packets_before) / (cluster.size() * seconds);
+  result.observer_pauses = tally.pauses;
+  result.simulated_seconds =
+      absl::ToDoubleSeconds(cluster.now() - absl::Seconds(1000));
+  result.wall_seconds = std::chrono::duration<double>(
+                            std::chrono::steady_clock::now() - wall_start)
+                            .count();
+  return result;
+}
+
+std::string FormatResult(const ScenarioConfig& config,
+                         const ScenarioResult& result) {
+  std::string out = absl::StrFormat(
+      "nodes=%d victims=%d loss=%.0f%% seed=%d: %.1f B/node/s, "
+      "%.1f packets/node/s, observer pauses %d, wall %.2f s for %.0f "
+      "simulated s",
+      config.nodes, config.victims, config.loss * 100,
+      static_cast<int>(config.seed), result.bytes_per_node_second,
+      result.packets_per_node_second, result.observer_pauses,
+      result.wall_seconds, result.simulated_seconds);
+  if (result.dissemination_rounds >= 0) {
+    absl::StrAppendFormat(&out, ", join reached all in %.1f rounds",
+                          result.dissemination_rounds);
+  }
+  out +=
+      "\n\n| phi | detect min | p50 | p99 | max (ms) | undetected | "
+      "false | per node-hour | mean false ms |\n"
+      "|---|---|---|---|---|---|---|---|---|\n";
+  for (const ThresholdResult& r : result.thresholds) {
+    const Distribution& d = r.detection_ms;
+    if (d.count > 0) {
+      absl::StrAppendFormat(&out, "| %g | %.0f | %.0f | %.0f | %.0f | %d ",
+                            r.threshold, d.min, d.p50, d.p99, d.max,
+                            r.undetected);
+    } else {
+      absl::StrAppendFormat(&out, "| %g | - | - | - | - | %d ", r.threshold,
+                            r.undetected);
+    }
+    absl::StrAppendFormat(&out, "| %d | %.2f | %.0f |\n", r.false_suspicions,
+                          r.false_per_node_hour, r.mean_false_duration_ms);
+  }
+  return out;
+}
+
+}  // namespace phid
