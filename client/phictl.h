@@ -1,0 +1,131 @@
+// phictl: the command-line client of phid, as a library so it is tested.
+//
+// phictl_main.cc defines the flags, parses them and calls RunPhictl with the
+// subcommand and its arguments; everything a user sees (validation, output,
+// exit status) happens here:
+//   peers [--threshold=X] [--tags=k=v,...]  the members as a table
+//   get NAME [--threshold=X]                one member in detail
+//   watch [--threshold ...]                 one line per event until Ctrl-C
+//   phi [--mean ...]                        the phi calculator, if linked in
+// With --json every command prints one JSON object per line instead.
+//
+// Exit status: 0 success (also a watch ended by Ctrl-C); 1 the daemon is
+// unreachable or answered with an error (NOT_FOUND for an unknown member...);
+// 2 a bad command line (unknown command or flag, bad value, also when the
+// daemon rejects a value as INVALID_ARGUMENT).
+//
+// Thread safety: RunPhictl may run on any thread; Interrupter is
+// thread-safe.
+#ifndef PHID_CLIENT_PHICTL_H_
+#define PHID_CLIENT_PHICTL_H_
+
+#include <functional>
+#include <ostream>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "client/phid_client.h"
+
+namespace phid {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+// The flags' values after parsing, and which were given.
+struct PhictlFlags {
+  // Global.
+  std::string target = kDefaultTarget;
+  bool json = false;
+  absl::Duration timeout = absl::Seconds(5);
+  // peers, get, watch (and phi: the phi whose time is asked).
+  double threshold = 0;
+  // watch.
+  double recovery = 0;
+  absl::Duration levels = absl::ZeroDuration();
+  absl::Duration idle = absl::ZeroDuration();
+  std::string peers;  // "a,b"
+  // peers, watch.
+  std::string tags;  // "k=v,k2=v2"
+  // phi, as typed (the calculator parses them); threshold is shared.
+  std::string model;
+  std::string mean;
+  std::string stddev;
+  std::string intervals;
+  std::string acceptable_pause;
+  std::string min_stddev;
+  std::string elapsed;
+  // Names of the flags given on the command line, to refuse those that do
+  // not apply to the subcommand.
+  std::set<std::string> given;
+};
+
+// Ctrl-C, delivered from a signal-waiting thread to the running command.
+class Interrupter {
+ public:
+  Interrupter() = default;
+  Interrupter(const Interrupter&) = delete;
+  Interrupter& operator=(const Interrupter&) = delete;
+
+  // Runs `handler` on the next Interrupt(), or at once if one already came.
+  // Replaces the previous handler; nullptr clears it (and waits for a
+  // running handler to return).
+  void SetHandler(std::function<void()> handler);
+
+  // Runs the handler. False if there was none or it already ran: the caller
+  // should then exit at once.
+  bool Interrupt();
+
+ private:
+  absl::Mutex mu_;
+  bool interrupted_ ABSL_GUARDED_BY(mu_) = false;
+  bool handled_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> handler_ ABSL_GUARDED_BY(mu_);
+};
+
+// `phi`: the phi calculator. Gets the calculator's flags that were given
+// (name, value), returns the output line or INVALID_ARGUMENT naming a flag.
+using PhiCalculator = std::function<absl::StatusOr<std::string>(
+    const std::vector<std::pair<std::string, std::string>>& flags)>;
+
+struct PhictlEnvironment {
+  std::ostream* out = nullptr;  // results
+  std::ostream* err = nullptr;  // errors and notices
+  Interrupter* interrupter = nullptr;
+  // Times of watch events print in this zone.
+  absl::TimeZone zone = absl::UTCTimeZone();
+  // Null: `phi` says to use //tools:phi_calc.
+  PhiCalculator phi_calculator;
+  // For tests: reconnection backoff of `watch`.
+  WatchOptions watch_options;
+};
+
+// Runs the subcommand args[0] with its arguments args[1..]. Returns the exit
+// status.
+int RunPhictl(const std::vector<std::string>& args, const PhictlFlags& flags,
+              const PhictlEnvironment& env);
+
+// The target to use when --target is not given: `env_value`
+// ($PHID_TARGET) if set and not empty, else kDefaultTarget.
+std::string DefaultTarget(const char* env_value);
+
+// "k=v,k2=v2": every pair has a non-empty key. INVALID_ARGUMENT otherwise.
+absl::Status ValidateTagSelector(absl::string_view selector);
+
+// Checks every flag in argv against the registered absl flags, before
+// absl::ParseCommandLine (which exits 1 on a bad flag; phictl promises 2).
+// Returns the names of the flags given, or INVALID_ARGUMENT for an unknown
+// flag or a value its type cannot parse. Sets the flags it parses.
+absl::StatusOr<std::set<std::string>> CheckFlagArguments(int argc, char** argv);
+
+}  // namespace phid
+
+#endif  // PHID_CLIENT_PHICTL_H_

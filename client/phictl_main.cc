@@ -1,0 +1,188 @@
+// phictl: a command-line client of the local phid daemon. See kUsage below
+// or run `phictl --help`; the logic lives in phictl.h.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <set>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "client/phictl.h"
+#include "tools/phi_calc_lib.h"
+
+ABSL_FLAG(
+    std::string, target, phid::DefaultTarget(std::getenv("PHID_TARGET")),
+    "Address of the phid daemon's API: host:port or unix:/path/to/socket. "
+    "Defaults to $PHID_TARGET if set, else 127.0.0.1:7070.");
+ABSL_FLAG(bool, json, false,
+          "Print one JSON object per line instead of text (proto3 JSON "
+          "mapping: lowerCamel names, 64-bit integers as strings): peers "
+          "prints one object per member, get one, watch one per message "
+          "including idle heartbeats.");
+ABSL_FLAG(
+    absl::Duration, timeout, absl::Seconds(5),
+    "Deadline of each call to the daemon (peers, get), e.g. 500ms or 5s.");
+ABSL_FLAG(double, threshold, 0,
+          "peers, get, watch: judge members against this phi, in (0, 64]; 0 "
+          "uses the daemon's default. phi: the phi whose silence to compute.");
+ABSL_FLAG(double, recovery, 0,
+          "watch: a suspect becomes alive again only when phi falls below "
+          "this (hysteresis), in (0, threshold]; 0 = the threshold itself.");
+ABSL_FLAG(absl::Duration, levels, absl::ZeroDuration(),
+          "watch: also print every watched member's phi at this interval "
+          "(at least 100ms, e.g. 1s); 0 = transitions only.");
+ABSL_FLAG(std::string, peers, "",
+          "watch: only these members, comma-separated (a,b); empty = all.");
+ABSL_FLAG(std::string, tags, "",
+          "peers, watch: only members whose tags match every pair, as "
+          "k=v,k2=v2.");
+ABSL_FLAG(absl::Duration, idle, absl::ZeroDuration(),
+          "watch: the daemon sends a heartbeat after this long without other "
+          "messages (100ms to 1h); 0 = the daemon's 5s. The watch reconnects "
+          "when nothing arrives for 3 x idle + 1s.");
+ABSL_FLAG(std::string, model, "",
+          "phi: arrival model, normal (default), akka or exponential.");
+ABSL_FLAG(std::string, mean, "",
+          "phi: mean heartbeat interval, e.g. 1000ms. Required unless "
+          "--intervals.");
+ABSL_FLAG(std::string, stddev, "",
+          "phi: standard deviation of the interval, e.g. 100ms (not for "
+          "exponential).");
+ABSL_FLAG(std::string, intervals, "",
+          "phi: file of measured intervals, one per line (ms or a duration), "
+          "instead of --mean/--stddev.");
+ABSL_FLAG(std::string, acceptable_pause, "",
+          "phi: extra silence tolerated before phi rises (default 0s).");
+ABSL_FLAG(std::string, min_stddev, "",
+          "phi: floor on the standard deviation (default 1ms; 0 disables).");
+ABSL_FLAG(std::string, elapsed, "",
+          "phi: time since the last heartbeat, e.g. 1400ms: prints "
+          "phi=<value>. Give it or --threshold (prints elapsed=<ms>ms).");
+
+namespace {
+
+constexpr char kUsage[] =
+    "Talks to the local phid daemon, a phi-accrual failure detector.\n"
+    "\n"
+    "Usage: phictl COMMAND [ARG] [--flags]\n"
+    "\n"
+    "Commands:\n"
+    "  peers     Every member the daemon knows, as a table (--threshold,\n"
+    "            --tags). Columns: NAME ('*' marks the daemon itself), STATE\n"
+    "            (ALIVE or SUSPECT against the threshold, LEFT), PHI, TTT\n"
+    "            (time until phi reaches the threshold), LAST_HB (age of the\n"
+    "            newest heartbeat), MEAN and STDDEV (heartbeat interval),\n"
+    "            SUSPECTED_BY (other daemons that suspect it), GEN\n"
+    "            (generation, grows when the member restarts), ADDRESS\n"
+    "            (gossip), TAGS.\n"
+    "  get NAME  One member in detail (--threshold).\n"
+    "  watch     One line per event until Ctrl-C: a snapshot, then\n"
+    "            transitions (ALIVE -> SUSPECT ...), phi levels with\n"
+    "            --levels (--threshold, --recovery, --levels, --peers,\n"
+    "            --tags, --idle). Reconnects by itself with backoff; each\n"
+    "            reconnection prints a fresh snapshot. Notices go to stderr.\n"
+    "  phi       Phi calculator: phi after --elapsed of silence, or when phi\n"
+    "            reaches --threshold, for --mean/--stddev or --intervals\n"
+    "            (--model, --acceptable_pause, --min_stddev).\n"
+    "\n"
+    "Examples:\n"
+    "  phictl peers --threshold=5 --tags=dc=eu\n"
+    "  phictl get node-b\n"
+    "  phictl watch --levels=1s --peers=node-b,node-c --json | jq .\n"
+    "  phictl phi --mean=1000ms --stddev=100ms --elapsed=1400ms\n"
+    "  PHID_TARGET=unix:/run/phid.sock phictl peers\n"
+    "\n"
+    "Exit status: 0 success (also watch ended by Ctrl-C); 1 the daemon is\n"
+    "unreachable or answered an error (e.g. get of an unknown NAME); 2 a bad\n"
+    "command line (unknown command or flag, or a bad value).";
+
+absl::StatusOr<std::string> CalculatePhi(
+    const std::vector<std::pair<std::string, std::string>>& given) {
+  phid::PhiCalcFlags flags;
+  for (const auto& [name, value] : given) {
+    if (name == "model") flags.model = value;
+    if (name == "mean") flags.mean = value;
+    if (name == "stddev") flags.stddev = value;
+    if (name == "intervals") flags.intervals = value;
+    if (name == "acceptable_pause") flags.acceptable_pause = value;
+    if (name == "min_stddev") flags.min_stddev = value;
+    if (name == "elapsed") flags.elapsed = value;
+    if (name == "threshold") flags.threshold = value;
+  }
+  return phid::RunPhiCalc(flags);
+}
+
+// Waits for Ctrl-C (and SIGTERM) on a thread of its own, so the handler may
+// take locks. A second signal, or one with no command to stop, exits.
+void HandleSignalsOnAThread(phid::Interrupter* interrupter) {
+  static sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  // Blocked in every thread created from now on, gRPC's included.
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread([interrupter] {
+    int signal_number = 0;
+    while (sigwait(&signals, &signal_number) == 0) {
+      if (!interrupter->Interrupt()) std::_Exit(128 + signal_number);
+    }
+  }).detach();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  absl::StatusOr<std::set<std::string>> given =
+      phid::CheckFlagArguments(argc, argv);
+  if (!given.ok()) {
+    std::cerr << "phictl: " << given.status().message()
+              << " (see phictl --help)\n";
+    return phid::kExitUsage;
+  }
+  const std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+
+  phid::PhictlFlags flags;
+  flags.target = absl::GetFlag(FLAGS_target);
+  flags.json = absl::GetFlag(FLAGS_json);
+  flags.timeout = absl::GetFlag(FLAGS_timeout);
+  flags.threshold = absl::GetFlag(FLAGS_threshold);
+  flags.recovery = absl::GetFlag(FLAGS_recovery);
+  flags.levels = absl::GetFlag(FLAGS_levels);
+  flags.idle = absl::GetFlag(FLAGS_idle);
+  flags.peers = absl::GetFlag(FLAGS_peers);
+  flags.tags = absl::GetFlag(FLAGS_tags);
+  flags.model = absl::GetFlag(FLAGS_model);
+  flags.mean = absl::GetFlag(FLAGS_mean);
+  flags.stddev = absl::GetFlag(FLAGS_stddev);
+  flags.intervals = absl::GetFlag(FLAGS_intervals);
+  flags.acceptable_pause = absl::GetFlag(FLAGS_acceptable_pause);
+  flags.min_stddev = absl::GetFlag(FLAGS_min_stddev);
+  flags.elapsed = absl::GetFlag(FLAGS_elapsed);
+  flags.given = *std::move(given);
+
+  // Leaked: the signal thread may use it until the process is gone.
+  auto* interrupter = new phid::Interrupter;
+  HandleSignalsOnAThread(interrupter);
+
+  phid::PhictlEnvironment env;
+  env.out = &std::cout;
+  env.err = &std::cerr;
+  env.interrupter = interrupter;
+  env.zone = absl::LocalTimeZone();
+  env.phi_calculator = CalculatePhi;
+  const std::vector<std::string> args(positional.begin() + 1, positional.end());
+  const int status = phid::RunPhictl(args, flags, env);
+  std::cout.flush();
+  return status;
+}
