@@ -111,6 +111,12 @@ bool FromWire(const wire::DigestEntry& in, GossipEntry* out,
 
 void DigestBuilder::BeginRound(Membership& membership, size_t max_fresh) {
   fresh_ = membership.TakeFresh(max_fresh);
+  // More news than a packet can hold waits for later rounds.
+  constexpr size_t kMaxNewsPerRound = 32;
+  news_.clear();
+  for (const Membership::Member* m : membership.NewsToSend(kMaxNewsPerRound)) {
+    news_.push_back(m->record.name);
+  }
 }
 
 void DigestBuilder::Fill(Membership& membership, MonoTime now,
@@ -133,10 +139,12 @@ void DigestBuilder::Fill(Membership& membership, MonoTime now,
   const auto& members = membership.members();
   try_add(members.at(self_name), /*is_self=*/true);
 
-  for (const Membership::Member* news : membership.NewsToSend()) {
-    if (added.count(news->record.name)) continue;
-    if (!try_add(*news, news->record.name == self_name)) return;
-    membership.NewsSent(news->record.name);
+  for (const std::string& name : news_) {
+    if (added.count(name)) continue;
+    const Membership::Member* news = membership.Find(name);
+    if (news == nullptr || news->news_sends_left == 0) continue;
+    if (!try_add(*news, name == self_name)) return;
+    membership.NewsSent(name);
   }
   if (added.count(self_name) && membership.Find(self_name)->news_sends_left) {
     membership.NewsSent(self_name);

@@ -49,6 +49,7 @@ class DigestBuilder {
  private:
   std::string cursor_;              // last member sent round-robin
   std::vector<std::string> fresh_;  // this round's fresh heartbeats
+  std::vector<std::string> news_;   // this round's news, most urgent first
 };
 
 }  // namespace phid

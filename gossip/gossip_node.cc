@@ -71,7 +71,12 @@ void GossipNode::Tick(MonoTime now) {
   membership_->BumpSelf();
   GossipRound(now);
   MaybePushPull(now);
-  membership_->Reap(now);
+  // Reaping scans every member: once a second is plenty for limits
+  // measured in tens of seconds.
+  if (now >= next_reap_) {
+    next_reap_ = now + absl::Seconds(1);
+    membership_->Reap(now);
+  }
 }
 
 void GossipNode::CheckPause(MonoTime now) {

@@ -96,6 +96,7 @@ class GossipNode final : public PacketSink {
   std::mt19937_64 rng_;
 
   MonoTime last_awake_;  // last Tick or packet
+  MonoTime next_reap_;
   MonoTime next_round_;
   MonoTime next_push_pull_;
   MonoTime next_join_attempt_;

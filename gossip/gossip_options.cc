@@ -37,9 +37,12 @@ absl::Status GossipOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat(
         "name must be 1 to 128 bytes of [A-Za-z0-9._:-], got '", name, "'"));
   }
-  if (cluster.empty() || cluster.size() > 64) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cluster must be 1 to 64 bytes, got ", cluster.size(), " bytes"));
+  // Same alphabet as member names: the name travels in every packet and
+  // must stay valid UTF-8 for protobuf.
+  if (cluster.size() > 64 || !IsValidMemberName(cluster)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cluster must be 1 to 64 bytes of [A-Za-z0-9._:-], got '",
+                     cluster, "'"));
   }
   absl::Status tags_status = ValidateTags(tags);
   if (!tags_status.ok()) {

@@ -222,8 +222,9 @@ void Membership::MarkSelfLeft() {
 }
 
 void Membership::SetNews(Member& member) {
+  news_.erase({-member.news_sends_left, member.record.name});
   member.news_sends_left = NewsBudget();
-  news_.insert(member.record.name);
+  news_.insert({-member.news_sends_left, member.record.name});
   ++version_;
 }
 
@@ -243,7 +244,7 @@ void Membership::Reap(MonoTime now) {
       tombstones_[member.record.name] = {member.record.generation, now};
       ++counters_->removals;
       MemberRecord record = member.record;
-      news_.erase(record.name);
+      news_.erase({-member.news_sends_left, member.record.name});
       ++version_;
       it = members_.erase(it);
       Emit(MemberEventType::kRemoved, record, now);
@@ -283,25 +284,22 @@ const Membership::Member* Membership::Find(const std::string& name) const {
   return it == members_.end() ? nullptr : &it->second;
 }
 
-std::vector<const Membership::Member*> Membership::NewsToSend() const {
+std::vector<const Membership::Member*> Membership::NewsToSend(
+    size_t max) const {
   std::vector<const Member*> news;
-  for (const std::string& name : news_) {
-    const Member* member = Find(name);
-    if (member != nullptr && member->news_sends_left > 0) {
-      news.push_back(member);
-    }
+  for (const auto& [negative_left, name] : news_) {
+    if (news.size() == max) break;
+    news.push_back(Find(name));
   }
-  std::sort(news.begin(), news.end(), [](const Member* a, const Member* b) {
-    return a->news_sends_left > b->news_sends_left;
-  });
   return news;
 }
 
 void Membership::NewsSent(const std::string& name) {
   auto it = members_.find(name);
-  if (it != members_.end() && it->second.news_sends_left > 0) {
-    if (--it->second.news_sends_left == 0) news_.erase(name);
-  }
+  if (it == members_.end() || it->second.news_sends_left == 0) return;
+  int& left = it->second.news_sends_left;
+  news_.erase({-left, name});
+  if (--left > 0) news_.insert({-left, name});
 }
 
 MemberView Membership::View(const Member& member, MonoTime now,

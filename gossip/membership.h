@@ -96,8 +96,9 @@ class Membership {
   // Every member including self, ordered by name.
   const std::map<std::string, Member>& members() const { return members_; }
   int size() const { return static_cast<int>(members_.size()); }
-  // Members whose news (join/restart/leave) is still being piggybacked.
-  std::vector<const Member*> NewsToSend() const;
+  // Up to `max` members whose news (join/restart/leave) is still being
+  // piggybacked, those with the most sends left first.
+  std::vector<const Member*> NewsToSend(size_t max) const;
   void NewsSent(const std::string& name);
 
   MemberView View(const Member& member, MonoTime now, double level) const;
@@ -129,8 +130,8 @@ class Membership {
   MembershipListener* listener_;
   std::map<std::string, Member> members_;
   Member* self_;
-  // Names whose news_sends_left > 0.
-  std::set<std::string> news_;
+  // (-news_sends_left, name) of members with news: most urgent first.
+  std::set<std::pair<int, std::string>> news_;
   // Names with fresh heartbeats, oldest at the front; bounded.
   std::deque<std::string> fresh_;
   uint64_t version_ = 0;

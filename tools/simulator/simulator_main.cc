@@ -38,6 +38,9 @@ ABSL_FLAG(absl::Duration, gossip_interval, absl::Milliseconds(100),
 ABSL_FLAG(int, fanout, 3, "peers per gossip round");
 ABSL_FLAG(std::string, model, "normal",
           "phi model: normal | akka | exponential");
+ABSL_FLAG(int, history_capacity, 100,
+          "intervals each detector keeps (the daemon keeps 1000; every "
+          "simulated node holds N histories, so N^2 in all)");
 ABSL_FLAG(bool, matrix, false,
           "run the standard matrix: N = 10, 100, 1000 x loss 0%, 5% x "
           "crash, pause (ignores the other scenario flags)");
@@ -69,6 +72,8 @@ int Run() {
   base.options.detector =
       DetectorOptionsForInterval(base.options.gossip_interval);
   base.options.detector.model = *model;
+  base.options.detector.history.capacity =
+      absl::GetFlag(FLAGS_history_capacity);
   base.delay = absl::GetFlag(FLAGS_delay);
   base.jitter = absl::GetFlag(FLAGS_jitter);
   base.warmup = absl::GetFlag(FLAGS_warmup);
