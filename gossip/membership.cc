@@ -11,8 +11,16 @@ Membership::Membership(const GossipOptions& options, MemberRecord self,
                        MembershipListener* listener)
     : options_(options), counters_(counters), listener_(listener) {
   std::string name = self.name;
-  auto [it, inserted] = members_.emplace(
-      name, Member{std::move(self), PhiAccrualDetector(options.detector)});
+  Member member{std::move(self),
+                PhiAccrualDetector(options.detector),
+                {},
+                {},
+                0,
+                false,
+                false,
+                false,
+                {}};
+  auto [it, inserted] = members_.emplace(name, std::move(member));
   CHECK(inserted);
   self_ = &it->second;
   self_->joined_at = now;
@@ -33,9 +41,16 @@ void Membership::Emit(MemberEventType type, const MemberRecord& record,
 
 Membership::Member& Membership::AddMember(const GossipEntry& entry,
                                           MonoTime now) {
-  auto [it, inserted] = members_.emplace(
-      entry.record.name,
-      Member{entry.record, PhiAccrualDetector(options_.detector)});
+  Member fresh{entry.record,
+               PhiAccrualDetector(options_.detector),
+               {},
+               {},
+               0,
+               false,
+               false,
+               false,
+               {}};
+  auto [it, inserted] = members_.emplace(entry.record.name, std::move(fresh));
   DCHECK(inserted);
   Member& member = it->second;
   member.joined_at = now;

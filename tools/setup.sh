@@ -9,7 +9,7 @@ PACKAGES=(
   g++ pkg-config python3 git
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
-  libssl-dev libcpp-httplib-dev
+  libssl-dev libcpp-httplib-dev libgoogle-perftools-dev
   iproute2 procps tmux clang-format
 )
 
