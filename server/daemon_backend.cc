@@ -1,0 +1,127 @@
+// The Daemon's side of the gRPC service (FailureDetectorBackend) and its
+// metrics: everything here takes the daemon's lock briefly and copies out.
+#include "absl/strings/str_cat.h"
+#include "gossip/tags.h"
+#include "server/daemon.h"
+#include "server/peer_message.h"
+#include "server/subscription.h"
+
+namespace phid {
+
+namespace v1 = ::phi::v1;
+
+absl::StatusOr<v1::ListPeersResponse> Daemon::ListPeers(
+    const v1::ListPeersRequest& request) {
+  absl::StatusOr<double> threshold = ResolveThreshold(
+      request.phi_threshold(), options_.default_threshold, "phi_threshold");
+  if (!threshold.ok()) return threshold.status();
+  absl::StatusOr<Tags> selector = ParseTags(request.tag_selector());
+  if (!selector.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tag_selector must be k=v,k2=v2: ", selector.status().message()));
+  }
+  std::vector<MemberView> views;
+  MonoTime now;
+  v1::ListPeersResponse response;
+  {
+    absl::MutexLock lock(&mu_);
+    now = clock_.Now();
+    views = node_->Snapshot(now, *threshold);
+    response.set_self(node_->name());
+  }
+  response.set_threshold(*threshold);
+  PhiModel model = options_.gossip.detector.model;
+  for (const MemberView& view : views) {
+    if (!Matches(*selector, view.record.tags)) continue;
+    FillPeer(view, model, JudgeOnce(view, model, *threshold, now), *threshold,
+             now, response.add_peers());
+  }
+  return response;
+}
+
+absl::StatusOr<v1::Peer> Daemon::GetPeer(const v1::GetPeerRequest& request) {
+  if (request.name().empty()) {
+    return absl::InvalidArgumentError(
+        "name must be set to a member name; ListPeers shows the known names");
+  }
+  absl::StatusOr<double> threshold = ResolveThreshold(
+      request.phi_threshold(), options_.default_threshold, "phi_threshold");
+  if (!threshold.ok()) return threshold.status();
+  MemberView view;
+  MonoTime now;
+  {
+    absl::MutexLock lock(&mu_);
+    now = clock_.Now();
+    const Membership::Member* member = node_->membership().Find(request.name());
+    if (member == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("no member named '", request.name(),
+                       "'; ListPeers shows the known names"));
+    }
+    view = node_->membership().View(*member, now, *threshold);
+  }
+  PhiModel model = options_.gossip.detector.model;
+  v1::Peer peer;
+  FillPeer(view, model, JudgeOnce(view, model, *threshold, now), *threshold,
+           now, &peer);
+  return peer;
+}
+
+absl::StatusOr<uint64_t> Daemon::Subscribe(const v1::WatchRequest& request,
+                                           std::shared_ptr<WatchSink> sink) {
+  absl::StatusOr<WatchSpec> spec =
+      ParseWatchRequest(request, options_.default_threshold);
+  if (!spec.ok()) return spec.status();
+  uint64_t id;
+  {
+    absl::MutexLock lock(&mu_);
+    id = hub_->Subscribe(*std::move(spec), std::move(sink), clock_.Now());
+  }
+  // Its first level or crossing may be due before the loop's current wait
+  // ends.
+  transport_->Wake();
+  return id;
+}
+
+void Daemon::Unsubscribe(uint64_t id) {
+  absl::MutexLock lock(&unsubscribe_mu_);
+  unsubscribed_.push_back(id);
+}
+
+int Daemon::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
+
+std::string Daemon::MetricsText() {
+  MetricsSnapshot s;
+  s.default_threshold = options_.default_threshold;
+  PhiModel model = options_.gossip.detector.model;
+  {
+    absl::MutexLock lock(&mu_);
+    MonoTime now = clock_.Now();
+    for (const MemberView& view :
+         node_->Snapshot(now, options_.default_threshold)) {
+      switch (JudgeOnce(view, model, options_.default_threshold, now)) {
+        case v1::PEER_STATE_SUSPECT:
+          ++s.members_suspect;
+          break;
+        case v1::PEER_STATE_LEFT:
+          ++s.members_left;
+          break;
+        default:
+          ++s.members_alive;
+      }
+      if (!view.is_self) {
+        s.peer_phi.emplace_back(view.record.name, PhiOfView(model, view, now));
+      }
+    }
+    s.gossip = node_->counters();
+    const WatchHub::Counters& hub = hub_->counters();
+    s.transitions = hub.transitions;
+    s.level_messages = hub.levels;
+    s.heartbeat_messages = hub.heartbeats;
+  }
+  s.watchers = service_->watchers();
+  s.evictions = service_->evictions();
+  return RenderMetrics(s);
+}
+
+}  // namespace phid

@@ -1,0 +1,164 @@
+// The daemon as a whole: shutdown, observer pauses, restarts, reaping,
+// metrics over HTTP, start-up errors.
+#include "server/daemon.h"
+
+#include <chrono>
+#include <memory>
+
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
+#include "gtest/gtest.h"
+#include "httplib.h"
+#include "server/test_daemons.h"
+
+namespace phid {
+namespace {
+
+namespace v1 = ::phi::v1;
+
+v1::WatchRequest Idle100ms(std::vector<std::string> names, double t = 0) {
+  v1::WatchRequest request = WatchFor(std::move(names), t);
+  request.mutable_idle_interval()->set_nanos(100000000);
+  return request;
+}
+
+TEST(DaemonTest, ShutdownEndsEveryWatchWithUnavailableWithinTheBound) {
+  auto daemon = StartTestDaemon(TestDaemonOptions("a"));
+  auto stub = StubFor(*daemon);
+  WatchReader one(stub.get(), WatchFor({}));
+  WatchReader two(stub.get(), WatchFor({}, 3));
+  ASSERT_NE(one.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  ASSERT_NE(two.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  absl::Time start = absl::Now();
+  daemon->RequestShutdown();
+  for (WatchReader* watch : {&one, &two}) {
+    grpc::Status status = watch->Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_EQ(status.error_message(), "phid is shutting down");
+  }
+  daemon->Wait();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(3.5));
+  // New calls find nobody listening.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(2));
+  v1::ListPeersResponse peers;
+  EXPECT_FALSE(stub->ListPeers(&context, v1::ListPeersRequest(), &peers).ok());
+}
+
+TEST(DaemonTest, AnObserverPauseIsReportedAndSuspectsNobody) {
+  auto a = StartTestDaemon(TestDaemonOptions("a"));
+  auto b = StartTestDaemon(TestDaemonOptions("b", {a->gossip_address()}));
+  auto stub_a = StubFor(*a);
+  auto stub_b = StubFor(*b);
+  WatchReader on_a(stub_a.get(), Idle100ms({"b"}, 3));
+  ASSERT_NE(on_a.ReadUntil([](const auto& m) {
+    return (m.has_snapshot() && m.snapshot().peers_size() == 1) ||
+           (m.has_transition() &&
+            m.transition().reason() == v1::TRANSITION_REASON_JOINED);
+  }),
+            nullptr);
+  // b's idle heartbeats are the clock while a is frozen.
+  WatchReader clock_b(stub_b.get(), Idle100ms({"nobody"}));
+  a->PauseForTesting(true);
+  int ticks = 0;
+  ASSERT_NE(clock_b.ReadUntil([&](const auto& m) {
+    return m.has_heartbeat() && ++ticks == 15;
+  }),
+            nullptr);
+  a->PauseForTesting(false);
+  const v1::WatchResponse* paused =
+      on_a.ReadUntil([](const auto& m) { return m.has_transition(); });
+  ASSERT_NE(paused, nullptr);
+  EXPECT_EQ(paused->transition().reason(),
+            v1::TRANSITION_REASON_OBSERVER_PAUSED);
+  EXPECT_GE(paused->transition().paused().seconds(), 1);
+  EXPECT_TRUE(paused->transition().peer().is_self());
+  // Nor afterwards: b is fine.
+  int heartbeats = 0;
+  on_a.ReadUntil([&](const auto& m) {
+    EXPECT_FALSE(m.has_transition()) << m.ShortDebugString();
+    return m.has_heartbeat() && ++heartbeats == 5;
+  });
+}
+
+TEST(DaemonTest, ARestartAndAReapAreReported) {
+  DaemonOptions options = TestDaemonOptions("a");
+  options.gossip.dead_reap_after = absl::Seconds(1);
+  auto a = StartTestDaemon(options);
+  auto b = StartTestDaemon(TestDaemonOptions("b", {a->gossip_address()}));
+  auto stub = StubFor(*a);
+  WatchReader watch(stub.get(), WatchFor({"b"}));
+  ASSERT_NE(watch.ReadUntil([](const auto& m) {
+    return (m.has_snapshot() && m.snapshot().peers_size() == 1) ||
+           m.has_transition();
+  }),
+            nullptr);
+  uint64_t first_generation = 0;
+  for (const auto& m : watch.messages()) {
+    if (m.has_snapshot()) {
+      for (const auto& p : m.snapshot().peers())
+        first_generation = p.generation();
+    }
+    if (m.has_transition())
+      first_generation = m.transition().peer().generation();
+  }
+  b->CrashForTesting();
+  b.reset();
+  b = StartTestDaemon(TestDaemonOptions("b", {a->gossip_address()}));
+  const v1::WatchResponse* restarted =
+      watch.NextTransition("b", v1::TRANSITION_REASON_RESTARTED);
+  ASSERT_NE(restarted, nullptr) << watch.status().error_message();
+  EXPECT_GT(restarted->transition().peer().generation(), first_generation);
+  EXPECT_EQ(restarted->transition().peer().state(), v1::PEER_STATE_ALIVE);
+
+  b->CrashForTesting();
+  ASSERT_NE(watch.NextTransition("b", v1::TRANSITION_REASON_CROSSED_THRESHOLD),
+            nullptr);
+  const v1::WatchResponse* removed =
+      watch.NextTransition("b", v1::TRANSITION_REASON_REMOVED);
+  ASSERT_NE(removed, nullptr) << watch.status().error_message();
+  EXPECT_EQ(removed->transition().previous_state(), v1::PEER_STATE_SUSPECT);
+  EXPECT_EQ(removed->transition().peer().state(), v1::PEER_STATE_REMOVED);
+}
+
+TEST(DaemonTest, MetricsAreServedOverHttp) {
+  DaemonOptions options = TestDaemonOptions("m");
+  options.metrics_address = "127.0.0.1:0";
+  auto daemon = StartTestDaemon(options);
+  ASSERT_GT(daemon->metrics_port(), 0);
+  httplib::Client client("127.0.0.1", daemon->metrics_port());
+  client.set_read_timeout(5);
+  auto response = client.Get("/metrics");
+  ASSERT_TRUE(response) << "no answer from /metrics";
+  EXPECT_EQ(response->status, 200);
+  for (const char* line :
+       {"phid_members{state=\"alive\"} 1\n", "phid_watchers 0\n",
+        "phid_gossip_drops_total{reason=\"auth_failed\"} 0\n",
+        "phid_watch_transitions_total{reason=\"crossed_threshold\"} 0\n",
+        "# TYPE phid_peer_phi gauge\n", "phid_pauses_total 0\n"}) {
+    EXPECT_TRUE(absl::StrContains(response->body, line)) << line;
+  }
+}
+
+TEST(DaemonTest, StartUpErrorsNameTheCulprit) {
+  DaemonOptions bad = TestDaemonOptions("x");
+  bad.max_watchers = 0;
+  absl::StatusOr<std::unique_ptr<Daemon>> d = Daemon::Start(bad);
+  ASSERT_FALSE(d.ok());
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(d.status().message(), "max_watchers"));
+
+  auto first = StartTestDaemon(TestDaemonOptions("y"));
+  DaemonOptions clash = TestDaemonOptions("z");
+  clash.grpc_address = "127.0.0.1:" + std::to_string(first->grpc_port());
+  d = Daemon::Start(clash);
+  ASSERT_FALSE(d.ok());
+  EXPECT_TRUE(absl::StrContains(d.status().message(), clash.grpc_address))
+      << d.status();
+}
+
+}  // namespace
+}  // namespace phid

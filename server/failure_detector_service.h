@@ -1,0 +1,107 @@
+// FailureDetectorService: the phi.v1.FailureDetector gRPC service on the
+// callback API.
+//
+// ListPeers and GetPeer answer from the backend (the daemon's node) at
+// once. Watch creates a WatchStream, registers it with the backend's
+// WatchHub (which sends the snapshot) and then lives on the hub's messages
+// until the client goes, the daemon shuts down (EndAllWatches), or the
+// subscriber is evicted for not reading. Concurrent watchers are capped
+// (RESOURCE_EXHAUSTED past the cap).
+//
+// Every absl::Status from below becomes a grpc::Status in ToGrpcStatus
+// (grpc_status.h) and nowhere else.
+//
+// Thread safety: the RPC handlers run on gRPC's threads; EvictStalled and
+// EndAllWatches may be called from any thread (the daemon's loop does).
+#ifndef PHID_SERVER_FAILURE_DETECTOR_SERVICE_H_
+#define PHID_SERVER_FAILURE_DETECTOR_SERVICE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "detector/clock.h"
+#include "proto/phi.grpc.pb.h"
+#include "server/watch_hub.h"
+#include "server/watch_stream.h"
+
+namespace phid {
+
+// What the service needs from the daemon. Implementations are thread-safe.
+class FailureDetectorBackend {
+ public:
+  virtual ~FailureDetectorBackend() = default;
+  virtual absl::StatusOr<phi::v1::ListPeersResponse> ListPeers(
+      const phi::v1::ListPeersRequest& request) = 0;
+  virtual absl::StatusOr<phi::v1::Peer> GetPeer(
+      const phi::v1::GetPeerRequest& request) = 0;
+  // Validates `request` and subscribes `sink` to the hub, which sends the
+  // snapshot before this returns. Returns the subscriber id.
+  virtual absl::StatusOr<uint64_t> Subscribe(
+      const phi::v1::WatchRequest& request,
+      std::shared_ptr<WatchSink> sink) = 0;
+  // Stops sending to `id`; may take effect a little later. Never blocks on
+  // the hub's thread.
+  virtual void Unsubscribe(uint64_t id) = 0;
+};
+
+class FailureDetectorService final
+    : public phi::v1::FailureDetector::CallbackService {
+ public:
+  struct Options {
+    // Concurrent Watch streams; more get RESOURCE_EXHAUSTED. Default 10000.
+    int max_watchers = 10000;
+    // Per stream: messages waiting and the write timeout before eviction.
+    WatchStream::Options stream;
+  };
+
+  // `backend` and `clock` must outlive the service.
+  FailureDetectorService(const Options& options,
+                         FailureDetectorBackend* backend, const Clock& clock);
+  FailureDetectorService(const FailureDetectorService&) = delete;
+  FailureDetectorService& operator=(const FailureDetectorService&) = delete;
+
+  grpc::ServerUnaryReactor* ListPeers(
+      grpc::CallbackServerContext* context,
+      const phi::v1::ListPeersRequest* request,
+      phi::v1::ListPeersResponse* response) override;
+  grpc::ServerUnaryReactor* GetPeer(grpc::CallbackServerContext* context,
+                                    const phi::v1::GetPeerRequest* request,
+                                    phi::v1::Peer* response) override;
+  grpc::ServerWriteReactor<phi::v1::WatchResponse>* Watch(
+      grpc::CallbackServerContext* context,
+      const phi::v1::WatchRequest* request) override;
+
+  // Evicts every watcher whose write has been outstanding too long.
+  // Returns how many it evicted now.
+  int EvictStalled(MonoTime now);
+  // Refuses new watches and ends every open one with `status`.
+  void EndAllWatches(const grpc::Status& status);
+
+  int watchers() const { return watchers_.load(); }
+  uint64_t evictions() const { return evictions_.load(); }
+
+ private:
+  void StreamDone(WatchStream* stream);
+
+  // Constant after construction.
+  const Options options_;
+  FailureDetectorBackend* const backend_;
+  const Clock& clock_;
+
+  std::atomic<int> watchers_{0};
+  std::atomic<uint64_t> evictions_{0};
+  absl::Mutex mu_;
+  bool ending_ ABSL_GUARDED_BY(mu_) = false;
+  grpc::Status end_status_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<WatchStream*, std::shared_ptr<WatchStream>> streams_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace phid
+
+#endif  // PHID_SERVER_FAILURE_DETECTOR_SERVICE_H_

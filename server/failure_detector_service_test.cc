@@ -1,0 +1,322 @@
+// The phi.v1 API end to end: real daemons on loopback, real gRPC clients.
+#include "server/failure_detector_service.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "detector/phi.h"
+#include "gtest/gtest.h"
+#include "server/test_daemons.h"
+
+namespace phid {
+namespace {
+
+namespace v1 = ::phi::v1;
+
+bool Knows(const v1::WatchResponse& m, const std::string& name) {
+  if (m.has_snapshot()) {
+    for (const v1::Peer& p : m.snapshot().peers()) {
+      if (p.name() == name) return true;
+    }
+  }
+  return m.has_transition() && m.transition().peer().name() == name &&
+         m.transition().reason() == v1::TRANSITION_REASON_JOINED;
+}
+
+// Waits (on a Watch stream) until `observer` knows `name`.
+void AwaitMember(const Daemon& observer, const std::string& name) {
+  auto stub = StubFor(observer);
+  WatchReader watch(stub.get(), WatchFor({name}));
+  ASSERT_NE(watch.ReadUntil([&](const auto& m) { return Knows(m, name); }),
+            nullptr)
+      << observer.name() << " never learned " << name << ": "
+      << watch.status().error_message();
+  watch.context().TryCancel();
+}
+
+class ServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    a_ = StartTestDaemon(TestDaemonOptions("a", {}, {{"role", "web"}}));
+    b_ = StartTestDaemon(
+        TestDaemonOptions("b", {a_->gossip_address()}, {{"role", "db"}}));
+    AwaitMember(*a_, "b");
+    stub_ = StubFor(*a_);
+  }
+
+  std::unique_ptr<Daemon> a_, b_;
+  std::unique_ptr<v1::FailureDetector::Stub> stub_;
+};
+
+TEST_F(ServiceTest, ListPeersShowsEveryMemberJudgedAtTheThreshold) {
+  grpc::ClientContext context;
+  v1::ListPeersRequest request;
+  request.set_phi_threshold(5);
+  v1::ListPeersResponse response;
+  ASSERT_TRUE(stub_->ListPeers(&context, request, &response).ok());
+  EXPECT_EQ(response.self(), "a");
+  EXPECT_EQ(response.threshold(), 5);
+  ASSERT_EQ(response.peers_size(), 2);  // by name: a (self), b
+  EXPECT_TRUE(response.peers(0).is_self());
+  const v1::Peer& b = response.peers(1);
+  EXPECT_EQ(b.name(), "b");
+  EXPECT_EQ(b.address(), b_->gossip_address());
+  EXPECT_EQ(b.status(), v1::MEMBER_STATUS_ALIVE);
+  EXPECT_EQ(b.state(), v1::PEER_STATE_ALIVE);
+  EXPECT_EQ(b.threshold(), 5);
+  EXPECT_EQ(b.tags().at("role"), "db");
+  EXPECT_TRUE(b.has_time_to_threshold());
+  EXPECT_GT(b.interval_mean_ms(), 0);
+}
+
+TEST_F(ServiceTest, ListPeersFiltersByTags) {
+  grpc::ClientContext context;
+  v1::ListPeersRequest request;
+  request.set_tag_selector("role=db");
+  v1::ListPeersResponse response;
+  ASSERT_TRUE(stub_->ListPeers(&context, request, &response).ok());
+  ASSERT_EQ(response.peers_size(), 1);
+  EXPECT_EQ(response.peers(0).name(), "b");
+  EXPECT_EQ(response.threshold(), 8);  // the default
+}
+
+TEST_F(ServiceTest, GetPeerOfAnUnknownNameIsNotFound) {
+  grpc::ClientContext context;
+  v1::GetPeerRequest request;
+  request.set_name("nobody");
+  v1::Peer peer;
+  grpc::Status status = stub_->GetPeer(&context, request, &peer);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(),
+            "no member named 'nobody'; ListPeers shows the known names");
+}
+
+TEST_F(ServiceTest, GetPeerReturnsOneMember) {
+  grpc::ClientContext context;
+  v1::GetPeerRequest request;
+  request.set_name("b");
+  v1::Peer peer;
+  ASSERT_TRUE(stub_->GetPeer(&context, request, &peer).ok());
+  EXPECT_EQ(peer.name(), "b");
+  EXPECT_EQ(peer.state(), v1::PEER_STATE_ALIVE);
+  EXPECT_LT(peer.phi(), 8);
+}
+
+TEST_F(ServiceTest, InvalidUnaryArgumentsNameTheField) {
+  struct Case {
+    std::function<grpc::Status()> call;
+    std::string field;
+  };
+  std::vector<Case> cases = {
+      {[&] {
+         grpc::ClientContext c;
+         v1::ListPeersRequest r;
+         r.set_phi_threshold(70);
+         v1::ListPeersResponse out;
+         return stub_->ListPeers(&c, r, &out);
+       },
+       "phi_threshold must be in (0, 64], got 70"},
+      {[&] {
+         grpc::ClientContext c;
+         v1::ListPeersRequest r;
+         r.set_tag_selector("role");
+         v1::ListPeersResponse out;
+         return stub_->ListPeers(&c, r, &out);
+       },
+       "tag_selector"},
+      {[&] {
+         grpc::ClientContext c;
+         v1::GetPeerRequest r;
+         v1::Peer out;
+         return stub_->GetPeer(&c, r, &out);
+       },
+       "name must be set"},
+      {[&] {
+         grpc::ClientContext c;
+         v1::GetPeerRequest r;
+         r.set_name("b");
+         r.set_phi_threshold(-2);
+         v1::Peer out;
+         return stub_->GetPeer(&c, r, &out);
+       },
+       "phi_threshold"},
+  };
+  for (const Case& c : cases) {
+    grpc::Status status = c.call();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << status.error_message();
+    EXPECT_TRUE(absl::StrContains(status.error_message(), c.field))
+        << status.error_message();
+  }
+}
+
+TEST_F(ServiceTest, EveryInvalidWatchArgumentIsRejectedNamingTheField) {
+  struct Case {
+    std::function<void(v1::WatchRequest*)> set;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {[](auto* r) { r->set_phi_threshold(70); },
+       "phi_threshold must be in (0, 64], got 70"},
+      {[](auto* r) { r->set_phi_threshold(-1); }, "phi_threshold"},
+      {[](auto* r) {
+         r->set_phi_threshold(3);
+         r->set_recovery_threshold(4);
+       },
+       "recovery_threshold must be in (0, phi_threshold] = (0, 3], got 4"},
+      {[](auto* r) { r->set_recovery_threshold(-1); }, "recovery_threshold"},
+      {[](auto* r) { r->add_names("bad name"); }, "names[0]"},
+      {[](auto* r) { r->set_tag_selector("=x"); }, "tag_selector"},
+      {[](auto* r) { r->mutable_level_interval()->set_nanos(10000000); },
+       "level_interval must be 0 (no levels) or at least 100ms, got 10ms"},
+      {[](auto* r) { r->mutable_idle_interval()->set_seconds(7200); },
+       "idle_interval must be 0"},
+      {[](auto* r) { r->mutable_idle_interval()->set_nanos(50000000); },
+       "got 50ms"},
+  };
+  for (const Case& c : cases) {
+    v1::WatchRequest request;
+    c.set(&request);
+    WatchReader watch(stub_.get(), request);
+    grpc::Status status = watch.Finish();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << request.ShortDebugString() << ": " << status.error_message();
+    EXPECT_TRUE(absl::StrContains(status.error_message(), c.expected))
+        << status.error_message();
+    EXPECT_TRUE(watch.messages().empty());
+  }
+}
+
+TEST_F(ServiceTest, WatchStartsWithASnapshotThenSequencesByOne) {
+  v1::WatchRequest request = WatchFor({}, 0);
+  request.mutable_idle_interval()->set_nanos(100000000);
+  WatchReader watch(stub_.get(), request);
+  int heartbeats = 0;
+  ASSERT_NE(watch.ReadUntil([&](const auto& m) {
+    heartbeats += m.has_heartbeat();
+    return heartbeats == 2;
+  }),
+            nullptr);
+  const auto& messages = watch.messages();
+  ASSERT_TRUE(messages[0].has_snapshot());
+  EXPECT_EQ(messages[0].snapshot().self(), "a");
+  EXPECT_EQ(messages[0].snapshot().peers_size(), 2);
+  for (size_t i = 0; i < messages.size(); ++i) {
+    EXPECT_EQ(messages[i].sequence(), i + 1);
+    EXPECT_EQ(messages[i].epoch(), messages[0].epoch());
+    EXPECT_GT(messages[i].sent_unix_micros(), 0);
+  }
+  EXPECT_NE(messages[0].epoch(), 0u);
+}
+
+TEST_F(ServiceTest, TagSelectorAndNamesFilterTheWatch) {
+  v1::WatchRequest by_tag;
+  by_tag.set_tag_selector("role=db");
+  WatchReader tagged(stub_.get(), by_tag);
+  ASSERT_NE(tagged.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  ASSERT_EQ(tagged.messages()[0].snapshot().peers_size(), 1);
+  EXPECT_EQ(tagged.messages()[0].snapshot().peers(0).name(), "b");
+
+  WatchReader named(stub_.get(), WatchFor({"a"}));
+  ASSERT_NE(named.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  ASSERT_EQ(named.messages()[0].snapshot().peers_size(), 1);
+  EXPECT_TRUE(named.messages()[0].snapshot().peers(0).is_self());
+
+  // A crash of b reaches the tag watcher, not the one watching only a.
+  b_->CrashForTesting();
+  EXPECT_NE(tagged.NextTransition("b", v1::TRANSITION_REASON_CROSSED_THRESHOLD),
+            nullptr);
+  tagged.context().TryCancel();
+  named.context().TryCancel();
+  EXPECT_EQ(named.Finish().error_code(), grpc::StatusCode::CANCELLED);
+  for (const auto& m : named.messages()) EXPECT_FALSE(m.has_transition());
+}
+
+TEST_F(ServiceTest, TwoThresholdsSeeSuspicionAtTheirOwnTimes) {
+  WatchReader low(stub_.get(), WatchFor({"b"}, 3));
+  WatchReader high(stub_.get(), WatchFor({"b"}, 12));
+  ASSERT_NE(low.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  ASSERT_NE(high.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  b_->CrashForTesting();
+  const v1::WatchResponse* at3 =
+      low.NextTransition("b", v1::TRANSITION_REASON_CROSSED_THRESHOLD);
+  const v1::WatchResponse* at12 =
+      high.NextTransition("b", v1::TRANSITION_REASON_CROSSED_THRESHOLD);
+  ASSERT_NE(at3, nullptr) << low.status().error_message();
+  ASSERT_NE(at12, nullptr) << high.status().error_message();
+  // phi at the instant the loop fired: at the threshold, or past it if the
+  // loop woke late (phi climbs ~0.1 per ms near 12 here, so no upper bound).
+  EXPECT_GE(at3->transition().phi(), 3 - 1e-6);
+  EXPECT_GE(at12->transition().phi(), 12 - 1e-6);
+  EXPECT_EQ(at3->transition().peer().threshold(), 3);
+  EXPECT_EQ(at12->transition().peer().state(), v1::PEER_STATE_SUSPECT);
+
+  // The instants differ by the analytic distance between the thresholds
+  // for the distribution both were judged on.
+  const v1::Peer& peer = at12->transition().peer();
+  IntervalDistribution dist;
+  dist.mean_ms = peer.interval_mean_ms();
+  dist.stddev_ms = peer.interval_stddev_ms();
+  dist.acceptable_pause_ms = 100;
+  double expected_ms = PhiToElapsed(PhiModel::kNormal, dist, 12) -
+                       PhiToElapsed(PhiModel::kNormal, dist, 3);
+  double measured_ms =
+      (at12->sent_unix_micros() - at3->sent_unix_micros()) / 1000.0;
+  EXPECT_GT(measured_ms, 0);
+  EXPECT_NEAR(measured_ms, expected_ms, 60) << "expected " << expected_ms;
+}
+
+TEST_F(ServiceTest, RecoveryComesOnTheFirstArrivalBelowTheRecoveryLevel) {
+  v1::WatchRequest request = WatchFor({"b"}, 4);
+  request.set_recovery_threshold(1);
+  WatchReader watch(stub_.get(), request);
+  b_->PauseForTesting(true);
+  ASSERT_NE(watch.NextTransition("b", v1::TRANSITION_REASON_CROSSED_THRESHOLD),
+            nullptr);
+  b_->PauseForTesting(false);
+  const v1::WatchResponse* recovered =
+      watch.NextTransition("b", v1::TRANSITION_REASON_RECOVERED);
+  ASSERT_NE(recovered, nullptr) << watch.status().error_message();
+  EXPECT_LT(recovered->transition().phi(), 1);
+  EXPECT_EQ(recovered->transition().previous_state(), v1::PEER_STATE_SUSPECT);
+  EXPECT_EQ(recovered->transition().peer().state(), v1::PEER_STATE_ALIVE);
+}
+
+TEST_F(ServiceTest, LeavingIsReportedAsLeftNotSuspect) {
+  WatchReader watch(stub_.get(), WatchFor({"b"}));
+  ASSERT_NE(watch.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  b_->RequestShutdown();
+  const v1::WatchResponse* left =
+      watch.ReadUntil([](const auto& m) { return m.has_transition(); });
+  ASSERT_NE(left, nullptr);
+  EXPECT_EQ(left->transition().reason(), v1::TRANSITION_REASON_LEFT);
+  EXPECT_EQ(left->transition().peer().state(), v1::PEER_STATE_LEFT);
+  b_->Wait();
+}
+
+TEST(ServiceLimitsTest, WatchersPastTheCapAreRefused) {
+  DaemonOptions options = TestDaemonOptions("solo");
+  options.max_watchers = 2;
+  auto daemon = StartTestDaemon(options);
+  auto stub = StubFor(*daemon);
+  WatchReader one(stub.get(), WatchFor({}));
+  WatchReader two(stub.get(), WatchFor({}));
+  ASSERT_NE(one.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  ASSERT_NE(two.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  WatchReader three(stub.get(), WatchFor({}));
+  grpc::Status status = three.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "max_watchers"));
+}
+
+}  // namespace
+}  // namespace phid

@@ -1,0 +1,169 @@
+#include "server/metrics.h"
+
+#include <cctype>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
+#include "httplib.h"
+#include "proto/phi.pb.h"
+
+namespace phid {
+namespace {
+
+std::string Escape(absl::string_view value) {
+  std::string out;
+  for (char c : value) {
+    if (c == '\\' || c == '"') {
+      out += '\\';
+      out += c;
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+class Writer {
+ public:
+  void Family(absl::string_view name, absl::string_view type,
+              absl::string_view help) {
+    absl::StrAppend(&text_, "# HELP ", name, " ", help, "\n# TYPE ", name, " ",
+                    type, "\n");
+  }
+  void Sample(absl::string_view name, double value,
+              absl::string_view label = "",
+              absl::string_view label_value = "") {
+    absl::StrAppend(&text_, name);
+    if (!label.empty()) {
+      absl::StrAppend(&text_, "{", label, "=\"", Escape(label_value), "\"}");
+    }
+    absl::StrAppend(&text_, " ", absl::StrFormat("%.17g", value), "\n");
+  }
+  std::string Take() { return std::move(text_); }
+
+ private:
+  std::string text_;
+};
+
+}  // namespace
+
+std::string RenderMetrics(const MetricsSnapshot& s) {
+  Writer w;
+  w.Family("phid_members", "gauge",
+           "Members this daemon knows (self included), by state at the "
+           "default threshold.");
+  w.Sample("phid_members", s.members_alive, "state", "alive");
+  w.Sample("phid_members", s.members_suspect, "state", "suspect");
+  w.Sample("phid_members", s.members_left, "state", "left");
+  w.Family("phid_default_threshold", "gauge",
+           "The phi threshold ListPeers and these metrics judge against.");
+  w.Sample("phid_default_threshold", s.default_threshold);
+  w.Family("phid_peer_phi", "gauge",
+           "Current phi of each peer (clamped to 1000).");
+  for (const auto& [peer, phi] : s.peer_phi) {
+    w.Sample("phid_peer_phi", phi, "peer", peer);
+  }
+  w.Family("phid_gossip_packets_total", "counter", "Gossip datagrams.");
+  w.Sample("phid_gossip_packets_total", s.gossip.packets_in, "direction", "in");
+  w.Sample("phid_gossip_packets_total", s.gossip.packets_out, "direction",
+           "out");
+  w.Family("phid_gossip_bytes_total", "counter", "Gossip datagram bytes.");
+  w.Sample("phid_gossip_bytes_total", s.gossip.bytes_in, "direction", "in");
+  w.Sample("phid_gossip_bytes_total", s.gossip.bytes_out, "direction", "out");
+  w.Family("phid_gossip_drops_total", "counter",
+           "Received gossip datagrams dropped, by reason.");
+  for (size_t i = 1; i < s.gossip.drops.size(); ++i) {
+    w.Sample("phid_gossip_drops_total", s.gossip.drops[i], "reason",
+             DropReasonName(static_cast<DropReason>(i)));
+  }
+  w.Family("phid_gossip_arrivals_total", "counter",
+           "Newer heartbeats learned about any member.");
+  w.Sample("phid_gossip_arrivals_total", s.gossip.arrivals);
+  w.Family("phid_membership_events_total", "counter",
+           "Membership changes this daemon learned.");
+  w.Sample("phid_membership_events_total", s.gossip.joins, "event", "joined");
+  w.Sample("phid_membership_events_total", s.gossip.restarts, "event",
+           "restarted");
+  w.Sample("phid_membership_events_total", s.gossip.leaves, "event", "left");
+  w.Sample("phid_membership_events_total", s.gossip.removals, "event",
+           "removed");
+  w.Family("phid_pauses_total", "counter",
+           "Times this daemon found itself paused and discounted the pause.");
+  w.Sample("phid_pauses_total", s.gossip.pauses);
+  w.Family("phid_watchers", "gauge", "Open Watch streams.");
+  w.Sample("phid_watchers", s.watchers);
+  w.Family("phid_watch_evictions_total", "counter",
+           "Watchers cancelled for not reading their stream.");
+  w.Sample("phid_watch_evictions_total", s.evictions);
+  w.Family("phid_watch_transitions_total", "counter",
+           "Transition messages sent to watchers, by reason.");
+  for (size_t i = 1; i < s.transitions.size(); ++i) {
+    if (!phi::v1::TransitionReason_IsValid(static_cast<int>(i))) continue;
+    std::string reason = absl::AsciiStrToLower(phi::v1::TransitionReason_Name(
+        static_cast<phi::v1::TransitionReason>(i)));
+    absl::string_view label = reason;
+    absl::ConsumePrefix(&label, "transition_reason_");
+    w.Sample("phid_watch_transitions_total", s.transitions[i], "reason", label);
+  }
+  w.Family("phid_watch_messages_total", "counter",
+           "Level and idle heartbeat messages sent to watchers.");
+  w.Sample("phid_watch_messages_total", s.level_messages, "kind", "levels");
+  w.Sample("phid_watch_messages_total", s.heartbeat_messages, "kind",
+           "heartbeat");
+  return w.Take();
+}
+
+absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
+    const std::string& address, std::function<std::string()> provider) {
+  size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metrics address '", address, "' is not of the form host:port"));
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  auto server = std::make_unique<httplib::Server>();
+  server->Get("/metrics",
+              [provider](const httplib::Request&, httplib::Response& response) {
+                response.set_content(provider(), "text/plain; version=0.0.4");
+              });
+  int bound = port == 0 ? server->bind_to_any_port(host)
+                        : (server->bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", address,
+                     " for metrics (in use? set "
+                     "--metrics_address, or empty to turn metrics off)"));
+  }
+  return std::unique_ptr<MetricsServer>(
+      new MetricsServer(std::move(server), bound));
+}
+
+MetricsServer::MetricsServer(std::unique_ptr<httplib::Server> server, int port)
+    : server_(std::move(server)), port_(port) {
+  thread_ = std::thread([this] {
+    server_->listen_after_bind();
+    listen_returned_ = true;
+  });
+}
+
+MetricsServer::~MetricsServer() {
+  // stop() is a no-op until the server runs: let it get there first.
+  while (!server_->is_running() && !listen_returned_) {
+    std::this_thread::yield();
+  }
+  server_->stop();
+  thread_.join();
+}
+
+}  // namespace phid

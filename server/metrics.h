@@ -1,0 +1,80 @@
+// Metrics: the daemon's counters in the Prometheus text format, served over
+// HTTP (cpp-httplib) at /metrics.
+//
+// The daemon fills a MetricsSnapshot under its lock (cheap copies) and
+// RenderMetrics formats it outside the lock. Labels are bounded: member
+// names (peer), drop reasons, transition reasons and states. Tags are never
+// labels (unbounded cardinality).
+//
+// Thread safety: RenderMetrics is pure. MetricsServer runs the HTTP server
+// on its own thread; the provider is called there, concurrently with
+// anything else.
+#ifndef PHID_SERVER_METRICS_H_
+#define PHID_SERVER_METRICS_H_
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "gossip/gossip_counters.h"
+#include "gossip/packet_codec.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace phid {
+
+struct MetricsSnapshot {
+  // Members (self included) by state judged at the default threshold.
+  uint64_t members_alive = 0;
+  uint64_t members_suspect = 0;
+  uint64_t members_left = 0;
+  // phi per peer at the default threshold's snapshot (self excluded).
+  std::vector<std::pair<std::string, double>> peer_phi;
+  double default_threshold = 0;
+  GossipCounters gossip;
+  // Watch streams.
+  uint64_t watchers = 0;
+  uint64_t evictions = 0;
+  // Transition messages sent to watchers, by phi::v1::TransitionReason.
+  std::array<uint64_t, 8> transitions{};
+  uint64_t level_messages = 0;
+  uint64_t heartbeat_messages = 0;
+};
+
+// The Prometheus text exposition (version 0.0.4) of `snapshot`.
+std::string RenderMetrics(const MetricsSnapshot& snapshot);
+
+class MetricsServer {
+ public:
+  // Listens on `address` ("host:port"; port 0 = any) and serves
+  // provider() at /metrics. Errors name the address.
+  static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
+      const std::string& address, std::function<std::string()> provider);
+  MetricsServer(const MetricsServer&) = delete;
+  MetricsServer& operator=(const MetricsServer&) = delete;
+  // Stops serving and joins the thread.
+  ~MetricsServer();
+
+  int port() const { return port_; }
+
+ private:
+  MetricsServer(std::unique_ptr<httplib::Server> server, int port);
+
+  std::unique_ptr<httplib::Server> server_;
+  int port_;
+  std::atomic<bool> listen_returned_{false};
+  std::thread thread_;
+};
+
+}  // namespace phid
+
+#endif  // PHID_SERVER_METRICS_H_

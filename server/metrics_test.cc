@@ -1,0 +1,49 @@
+#include "server/metrics.h"
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "proto/phi.pb.h"
+
+namespace phid {
+namespace {
+
+TEST(RenderMetricsTest, EveryFamilyWithTypeAndLabels) {
+  MetricsSnapshot s;
+  s.members_alive = 3;
+  s.members_suspect = 1;
+  s.peer_phi = {{"b", 0.5}, {"c", 12.25}};
+  s.default_threshold = 8;
+  s.gossip.packets_in = 10;
+  s.gossip.bytes_out = 2048;
+  s.gossip.drops[static_cast<size_t>(DropReason::kWrongCluster)] = 4;
+  s.gossip.arrivals = 7;
+  s.gossip.pauses = 2;
+  s.watchers = 5;
+  s.evictions = 1;
+  s.transitions[phi::v1::TRANSITION_REASON_CROSSED_THRESHOLD] = 9;
+  std::string text = RenderMetrics(s);
+  for (const char* line : {
+           "# TYPE phid_members gauge\n",
+           "phid_members{state=\"alive\"} 3\n",
+           "phid_members{state=\"suspect\"} 1\n",
+           "phid_members{state=\"left\"} 0\n",
+           "phid_peer_phi{peer=\"c\"} 12.25\n",
+           "phid_gossip_packets_total{direction=\"in\"} 10\n",
+           "phid_gossip_bytes_total{direction=\"out\"} 2048\n",
+           "phid_gossip_drops_total{reason=\"wrong_cluster\"} 4\n",
+           "phid_gossip_arrivals_total 7\n",
+           "phid_pauses_total 2\n",
+           "phid_watchers 5\n",
+           "phid_watch_evictions_total 1\n",
+           "phid_watch_transitions_total{reason=\"crossed_threshold\"} 9\n",
+           "phid_watch_transitions_total{reason=\"observer_paused\"} 0\n",
+           "# TYPE phid_watch_transitions_total counter\n",
+       }) {
+    EXPECT_TRUE(absl::StrContains(text, line)) << line << "\n" << text;
+  }
+  // "none" is not a drop reason.
+  EXPECT_FALSE(absl::StrContains(text, "reason=\"none\""));
+}
+
+}  // namespace
+}  // namespace phid

@@ -1,0 +1,107 @@
+// phid: the failure-detector daemon. Gossips heartbeats over UDP, keeps a
+// phi-accrual detector per peer and serves phi.v1.FailureDetector over
+// gRPC. See server/daemon.h for how it is put together.
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/time/clock.h"
+#include "glog/logging.h"
+#include "server/daemon.h"
+#include "server/phid_flags.h"
+
+namespace {
+
+constexpr int kExitBadOptions = 2;
+constexpr int kExitStartFailed = 1;
+
+std::string Hostname() {
+  char name[256] = {};
+  if (gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+// The first non-loopback IPv4 address of an interface that is up: what to
+// advertise when binding 0.0.0.0 without --advertise.
+std::string FirstInterfaceAddress() {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return "";
+  std::string found;
+  for (ifaddrs* i = list; i != nullptr && found.empty(); i = i->ifa_next) {
+    if (i->ifa_addr == nullptr || i->ifa_addr->sa_family != AF_INET) continue;
+    if ((i->ifa_flags & IFF_UP) == 0 || (i->ifa_flags & IFF_LOOPBACK) != 0) {
+      continue;
+    }
+    char text[INET_ADDRSTRLEN];
+    const auto* in = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+    if (inet_ntop(AF_INET, &in->sin_addr, text, sizeof text) != nullptr) {
+      found = text;
+    }
+  }
+  freeifaddrs(list);
+  return found;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "phid: a phi-accrual failure-detector daemon.\n"
+      "\n"
+      "  phid --name=db-1 --bind=10.0.0.5:7946 --seeds=10.0.0.4:7946\n"
+      "\n"
+      "Daemons gossip heartbeats over UDP; local services ask over gRPC\n"
+      "(phi.v1.FailureDetector on --grpc_address) for peers and Watch\n"
+      "suspicion at their own phi threshold. Options may also come from\n"
+      "--flagfile. Exit status 2 means invalid options.");
+  absl::ParseCommandLine(argc, argv);
+
+  FLAGS_logtostderr = true;
+  FLAGS_v = phid::VerbosityFromFlags();
+  google::InitGoogleLogging(argv[0]);
+
+  absl::StatusOr<phid::DaemonOptions> options =
+      phid::DaemonOptionsFromFlags(Hostname(), FirstInterfaceAddress());
+  if (!options.ok()) {
+    std::fprintf(stderr, "phid: %s\n(see phid --help)\n",
+                 std::string(options.status().message()).c_str());
+    return kExitBadOptions;
+  }
+
+  // Signals are taken synchronously by this thread; block them before any
+  // other thread starts so they inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // Decorrelate injected drops between daemons.
+  options->udp.seed = static_cast<uint64_t>(getpid()) ^
+                      static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
+
+  absl::StatusOr<std::unique_ptr<phid::Daemon>> daemon =
+      phid::Daemon::Start(*options);
+  if (!daemon.ok()) {
+    LOG(ERROR) << "phid could not start: " << daemon.status().message();
+    return daemon.status().code() == absl::StatusCode::kInvalidArgument
+               ? kExitBadOptions
+               : kExitStartFailed;
+  }
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  LOG(INFO) << "received " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
+            << "; shutting down";
+  (*daemon)->RequestShutdown();
+  (*daemon)->Wait();
+  daemon->reset();
+  return 0;
+}

@@ -1,0 +1,149 @@
+// Subscription: one Watch subscriber's validated request, and the judgement
+// of members against its phi threshold.
+//
+// A WatchSpec is the request after validation (ParseWatchRequest): which
+// members, at what threshold, with what hysteresis, and how often to send
+// levels and idle heartbeats. A Subscription holds, for every member the spec
+// watches, the judged state (ALIVE / SUSPECT / LEFT) and the instant the next
+// ALIVE -> SUSPECT crossing is due. That instant is computed, not polled:
+//   crossing = last_arrival + PhiToElapsed(model, distribution, threshold)
+// so a scheduler can sleep until it (WatchHub keeps the heap).
+//
+// Judgement rules:
+//   * ALIVE -> SUSPECT (CROSSED_THRESHOLD) once `now` reaches the crossing.
+//   * SUSPECT -> ALIVE (RECOVERED) only on an arrival (last_arrival moved
+//     forward; an observer-pause discount counts) that leaves phi below the
+//     recovery threshold. phi only grows between arrivals, so no other
+//     instant can recover a member.
+//   * Membership events: JOINED (-> ALIVE), RESTARTED (any -> ALIVE, the new
+//     generation starts clean), LEFT (-> LEFT, final for the generation),
+//     REMOVED (-> REMOVED, then forgotten).
+//   * Members first seen through a view (a subscription joining a running
+//     daemon) are judged silently: they appear in the snapshot, not as
+//     transitions.
+// Self and LEFT members are never suspected.
+//
+// Pure logic: no clock, no threads, no gRPC. Not thread-safe.
+#ifndef PHID_SERVER_SUBSCRIPTION_H_
+#define PHID_SERVER_SUBSCRIPTION_H_
+
+#include <set>
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "absl/types/optional.h"
+#include "detector/clock.h"
+#include "detector/phi.h"
+#include "gossip/events.h"
+#include "gossip/member.h"
+#include "gossip/tags.h"
+#include "proto/phi.pb.h"
+
+namespace phid {
+
+// Valid thresholds are (0, kMaxPhiThreshold].
+inline constexpr double kMaxPhiThreshold = 64;
+// Every phi the API reports is clamped to this (finite, JSON friendly).
+inline constexpr double kMaxReportedPhi = 1000;
+inline constexpr absl::Duration kMinLevelInterval = absl::Milliseconds(100);
+inline constexpr absl::Duration kMinIdleInterval = absl::Milliseconds(100);
+inline constexpr absl::Duration kMaxIdleInterval = absl::Hours(1);
+inline constexpr absl::Duration kDefaultIdleInterval = absl::Seconds(5);
+
+// A validated WatchRequest.
+struct WatchSpec {
+  // Suspect at phi >= threshold. (0, 64].
+  double threshold = 8;
+  // Recover when phi < recovery_threshold on an arrival. (0, threshold].
+  double recovery_threshold = 8;
+  // Only these member names; empty = all.
+  std::set<std::string> names;
+  // Only members whose tags match every pair; empty = all.
+  TagSelector tag_selector;
+  // Zero = no level messages; otherwise >= kMinLevelInterval.
+  absl::Duration level_interval = absl::ZeroDuration();
+  // A heartbeat after this much silence; [kMinIdleInterval, kMaxIdleInterval].
+  absl::Duration idle_interval = kDefaultIdleInterval;
+
+  // Whether this spec watches the member.
+  bool Matches(const MemberRecord& record) const;
+};
+
+// A request's threshold: 0 means `default_threshold`; otherwise it must be in
+// (0, 64]. INVALID_ARGUMENT names `field` and the range.
+absl::StatusOr<double> ResolveThreshold(double requested,
+                                        double default_threshold,
+                                        absl::string_view field);
+
+// Validates every field of `request`. INVALID_ARGUMENT whose message names
+// the field and its valid range, e.g.
+// "phi_threshold must be in (0, 64], got 70".
+absl::StatusOr<WatchSpec> ParseWatchRequest(
+    const phi::v1::WatchRequest& request, double default_threshold);
+
+// phi of `view` at `now` under `model`: 0 for self, LEFT members and members
+// without an arrival; clamped to [0, kMaxReportedPhi].
+double PhiOfView(PhiModel model, const MemberView& view, MonoTime now);
+
+// When phi of `view` reaches `threshold`; absl::InfiniteDuration() for self,
+// LEFT members and members without an arrival.
+MonoTime CrossingOfView(PhiModel model, const MemberView& view,
+                        double threshold);
+
+// One judged change of a member's state.
+struct MemberTransition {
+  std::string name;
+  phi::v1::PeerState previous = phi::v1::PEER_STATE_UNSPECIFIED;
+  phi::v1::PeerState state = phi::v1::PEER_STATE_UNSPECIFIED;
+  phi::v1::TransitionReason reason = phi::v1::TRANSITION_REASON_UNSPECIFIED;
+  double phi = 0;  // at the transition, clamped
+};
+
+class Subscription {
+ public:
+  // What one input did to one member.
+  struct Update {
+    absl::optional<MemberTransition> transition;
+    // The member's pending crossing after the update; InfiniteDuration() if
+    // none (suspect, left, self, unwatched).
+    MonoTime crossing_due = absl::InfiniteDuration();
+  };
+
+  Subscription(WatchSpec spec, PhiModel model);
+  Subscription(const Subscription&) = delete;
+  Subscription& operator=(const Subscription&) = delete;
+
+  // The member as the node sees it at `now`: new arrivals, a changed
+  // distribution, or a due crossing (call again with the same view).
+  Update OnView(const MemberView& view, MonoTime now);
+  // JOINED, RESTARTED, LEFT, REMOVED. OBSERVER_PAUSED concerns no member
+  // and changes nothing here.
+  Update OnMemberEvent(const MemberEvent& event);
+
+  // UNSPECIFIED for members not watched or not known.
+  phi::v1::PeerState StateOf(const std::string& name) const;
+  // InfiniteDuration() if none pending.
+  MonoTime CrossingDue(const std::string& name) const;
+  size_t size() const { return members_.size(); }
+
+  const WatchSpec& spec() const { return spec_; }
+  PhiModel model() const { return model_; }
+
+ private:
+  struct Judged {
+    phi::v1::PeerState state = phi::v1::PEER_STATE_UNSPECIFIED;
+    MonoTime crossing = absl::InfiniteDuration();
+    bool has_arrival = false;
+    MonoTime last_arrival;
+  };
+
+  WatchSpec spec_;
+  PhiModel model_;
+  absl::flat_hash_map<std::string, Judged> members_;
+};
+
+}  // namespace phid
+
+#endif  // PHID_SERVER_SUBSCRIPTION_H_

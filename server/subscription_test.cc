@@ -1,0 +1,372 @@
+#include "server/subscription.h"
+
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/match.h"
+#include "detector/phi.h"
+#include "gtest/gtest.h"
+
+namespace phid {
+namespace {
+
+namespace v1 = ::phi::v1;
+
+constexpr double kDefault = 8;
+const MonoTime kT0 = absl::Seconds(1000);
+
+IntervalDistribution Dist() {
+  IntervalDistribution d;
+  d.mean_ms = 100;
+  d.stddev_ms = 20;
+  d.acceptable_pause_ms = 0;
+  return d;
+}
+
+MemberView View(const std::string& name, MonoTime last_arrival,
+                Tags tags = {}) {
+  MemberView v;
+  v.record.name = name;
+  v.record.address = "127.0.0.1:7946";
+  v.record.generation = 1;
+  v.record.tags = std::move(tags);
+  v.has_arrival = true;
+  v.last_arrival = last_arrival;
+  v.distribution = Dist();
+  return v;
+}
+
+MonoTime Analytic(MonoTime last_arrival, double threshold) {
+  return last_arrival +
+         absl::Milliseconds(PhiToElapsed(PhiModel::kNormal, Dist(), threshold));
+}
+
+WatchSpec Spec(double threshold, double recovery = 0) {
+  WatchSpec spec;
+  spec.threshold = threshold;
+  spec.recovery_threshold = recovery == 0 ? threshold : recovery;
+  return spec;
+}
+
+MemberEvent Event(MemberEventType type, const std::string& name,
+                  uint64_t generation = 1) {
+  MemberEvent e{type, MemberRecord(), kT0};
+  e.record.name = name;
+  e.record.generation = generation;
+  return e;
+}
+
+// --- Request validation ---------------------------------------------------
+
+absl::Status Parse(const v1::WatchRequest& request) {
+  return ParseWatchRequest(request, kDefault).status();
+}
+
+void ExpectInvalid(const v1::WatchRequest& request, const std::string& field,
+                   const std::string& range) {
+  absl::Status status = Parse(request);
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), field)) << status;
+  EXPECT_TRUE(absl::StrContains(status.message(), range)) << status;
+}
+
+TEST(ParseWatchRequestTest, ZeroesMeanDefaults) {
+  absl::StatusOr<WatchSpec> spec = ParseWatchRequest(v1::WatchRequest(), 8);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->threshold, 8);
+  EXPECT_EQ(spec->recovery_threshold, 8);
+  EXPECT_EQ(spec->level_interval, absl::ZeroDuration());
+  EXPECT_EQ(spec->idle_interval, absl::Seconds(5));
+  EXPECT_TRUE(spec->names.empty());
+  EXPECT_TRUE(spec->tag_selector.empty());
+}
+
+TEST(ParseWatchRequestTest, AcceptsEveryFieldInRange) {
+  v1::WatchRequest r;
+  r.set_phi_threshold(64);
+  r.set_recovery_threshold(2.5);
+  r.add_names("a");
+  r.add_names("b-1.x:9");
+  r.set_tag_selector("role=db,zone=eu");
+  r.mutable_level_interval()->set_nanos(100000000);
+  r.mutable_idle_interval()->set_seconds(3600);
+  absl::StatusOr<WatchSpec> spec = ParseWatchRequest(r, 8);
+  ASSERT_TRUE(spec.ok()) << spec.status();
+  EXPECT_EQ(spec->threshold, 64);
+  EXPECT_EQ(spec->recovery_threshold, 2.5);
+  EXPECT_EQ(spec->names.size(), 2u);
+  EXPECT_EQ(spec->tag_selector.at("zone"), "eu");
+  EXPECT_EQ(spec->level_interval, absl::Milliseconds(100));
+  EXPECT_EQ(spec->idle_interval, absl::Hours(1));
+}
+
+TEST(ParseWatchRequestTest, ThresholdOutOfRangeNamesFieldAndRange) {
+  v1::WatchRequest r;
+  r.set_phi_threshold(70);
+  ExpectInvalid(r, "phi_threshold", "(0, 64], got 70");
+  r.set_phi_threshold(-1);
+  ExpectInvalid(r, "phi_threshold", "got -1");
+  r.set_phi_threshold(std::numeric_limits<double>::quiet_NaN());
+  ExpectInvalid(r, "phi_threshold", "(0, 64]");
+  r.set_phi_threshold(std::numeric_limits<double>::infinity());
+  ExpectInvalid(r, "phi_threshold", "(0, 64]");
+}
+
+TEST(ParseWatchRequestTest, RecoveryMustNotExceedThreshold) {
+  v1::WatchRequest r;
+  r.set_phi_threshold(3);
+  r.set_recovery_threshold(4);
+  ExpectInvalid(r, "recovery_threshold", "(0, 3], got 4");
+  r.set_recovery_threshold(-0.5);
+  ExpectInvalid(r, "recovery_threshold", "got -0.5");
+  // Against the default threshold when phi_threshold is 0.
+  r.set_phi_threshold(0);
+  r.set_recovery_threshold(9);
+  ExpectInvalid(r, "recovery_threshold", "(0, 8], got 9");
+}
+
+TEST(ParseWatchRequestTest, BadNameIsRejectedWithItsIndex) {
+  v1::WatchRequest r;
+  r.add_names("ok");
+  r.add_names("not ok");
+  ExpectInvalid(r, "names[1]", "'not ok'");
+  r.clear_names();
+  r.add_names("");
+  ExpectInvalid(r, "names[0]", "1 to 128 bytes");
+}
+
+TEST(ParseWatchRequestTest, BadTagSelectorIsRejected) {
+  v1::WatchRequest r;
+  r.set_tag_selector("role");
+  ExpectInvalid(r, "tag_selector", "key=value");
+  r.set_tag_selector("Role=db");
+  ExpectInvalid(r, "tag_selector", "lowercase");
+}
+
+TEST(ParseWatchRequestTest, LevelIntervalBelowMinimumIsRejected) {
+  v1::WatchRequest r;
+  r.mutable_level_interval()->set_nanos(50000000);
+  ExpectInvalid(r, "level_interval", "at least 100ms, got 50ms");
+  r.mutable_level_interval()->set_seconds(-1);
+  r.mutable_level_interval()->set_nanos(0);
+  ExpectInvalid(r, "level_interval", "got -1s");
+  r.mutable_level_interval()->set_seconds(1);
+  r.mutable_level_interval()->set_nanos(-5);
+  ExpectInvalid(r, "level_interval", "not a valid duration");
+}
+
+TEST(ParseWatchRequestTest, IdleIntervalOutsideRangeIsRejected) {
+  v1::WatchRequest r;
+  r.mutable_idle_interval()->set_nanos(99000000);
+  ExpectInvalid(r, "idle_interval", "[100ms, 1h], got 99ms");
+  r.mutable_idle_interval()->set_nanos(0);
+  r.mutable_idle_interval()->set_seconds(7200);
+  ExpectInvalid(r, "idle_interval", "got 2h");
+  r.mutable_idle_interval()->set_seconds(0);
+  r.mutable_idle_interval()->set_nanos(2000000000);
+  ExpectInvalid(r, "idle_interval", "not a valid duration");
+}
+
+TEST(ResolveThresholdTest, ZeroIsTheDefault) {
+  EXPECT_EQ(*ResolveThreshold(0, 8, "phi_threshold"), 8);
+  EXPECT_EQ(*ResolveThreshold(0.5, 8, "phi_threshold"), 0.5);
+  EXPECT_FALSE(ResolveThreshold(65, 8, "phi_threshold").ok());
+}
+
+// --- Judgement ------------------------------------------------------------
+
+TEST(SubscriptionTest, CrossingIsTheAnalyticTimeToThreshold) {
+  Subscription sub(Spec(3), PhiModel::kNormal);
+  Subscription::Update u = sub.OnView(View("a", kT0), kT0);
+  EXPECT_FALSE(u.transition);
+  EXPECT_EQ(u.crossing_due, Analytic(kT0, 3));
+  EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_ALIVE);
+  EXPECT_EQ(sub.CrossingDue("a"), Analytic(kT0, 3));
+}
+
+TEST(SubscriptionTest, SuspectExactlyAtTheCrossing) {
+  Subscription sub(Spec(5), PhiModel::kNormal);
+  MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
+  EXPECT_FALSE(
+      sub.OnView(View("a", kT0), due - absl::Nanoseconds(1)).transition);
+  Subscription::Update u = sub.OnView(View("a", kT0), due);
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->previous, v1::PEER_STATE_ALIVE);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_SUSPECT);
+  EXPECT_EQ(u.transition->reason, v1::TRANSITION_REASON_CROSSED_THRESHOLD);
+  EXPECT_NEAR(u.transition->phi, 5, 1e-6);
+  EXPECT_EQ(u.crossing_due, absl::InfiniteDuration());
+  // Judged once: the same instant again changes nothing.
+  EXPECT_FALSE(sub.OnView(View("a", kT0), due).transition);
+}
+
+TEST(SubscriptionTest, ArrivalMovesThePendingCrossing) {
+  Subscription sub(Spec(8), PhiModel::kNormal);
+  MonoTime first = sub.OnView(View("a", kT0), kT0).crossing_due;
+  MonoTime later = kT0 + absl::Milliseconds(100);
+  Subscription::Update u = sub.OnView(View("a", later), later);
+  EXPECT_FALSE(u.transition);
+  EXPECT_EQ(u.crossing_due, first + absl::Milliseconds(100));
+  EXPECT_EQ(u.crossing_due, Analytic(later, 8));
+}
+
+TEST(SubscriptionTest, RecoveryWaitsForPhiBelowTheRecoveryThreshold) {
+  Subscription sub(Spec(8, 2), PhiModel::kNormal);
+  MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
+  ASSERT_TRUE(sub.OnView(View("a", kT0), due).transition);
+
+  // An arrival judged when phi is already back at 3 (>= 2, < 8): still
+  // suspect, and no crossing is pending for a suspect member.
+  MonoTime arrival = due + absl::Seconds(1);
+  MonoTime at3 = Analytic(arrival, 3);
+  Subscription::Update u = sub.OnView(View("a", arrival), at3);
+  EXPECT_FALSE(u.transition);
+  EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_SUSPECT);
+  EXPECT_EQ(u.crossing_due, absl::InfiniteDuration());
+
+  // The next arrival judged at once: phi ~0 < 2, recovered.
+  MonoTime next = at3 + absl::Milliseconds(10);
+  u = sub.OnView(View("a", next), next);
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->previous, v1::PEER_STATE_SUSPECT);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_ALIVE);
+  EXPECT_EQ(u.transition->reason, v1::TRANSITION_REASON_RECOVERED);
+  EXPECT_LT(u.transition->phi, 2);
+  EXPECT_EQ(u.crossing_due, Analytic(next, 8));
+}
+
+TEST(SubscriptionTest, NoRecoveryWithoutAnArrival) {
+  Subscription sub(Spec(4, 1), PhiModel::kNormal);
+  MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
+  ASSERT_TRUE(sub.OnView(View("a", kT0), due).transition);
+  // Re-evaluated (no new arrival) later: still suspect.
+  EXPECT_FALSE(sub.OnView(View("a", kT0), due + absl::Seconds(5)).transition);
+  EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_SUSPECT);
+}
+
+TEST(SubscriptionTest, FirstSightIsJudgedSilently) {
+  Subscription sub(Spec(3), PhiModel::kNormal);
+  Subscription::Update u = sub.OnView(View("a", kT0), kT0 + absl::Seconds(10));
+  EXPECT_FALSE(u.transition);
+  EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_SUSPECT);
+}
+
+TEST(SubscriptionTest, SelfIsNeverSuspected) {
+  Subscription sub(Spec(1), PhiModel::kNormal);
+  MemberView self = View("me", kT0);
+  self.is_self = true;
+  self.has_arrival = false;
+  Subscription::Update u = sub.OnView(self, kT0 + absl::Hours(1));
+  EXPECT_FALSE(u.transition);
+  EXPECT_EQ(u.crossing_due, absl::InfiniteDuration());
+  EXPECT_EQ(sub.StateOf("me"), v1::PEER_STATE_ALIVE);
+}
+
+TEST(SubscriptionTest, NameFilterIgnoresOtherMembers) {
+  WatchSpec spec = Spec(3);
+  spec.names = {"b"};
+  Subscription sub(spec, PhiModel::kNormal);
+  EXPECT_EQ(sub.OnView(View("a", kT0), kT0).crossing_due,
+            absl::InfiniteDuration());
+  EXPECT_FALSE(
+      sub.OnMemberEvent(Event(MemberEventType::kJoined, "a")).transition);
+  EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_UNSPECIFIED);
+  EXPECT_NE(sub.OnView(View("b", kT0), kT0).crossing_due,
+            absl::InfiniteDuration());
+  EXPECT_EQ(sub.size(), 1u);
+}
+
+TEST(SubscriptionTest, TagSelectorMatchesEveryPair) {
+  WatchSpec spec = Spec(3);
+  spec.tag_selector = {{"role", "db"}, {"zone", "eu"}};
+  Subscription sub(spec, PhiModel::kNormal);
+  sub.OnView(View("a", kT0, {{"role", "db"}}), kT0);
+  sub.OnView(View("b", kT0, {{"role", "db"}, {"zone", "eu"}, {"x", "y"}}), kT0);
+  EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_UNSPECIFIED);
+  EXPECT_EQ(sub.StateOf("b"), v1::PEER_STATE_ALIVE);
+}
+
+TEST(SubscriptionTest, JoinedThenLeftThenRemoved) {
+  Subscription sub(Spec(8), PhiModel::kNormal);
+  Subscription::Update u =
+      sub.OnMemberEvent(Event(MemberEventType::kJoined, "a"));
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->previous, v1::PEER_STATE_UNSPECIFIED);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_ALIVE);
+  EXPECT_EQ(u.transition->reason, v1::TRANSITION_REASON_JOINED);
+  sub.OnView(View("a", kT0), kT0);
+
+  u = sub.OnMemberEvent(Event(MemberEventType::kLeft, "a"));
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_LEFT);
+  EXPECT_EQ(u.transition->reason, v1::TRANSITION_REASON_LEFT);
+  EXPECT_EQ(sub.CrossingDue("a"), absl::InfiniteDuration());
+  // A left member is never suspected, however long it is silent.
+  MemberView left = View("a", kT0);
+  left.record.status = MemberStatus::kLeft;
+  EXPECT_FALSE(sub.OnView(left, kT0 + absl::Hours(1)).transition);
+  EXPECT_FALSE(
+      sub.OnMemberEvent(Event(MemberEventType::kLeft, "a")).transition);
+
+  u = sub.OnMemberEvent(Event(MemberEventType::kRemoved, "a"));
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->previous, v1::PEER_STATE_LEFT);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_REMOVED);
+  EXPECT_EQ(sub.size(), 0u);
+}
+
+TEST(SubscriptionTest, RestartMakesASuspectAliveAgain) {
+  Subscription sub(Spec(3), PhiModel::kNormal);
+  MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
+  ASSERT_TRUE(sub.OnView(View("a", kT0), due).transition);
+  Subscription::Update u =
+      sub.OnMemberEvent(Event(MemberEventType::kRestarted, "a", 2));
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->previous, v1::PEER_STATE_SUSPECT);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_ALIVE);
+  EXPECT_EQ(u.transition->reason, v1::TRANSITION_REASON_RESTARTED);
+  // The new generation's first arrival schedules its crossing.
+  MonoTime now = due + absl::Seconds(1);
+  MemberView fresh = View("a", now);
+  fresh.record.generation = 2;
+  u = sub.OnView(fresh, now);
+  EXPECT_FALSE(u.transition);
+  EXPECT_EQ(u.crossing_due, Analytic(now, 3));
+}
+
+TEST(SubscriptionTest, ObserverPausedChangesNoMember) {
+  Subscription sub(Spec(3), PhiModel::kNormal);
+  sub.OnView(View("a", kT0), kT0);
+  MemberEvent paused = Event(MemberEventType::kObserverPaused, "me");
+  paused.paused = absl::Seconds(2);
+  EXPECT_FALSE(sub.OnMemberEvent(paused).transition);
+  EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_ALIVE);
+}
+
+TEST(SubscriptionTest, PauseDiscountLetsASuspectRecover) {
+  // The node shifts last_arrival forward by the pause; for the judge that
+  // is an arrival, and phi measured from it is low again.
+  Subscription sub(Spec(3, 1), PhiModel::kNormal);
+  MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
+  ASSERT_TRUE(sub.OnView(View("a", kT0), due).transition);
+  MonoTime now = due + absl::Seconds(2);
+  Subscription::Update u = sub.OnView(View("a", now), now);
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->reason, v1::TRANSITION_REASON_RECOVERED);
+}
+
+TEST(PhiOfViewTest, ClampedAndZeroForSelfAndLeft) {
+  MemberView v = View("a", kT0);
+  EXPECT_LE(PhiOfView(PhiModel::kNormal, v, kT0 + absl::Hours(10)),
+            kMaxReportedPhi);
+  EXPECT_TRUE(std::isfinite(
+      PhiOfView(PhiModel::kExponential, v, kT0 + absl::Hours(10))));
+  v.record.status = MemberStatus::kLeft;
+  EXPECT_EQ(PhiOfView(PhiModel::kNormal, v, kT0 + absl::Hours(1)), 0);
+  v = View("a", kT0);
+  v.is_self = true;
+  EXPECT_EQ(PhiOfView(PhiModel::kNormal, v, kT0 + absl::Hours(1)), 0);
+}
+
+}  // namespace
+}  // namespace phid

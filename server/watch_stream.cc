@@ -1,0 +1,137 @@
+#include "server/watch_stream.h"
+
+#include <utility>
+
+#include "glog/logging.h"
+
+namespace phid {
+
+WatchStream::WatchStream(grpc::CallbackServerContext* context,
+                         const Options& options, const Clock& clock,
+                         std::function<void(WatchStream*)> on_done)
+    : context_(context),
+      options_(options),
+      clock_(clock),
+      on_done_(std::move(on_done)),
+      outbox_(options.max_queued) {}
+
+void WatchStream::Start(std::shared_ptr<WatchStream> self) {
+  absl::MutexLock lock(&mu_);
+  self_ = std::move(self);
+}
+
+void WatchStream::Send(const phi::v1::WatchResponse& message) {
+  absl::MutexLock lock(&mu_);
+  if (finish_called_ || finish_pending_ || eviction_ != Eviction::kNone) {
+    return;
+  }
+  if (!outbox_.Push(message)) {
+    EvictLocked(Eviction::kQueueFull);
+    return;
+  }
+  WriteNextLocked();
+}
+
+void WatchStream::WriteNextLocked() {
+  if (finish_called_ || finish_pending_) return;
+  const phi::v1::WatchResponse* next = outbox_.StartWrite(clock_.Now());
+  if (next != nullptr) StartWrite(next);
+}
+
+void WatchStream::OnWriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  outbox_.WriteDone();
+  if (!ok) {
+    // The client went away or was cancelled; nothing more can be written.
+    FinishLocked(
+        grpc::Status(grpc::StatusCode::CANCELLED, "the watch stream broke"));
+    return;
+  }
+  if (finish_pending_) {
+    FinishLocked(pending_status_);
+    return;
+  }
+  WriteNextLocked();
+}
+
+void WatchStream::End(const grpc::Status& status) {
+  absl::MutexLock lock(&mu_);
+  if (finish_called_ || finish_pending_) return;
+  if (outbox_.write_in_flight()) {
+    finish_pending_ = true;
+    pending_status_ = status;
+    return;
+  }
+  FinishLocked(status);
+}
+
+void WatchStream::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  if (finish_called_) return;
+  if (outbox_.write_in_flight()) {
+    // Its OnWriteDone(false) follows and finishes.
+    finish_pending_ = true;
+    pending_status_ = grpc::Status::CANCELLED;
+    return;
+  }
+  FinishLocked(grpc::Status::CANCELLED);
+}
+
+void WatchStream::FinishLocked(const grpc::Status& status) {
+  if (finish_called_) return;
+  finish_called_ = true;
+  finish_pending_ = false;
+  Finish(status);
+}
+
+bool WatchStream::EvictIfStalled(MonoTime now) {
+  absl::MutexLock lock(&mu_);
+  if (finish_called_ || eviction_ != Eviction::kNone) return false;
+  if (outbox_.WriteAge(now) <= options_.write_timeout) return false;
+  EvictLocked(Eviction::kWriteTimeout);
+  return true;
+}
+
+void WatchStream::EvictLocked(Eviction why) {
+  eviction_ = why;
+  LOG(WARNING) << "evicting watcher " << context_->peer() << " (subscriber "
+               << subscriber_id_ << "): "
+               << (why == Eviction::kQueueFull
+                       ? "more than " + std::to_string(options_.max_queued) +
+                             " messages waiting"
+                       : "a write outstanding for over " +
+                             absl::FormatDuration(options_.write_timeout))
+               << "; it is not reading its stream";
+  // Finish cannot reach a client that stopped reading (the status would
+  // queue behind the unread data); cancelling resets the HTTP/2 stream.
+  context_->TryCancel();
+}
+
+bool WatchStream::set_subscriber_id(uint64_t id) {
+  absl::MutexLock lock(&mu_);
+  subscriber_id_ = id;
+  return !done_;
+}
+
+uint64_t WatchStream::subscriber_id() const {
+  absl::MutexLock lock(&mu_);
+  return subscriber_id_;
+}
+
+WatchStream::Eviction WatchStream::eviction() const {
+  absl::MutexLock lock(&mu_);
+  return eviction_;
+}
+
+void WatchStream::OnDone() {
+  std::shared_ptr<WatchStream> keep;
+  {
+    absl::MutexLock lock(&mu_);
+    done_ = true;
+    keep = std::move(self_);
+  }
+  on_done_(this);
+  // `keep` may hold the last reference: released after the lock is gone.
+}
+
+}  // namespace phid
