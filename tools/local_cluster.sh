@@ -41,7 +41,7 @@ for i in $(seq 1 "$N"); do
   # shellcheck disable=SC2086
   "$PHID" --name="node-$i" --bind="$ip:7946" --seeds="127.0.0.1:7946" \
     --grpc_address="$ip:7070" --metrics_address="$ip:9470" \
-    --preset=local --log_dir="$LOGS" ${PHID_FLAGS:-} \
+    --preset=local ${PHID_FLAGS:-} \
     >"$LOGS/node-$i.out" 2>&1 &
   PIDS+=($!)
 done
