@@ -334,5 +334,32 @@ TEST(GossipNodeTest, KeysRotateWithoutDowntime) {
       absl::Seconds(3)));
 }
 
+TEST(GossipNodeTest, TagsReachEveryMemberAndARestartReplacesThem) {
+  SimCluster c(16);
+  GossipOptions db = Lan();
+  db.tags = {{"role", "db"}, {"zone", "eu-west-1a"}};
+  for (int i = 0; i < 4; ++i) c.AddNode(Lan());
+  int tagged = c.AddNode(db);
+  auto everyone_sees = [&](const std::string& role) {
+    for (int i = 0; i < c.size(); ++i) {
+      const auto* m = c.node(i).gossip->membership().Find(c.node(tagged).name);
+      if (m == nullptr) return false;
+      auto it = m->record.tags.find("role");
+      if (it == m->record.tags.end() || it->second != role) return false;
+    }
+    return true;
+  };
+  EXPECT_TRUE(
+      c.RunUntil([&] { return everyone_sees("db"); }, absl::Seconds(3)));
+  // A role change is a restart with new tags; they replace the old ones.
+  c.Crash(tagged);
+  c.node(tagged).options.tags = {{"role", "web"}};
+  c.Restart(tagged);
+  EXPECT_TRUE(
+      c.RunUntil([&] { return everyone_sees("web"); }, absl::Seconds(3)));
+  const auto* seen = c.node(0).gossip->membership().Find(c.node(tagged).name);
+  EXPECT_EQ(seen->record.tags.count("zone"), 0u);
+}
+
 }  // namespace
 }  // namespace phid

@@ -98,6 +98,17 @@ TEST_F(PhidFlagsTest, EveryBadValueNamesItsFlag) {
       {[] { absl::SetFlag(&FLAGS_acceptable_pause, "-1s"); },
        "acceptable_pause"},
       {[] { absl::SetFlag(&FLAGS_tags, "Role=x"); }, "tags"},
+      {[] { absl::SetFlag(&FLAGS_tags, "role"); }, "tags"},
+      // Tags that would not fit a gossip packet are refused, not truncated.
+      {[] {
+         std::string big;
+         for (int i = 0; i < 10; ++i) {
+           big += (i ? "," : "") + std::string("k") + std::to_string(i) + "=" +
+                  std::string(60, 'v');
+         }
+         absl::SetFlag(&FLAGS_tags, big);
+       },
+       "tags"},
       {[] { absl::SetFlag(&FLAGS_default_threshold, 65); },
        "default_threshold"},
       {[] { absl::SetFlag(&FLAGS_tls_cert, "/tmp/cert.pem"); }, "tls_cert"},

@@ -148,12 +148,34 @@ void WatchHub::OnMemberEvent(const MemberEvent& event) {
     return;
   }
   const std::string& name = event.record.name;
+  if (event.type == MemberEventType::kRestarted) {
+    NotifyStoppedMatching(event.record, now);
+  }
   for (auto& [key, judge] : judges_) {
     MonoTime before = judge->judgement.CrossingDue(name);
     Judged(*judge, name, judge->judgement.OnMemberEvent(event), before,
            event.record, now);
   }
   if (event.type == MemberEventType::kRemoved) views_.erase(name);
+}
+
+void WatchHub::NotifyStoppedMatching(const MemberRecord& record, MonoTime now) {
+  auto old = views_.find(record.name);
+  if (old == views_.end()) return;
+  const MemberRecord& before = old->second.record;
+  for (auto& [id, s] : subscribers_) {
+    if (!s->spec.Matches(before) || s->spec.Matches(record)) continue;
+    // Restarted with tags this subscriber does not select: the member
+    // leaves its view, or it would silently keep a stale entry.
+    v1::WatchResponse message;
+    v1::Transition* transition = message.mutable_transition();
+    transition->set_previous_state(s->judge->judgement.StateOf(record.name));
+    transition->set_reason(v1::TRANSITION_REASON_RESTARTED);
+    FillPeerFromRecord(record, v1::PEER_STATE_REMOVED, s->spec.threshold,
+                       transition->mutable_peer());
+    ++counters_.transitions[v1::TRANSITION_REASON_RESTARTED];
+    Deliver(*s, message, now);
+  }
 }
 
 void WatchHub::OnMembersChanged(const std::vector<MemberView>& views,

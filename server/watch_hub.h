@@ -154,6 +154,9 @@ class WatchHub {
   void Judged(Judge& judge, const std::string& name,
               const Subscription::Update& update, MonoTime before,
               const MemberRecord& record, MonoTime now);
+  // Tells subscribers whose selector matched a member's old record but not
+  // its restarted one that it left their view (state REMOVED).
+  void NotifyStoppedMatching(const MemberRecord& record, MonoTime now);
   void EmitTransition(Judge& judge, const MemberTransition& t,
                       const MemberRecord& record, MonoTime now);
   void Deliver(Subscriber& s, phi::v1::WatchResponse& message, MonoTime now);

@@ -235,6 +235,41 @@ TEST_F(WatchHubTest, NameAndTagFiltersSelectMembers) {
   EXPECT_EQ(all->Transitions().size(), 5u);  // 2 joins, a, b, c crossed
 }
 
+TEST_F(WatchHubTest, AMemberRestartedWithOtherTagsLeavesTheSelectorsView) {
+  WatchSpec dbs = Spec(8);
+  dbs.tag_selector = {{"role", "db"}};
+  WatchSpec webs = Spec(8);
+  webs.tag_selector = {{"role", "web"}};
+  auto db_watch = Watch(dbs);
+  auto web_watch = Watch(webs);
+  hub_.OnMemberEvent(
+      Event(MemberEventType::kJoined, "b", kT0, 1, {{"role", "db"}}));
+  hub_.OnMembersChanged({View("b", kT0, {{"role", "db"}})}, kT0);
+  ASSERT_EQ(db_watch->Transitions().size(), 1u);  // joined
+  EXPECT_TRUE(web_watch->Transitions().empty());
+
+  // b restarts as a web server.
+  MonoTime t1 = kT0 + absl::Milliseconds(50);
+  hub_.OnMemberEvent(
+      Event(MemberEventType::kRestarted, "b", t1, 2, {{"role", "web"}}));
+  hub_.OnMembersChanged({View("b", t1, {{"role", "web"}}, 2)}, t1);
+
+  auto db_transitions = db_watch->Transitions();
+  ASSERT_EQ(db_transitions.size(), 2u);
+  EXPECT_EQ(db_transitions[1].reason(), v1::TRANSITION_REASON_RESTARTED);
+  EXPECT_EQ(db_transitions[1].peer().state(), v1::PEER_STATE_REMOVED);
+  EXPECT_EQ(db_transitions[1].peer().tags().at("role"), "web");
+  auto web_transitions = web_watch->Transitions();
+  ASSERT_EQ(web_transitions.size(), 1u);
+  EXPECT_EQ(web_transitions[0].reason(), v1::TRANSITION_REASON_RESTARTED);
+  EXPECT_EQ(web_transitions[0].peer().generation(), 2u);
+
+  // Its silence no longer concerns the db watcher.
+  hub_.Fire(Analytic(t1, 8));
+  EXPECT_EQ(db_watch->Transitions().size(), 2u);
+  EXPECT_EQ(web_watch->Transitions().size(), 2u);  // crossed threshold
+}
+
 TEST_F(WatchHubTest, JoinLeaveRestartAndRemoveReachSubscribers) {
   auto sink = Watch(Spec(8));
   hub_.OnMemberEvent(Event(MemberEventType::kJoined, "b", kT0));
