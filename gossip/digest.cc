@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "gossip/address.h"
 #include "gossip/tags.h"
 
 namespace phid {
@@ -61,7 +62,8 @@ bool FromWire(const wire::DigestEntry& in, GossipEntry* out,
     *error = absl::StrCat("compact entry with extra fields for ", in.name());
     return false;
   }
-  if (in.address().size() > kMaxAddressBytes) {
+  if (in.address().size() > kMaxAddressBytes ||
+      (!compact && !ParseAddress(in.address()).ok())) {
     *error = absl::StrCat("invalid address for ", in.name());
     return false;
   }

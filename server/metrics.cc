@@ -133,6 +133,9 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
     host = host.substr(1, host.size() - 2);
   }
   auto server = std::make_unique<httplib::Server>();
+  // Without it, a scraper that keeps its connection open waits ~40 ms per
+  // request for Nagle and delayed ACK.
+  server->set_tcp_nodelay(true);
   server->Get("/metrics",
               [provider](const httplib::Request&, httplib::Response& response) {
                 response.set_content(provider(), "text/plain; version=0.0.4");
