@@ -151,6 +151,13 @@ void WatchHub::OnMemberEvent(const MemberEvent& event) {
   if (event.type == MemberEventType::kRestarted) {
     NotifyStoppedMatching(event.record, now);
   }
+  // The event's record is newer than the last view (e.g. status LEFT);
+  // transitions must not report the member as it was.
+  auto known = views_.find(name);
+  if (known != views_.end() &&
+      known->second.record.generation == event.record.generation) {
+    known->second.record = event.record;
+  }
   for (auto& [key, judge] : judges_) {
     MonoTime before = judge->judgement.CrossingDue(name);
     Judged(*judge, name, judge->judgement.OnMemberEvent(event), before,

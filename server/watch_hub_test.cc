@@ -278,7 +278,9 @@ TEST_F(WatchHubTest, JoinLeaveRestartAndRemoveReachSubscribers) {
   hub_.OnMemberEvent(Event(MemberEventType::kRestarted, "b", t1, 2));
   hub_.OnMembersChanged({View("b", t1, {}, 2)}, t1);
   MonoTime t2 = t1 + absl::Milliseconds(50);
-  hub_.OnMemberEvent(Event(MemberEventType::kLeft, "b", t2, 2));
+  MemberEvent left = Event(MemberEventType::kLeft, "b", t2, 2);
+  left.record.status = MemberStatus::kLeft;
+  hub_.OnMemberEvent(left);
   hub_.OnMemberEvent(Event(MemberEventType::kRemoved, "b", t2, 2));
 
   std::vector<v1::Transition> t = sink->Transitions();
@@ -289,6 +291,8 @@ TEST_F(WatchHubTest, JoinLeaveRestartAndRemoveReachSubscribers) {
   EXPECT_EQ(t[1].peer().generation(), 2u);
   EXPECT_EQ(t[2].reason(), v1::TRANSITION_REASON_LEFT);
   EXPECT_EQ(t[2].peer().state(), v1::PEER_STATE_LEFT);
+  // The event is newer than the last view: the peer says it left.
+  EXPECT_EQ(t[2].peer().status(), v1::MEMBER_STATUS_LEFT);
   EXPECT_EQ(t[3].reason(), v1::TRANSITION_REASON_REMOVED);
   EXPECT_EQ(t[3].previous_state(), v1::PEER_STATE_LEFT);
   EXPECT_EQ(t[3].peer().state(), v1::PEER_STATE_REMOVED);
