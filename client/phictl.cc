@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "client/format.h"
+#include "client/top_view.h"
 #include "client/watch_state.h"
 #include "google/protobuf/duration.pb.h"
 #include "proto/phi.pb.h"
@@ -24,6 +25,7 @@ constexpr char kSeeHelp[] = " (see phictl --help)";
 constexpr double kMaxThreshold = 64;
 constexpr absl::Duration kMinInterval = absl::Milliseconds(100);
 constexpr absl::Duration kMaxIdle = absl::Hours(1);
+constexpr absl::Duration kMaxInterval = absl::Hours(1);
 
 // absl::ParseCommandLine handles these itself; they are not registered
 // flags, so absl::FindCommandLineFlag does not know them.
@@ -53,6 +55,7 @@ const std::vector<Command>& Commands() {
       {"watch",
        "",
        {"threshold", "recovery", "levels", "peers", "tags", "idle"}},
+      {"top", "", {"threshold", "tags", "interval"}},
       {"phi",
        "",
        {"threshold", "model", "mean", "stddev", "intervals", "acceptable_pause",
@@ -284,6 +287,68 @@ int RunWatch(const PhidClient& client, const phi::v1::WatchRequest& request,
   return Fail(status, env);
 }
 
+// `top` polls ListPeers rather than following a Watch: one answer carries
+// every column (a Watch's Levels lack suspected_by and the heartbeat ages),
+// each frame is one consistent view, and a daemon that went away shows on
+// the next refresh and recovers by itself. One small call per interval is
+// nothing for the local daemon.
+int RunTop(const PhidClient& client, const PhictlFlags& flags,
+           const PhictlEnvironment& env) {
+  Terminal& terminal = *env.terminal;
+  absl::Mutex mu;
+  bool stop = false;  // guarded by mu
+  if (env.interrupter != nullptr) {
+    env.interrupter->SetHandler([&mu, &stop, &terminal] {
+      absl::MutexLock lock(&mu);
+      stop = true;
+      terminal.Wake();
+    });
+  }
+  phi::v1::ListPeersRequest request;
+  request.set_phi_threshold(flags.threshold);
+  request.set_tag_selector(flags.tags);
+  auto clock = [&env]() -> std::string {
+    if (!env.now) return "";
+    return absl::FormatTime("%H:%M:%S", env.now(), env.zone);
+  };
+
+  TopScreen screen;
+  screen.target = client.target();
+  screen.interval = flags.interval;
+  screen.color = env.color;
+  absl::Status refused;  // a value the daemon rejects ends top
+  terminal.Open();
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu);
+      if (stop) break;
+    }
+    absl::StatusOr<phi::v1::ListPeersResponse> response =
+        client.ListPeers(request);
+    screen.clock = clock();
+    if (response.ok()) {
+      screen.peers = *std::move(response);
+      screen.peers_clock = screen.clock;
+      screen.error = absl::OkStatus();
+    } else if (absl::IsInvalidArgument(response.status())) {
+      refused = response.status();
+      break;
+    } else {
+      screen.error = response.status();
+    }
+    screen.columns = terminal.Columns();
+    screen.rows = terminal.Rows();
+    *env.out << TopFrame(screen);
+    env.out->flush();
+    const int key = terminal.WaitForKey(flags.interval);
+    if (key == 'q' || key == 'Q' || key == Terminal::kInputClosed) break;
+  }
+  terminal.Close();
+  if (env.interrupter != nullptr) env.interrupter->SetHandler(nullptr);
+  if (!refused.ok()) return Fail(refused, env);
+  return kExitOk;
+}
+
 int RunPhi(const PhictlFlags& flags, const PhictlEnvironment& env) {
   if (!env.phi_calculator) {
     *env.err << "phictl: phi is not built in; use bazel run //tools:phi_calc\n";
@@ -374,12 +439,35 @@ int RunPhictl(const std::vector<std::string>& args, const PhictlFlags& flags,
   }
   ClientOptions options;
   options.deadline = flags.timeout;
+  if (command->name == "top") {
+    if (flags.json) {
+      return Usage(
+          "top draws a screen; for JSON use peers --json or watch "
+          "--json",
+          env);
+    }
+    if (flags.interval < kMinInterval || flags.interval > kMaxInterval) {
+      return Usage(
+          absl::StrCat("--interval=", FormatShortDuration(flags.interval),
+                       ": give 100ms to 1h, e.g. 500ms"),
+          env);
+    }
+    if (env.terminal == nullptr) {
+      *env.err << "phictl: top needs a terminal\n";
+      return kExitFailure;
+    }
+    // A hung call must not freeze the screen for long: at most one
+    // interval (1 s at least), or --timeout if shorter.
+    options.deadline =
+        std::min(flags.timeout, std::max(flags.interval, absl::Seconds(1)));
+  }
   absl::StatusOr<std::unique_ptr<PhidClient>> client =
       PhidClient::Create(flags.target, options);
   if (!client.ok()) return Usage(client.status().message(), env);
 
   if (command->name == "peers") return RunPeers(**client, flags, env);
   if (command->name == "get") return RunGet(**client, args[1], flags, env);
+  if (command->name == "top") return RunTop(**client, flags, env);
   absl::StatusOr<phi::v1::WatchRequest> request = WatchRequestFromFlags(flags);
   if (!request.ok()) return Usage(request.status().message(), env);
   return RunWatch(**client, *request, flags, env);

@@ -6,8 +6,10 @@
 //   peers [--threshold=X] [--tags=k=v,...]  the members as a table
 //   get NAME [--threshold=X]                one member in detail
 //   watch [--threshold ...]                 one line per event until Ctrl-C
+//   top [--interval=500ms --threshold=X]    a live view until 'q' or Ctrl-C
 //   phi [--mean ...]                        the phi calculator, if linked in
-// With --json every command prints one JSON object per line instead.
+// With --json every command but top prints one JSON object per line
+// instead.
 //
 // Exit status: 0 success (also a watch ended by Ctrl-C); 1 the daemon is
 // unreachable or answered with an error (NOT_FOUND for an unknown member...);
@@ -33,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "client/phid_client.h"
+#include "client/terminal.h"
 
 namespace phid {
 
@@ -46,15 +49,17 @@ struct PhictlFlags {
   std::string target = kDefaultTarget;
   bool json = false;
   absl::Duration timeout = absl::Seconds(5);
-  // peers, get, watch (and phi: the phi whose time is asked).
+  // peers, get, watch, top (and phi: the phi whose time is asked).
   double threshold = 0;
   // watch.
   double recovery = 0;
   absl::Duration levels = absl::ZeroDuration();
   absl::Duration idle = absl::ZeroDuration();
   std::string peers;  // "a,b"
-  // peers, watch.
+  // peers, watch, top.
   std::string tags;  // "k=v,k2=v2"
+  // top: the refresh period, [100ms, 1h].
+  absl::Duration interval = absl::Milliseconds(500);
   // phi, as typed (the calculator parses them); threshold is shared.
   std::string model;
   std::string mean;
@@ -106,6 +111,12 @@ struct PhictlEnvironment {
   PhiCalculator phi_calculator;
   // For tests: reconnection backoff of `watch`.
   WatchOptions watch_options;
+  // top: the screen and keyboard; null refuses `top`.
+  Terminal* terminal = nullptr;
+  // top: the time shown in each frame (in `zone`); null shows none.
+  std::function<absl::Time()> now;
+  // top: colors (false for $NO_COLOR).
+  bool color = true;
 };
 
 // Runs the subcommand args[0] with its arguments args[1..]. Returns the exit

@@ -2,6 +2,7 @@
 // or run `phictl --help`; the logic lives in phictl.h.
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -16,8 +17,10 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/phictl.h"
+#include "client/terminal.h"
 #include "tools/phi_calc_lib.h"
 
 ABSL_FLAG(
@@ -29,12 +32,13 @@ ABSL_FLAG(bool, json, false,
           "mapping: lowerCamel names, 64-bit integers as strings): peers "
           "prints one object per member, get one, watch one per message "
           "including idle heartbeats.");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(5),
+          "Deadline of each call to the daemon (peers, get; top: at most "
+          "max(--interval, 1s)), e.g. 500ms or 5s.");
 ABSL_FLAG(
-    absl::Duration, timeout, absl::Seconds(5),
-    "Deadline of each call to the daemon (peers, get), e.g. 500ms or 5s.");
-ABSL_FLAG(double, threshold, 0,
-          "peers, get, watch: judge members against this phi, in (0, 64]; 0 "
-          "uses the daemon's default. phi: the phi whose silence to compute.");
+    double, threshold, 0,
+    "peers, get, watch, top: judge members against this phi, in (0, 64]; 0 "
+    "uses the daemon's default. phi: the phi whose silence to compute.");
 ABSL_FLAG(double, recovery, 0,
           "watch: a suspect becomes alive again only when phi falls below "
           "this (hysteresis), in (0, threshold]; 0 = the threshold itself.");
@@ -44,12 +48,14 @@ ABSL_FLAG(absl::Duration, levels, absl::ZeroDuration(),
 ABSL_FLAG(std::string, peers, "",
           "watch: only these members, comma-separated (a,b); empty = all.");
 ABSL_FLAG(std::string, tags, "",
-          "peers, watch: only members whose tags match every pair, as "
+          "peers, watch, top: only members whose tags match every pair, as "
           "k=v,k2=v2.");
 ABSL_FLAG(absl::Duration, idle, absl::ZeroDuration(),
           "watch: the daemon sends a heartbeat after this long without other "
           "messages (100ms to 1h); 0 = the daemon's 5s. The watch reconnects "
           "when nothing arrives for 3 x idle + 1s.");
+ABSL_FLAG(absl::Duration, interval, absl::Milliseconds(500),
+          "top: refresh the screen this often (100ms to 1h), e.g. 1s.");
 ABSL_FLAG(std::string, model, "",
           "phi: arrival model, normal (default), akka or exponential.");
 ABSL_FLAG(std::string, mean, "",
@@ -91,6 +97,10 @@ constexpr char kUsage[] =
     "            --levels (--threshold, --recovery, --levels, --peers,\n"
     "            --tags, --idle). Reconnects by itself with backoff; each\n"
     "            reconnection prints a fresh snapshot. Notices go to stderr.\n"
+    "  top       A live view, redrawn every --interval (500ms) until 'q' or\n"
+    "            Ctrl-C: every member's state, phi with a bar (full at the\n"
+    "            threshold), SUSPECTED_BY, LAST_HB, TTT (--threshold,\n"
+    "            --tags, --interval). Colors unless $NO_COLOR is set.\n"
     "  phi       Phi calculator: phi after --elapsed of silence, or when phi\n"
     "            reaches --threshold, for --mean/--stddev or --intervals\n"
     "            (--model, --acceptable_pause, --min_stddev).\n"
@@ -99,6 +109,7 @@ constexpr char kUsage[] =
     "  phictl peers --threshold=5 --tags=dc=eu\n"
     "  phictl get node-b\n"
     "  phictl watch --levels=1s --peers=node-b,node-c --json | jq .\n"
+    "  phictl top --threshold=5 --interval=1s\n"
     "  phictl phi --mean=1000ms --stddev=100ms --elapsed=1400ms\n"
     "  PHID_TARGET=unix:/run/phid.sock phictl peers\n"
     "\n"
@@ -123,18 +134,24 @@ absl::StatusOr<std::string> CalculatePhi(
 }
 
 // Waits for Ctrl-C (and SIGTERM) on a thread of its own, so the handler may
-// take locks. A second signal, or one with no command to stop, exits.
-void HandleSignalsOnAThread(phid::Interrupter* interrupter) {
+// take locks. A second signal, or one with no command to stop, exits, after
+// giving the screen back if `top` had it.
+void HandleSignalsOnAThread(phid::Interrupter* interrupter,
+                            phid::Terminal* terminal) {
   static sigset_t signals;
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   // Blocked in every thread created from now on, gRPC's included.
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  std::thread([interrupter] {
+  std::thread([interrupter, terminal] {
     int signal_number = 0;
     while (sigwait(&signals, &signal_number) == 0) {
-      if (!interrupter->Interrupt()) std::_Exit(128 + signal_number);
+      if (!interrupter->Interrupt()) {
+        terminal->Close();
+        std::cout.flush();
+        std::_Exit(128 + signal_number);
+      }
     }
   }).detach();
 }
@@ -162,6 +179,7 @@ int main(int argc, char** argv) {
   flags.idle = absl::GetFlag(FLAGS_idle);
   flags.peers = absl::GetFlag(FLAGS_peers);
   flags.tags = absl::GetFlag(FLAGS_tags);
+  flags.interval = absl::GetFlag(FLAGS_interval);
   flags.model = absl::GetFlag(FLAGS_model);
   flags.mean = absl::GetFlag(FLAGS_mean);
   flags.stddev = absl::GetFlag(FLAGS_stddev);
@@ -171,9 +189,11 @@ int main(int argc, char** argv) {
   flags.elapsed = absl::GetFlag(FLAGS_elapsed);
   flags.given = *std::move(given);
 
-  // Leaked: the signal thread may use it until the process is gone.
+  // Leaked: the signal thread may use them until the process is gone.
   auto* interrupter = new phid::Interrupter;
-  HandleSignalsOnAThread(interrupter);
+  auto* terminal =
+      new phid::AnsiTerminal(STDIN_FILENO, STDOUT_FILENO, &std::cout);
+  HandleSignalsOnAThread(interrupter, terminal);
 
   phid::PhictlEnvironment env;
   env.out = &std::cout;
@@ -181,6 +201,10 @@ int main(int argc, char** argv) {
   env.interrupter = interrupter;
   env.zone = absl::LocalTimeZone();
   env.phi_calculator = CalculatePhi;
+  env.terminal = terminal;
+  env.now = [] { return absl::Now(); };
+  const char* no_color = std::getenv("NO_COLOR");
+  env.color = no_color == nullptr || no_color[0] == '\0';
   const std::vector<std::string> args(positional.begin() + 1, positional.end());
   const int status = phid::RunPhictl(args, flags, env);
   std::cout.flush();

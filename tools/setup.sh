@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs everything phid needs to build and test on Debian 12, once.
+# Installs everything phid needs to build and test on Debian 12, once:
+# Debian packages, then the npm packages of the Node client test
+# (tests/node/node_modules, pinned by tests/node/package-lock.json).
 # Idempotent: packages already present are not reinstalled. Needs root (or
 # sudo) only when something is missing.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 PACKAGES=(
   bazel-bootstrap bazel-rules-cc bazel-rules-java bazel-platforms
@@ -10,13 +13,32 @@ PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev grpc-proto
   libabsl-dev libgoogle-glog-dev libgtest-dev libgmock-dev googletest libbenchmark-dev
   libssl-dev libcpp-httplib-dev libgoogle-perftools-dev
-  iproute2 procps tmux clang-format
+  iproute2 procps tmux clang-format openssl
+  python3-yaml
 )
+# Installed only when the command is missing: a machine may have Node.js
+# from elsewhere (e.g. a nodejs build that bundles npm and conflicts with
+# Debian's npm package), and any Node >= 18 runs the tests.
+COMMANDS=(node:nodejs npm:npm)
+
+# Optional: only the benchmarks (tools/bench/run_all.sh) need these; pass
+# --bench to install them too. serf is the peer phid is measured against,
+# iptables counts its and phid's bytes, matplotlib draws the QoS plot, time
+# is /usr/bin/time -v for the simulator's memory.
+BENCH_PACKAGES=(serf iptables python3-matplotlib time)
+if [ "${1:-}" = "--bench" ]; then
+  PACKAGES+=("${BENCH_PACKAGES[@]}")
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$p")
+  fi
+done
+for pair in "${COMMANDS[@]}"; do
+  if ! command -v "${pair%%:*}" >/dev/null 2>&1; then
+    missing+=("${pair#*:}")
   fi
 done
 
@@ -38,4 +60,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: packages installed"
 else
   echo "setup: all Debian packages present"
+fi
+
+# npm packages of tests/node, from the npm registry: `npm ci` installs exactly
+# what package-lock.json pins, and runs again only when the lock changed
+# since (the stamp holds the lock's hash) or node_modules is gone.
+NODE_DIR=tests/node
+STAMP="$NODE_DIR/node_modules/.phid-package-lock.sha256"
+lock_hash="$(sha256sum "$NODE_DIR/package-lock.json" | cut -d' ' -f1)"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$lock_hash" ]; then
+  echo "setup: npm packages of $NODE_DIR up to date"
+else
+  echo "setup: installing the npm packages of $NODE_DIR (npm ci)"
+  (cd "$NODE_DIR" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+  echo "$lock_hash" >"$STAMP"
+  echo "setup: npm packages installed"
 fi

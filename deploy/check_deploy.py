@@ -1,0 +1,348 @@
+#!/usr/bin/env python3
+"""Checks the deployment examples in deploy/ against the real phid binary.
+
+  check_deploy.py PHID_BINARY DEPLOY_DIR
+
+phid.service: `systemd-analyze verify` says nothing (it only warns about an
+unknown key, so any output fails), or, where systemd-analyze is missing, its
+keys are checked against a list; the unit restarts on failure, is hardened,
+and its ExecStop really makes a running phid leave gracefully.
+phid.flags and the Kubernetes ConfigMap: phid parses them
+(--only_check_args). kubernetes/daemonset.yaml: it parses as YAML, the
+pieces fit together (labels, volumes, flagfiles), and the init step that
+turns the headless Service's DNS name into --seeds works.
+
+Writes JUnit XML to $XML_OUTPUT_FILE when Bazel sets it. Daemons use
+127.0.2.21, ports 18500-18501.
+"""
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+PHID = ""
+DEPLOY = ""
+
+# The keys phid.service may use, for machines without systemd-analyze.
+KNOWN_KEYS = {
+    "Unit": {"Description", "Documentation", "Wants", "After", "Requires",
+             "StartLimitIntervalSec", "StartLimitBurst"},
+    "Service": {
+        "Type", "ExecStart", "ExecStop", "KillSignal", "KillMode",
+        "TimeoutStopSec", "Restart", "RestartSec", "RestartPreventExitStatus",
+        "LimitNOFILE", "DynamicUser", "LoadCredential", "RuntimeDirectory",
+        "UMask", "NoNewPrivileges", "CapabilityBoundingSet",
+        "AmbientCapabilities", "ProtectSystem", "ProtectHome", "PrivateTmp",
+        "PrivateDevices", "PrivateUsers", "ProtectHostname", "ProtectClock",
+        "ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs",
+        "ProtectControlGroups", "ProtectProc", "RestrictAddressFamilies",
+        "RestrictNamespaces", "RestrictRealtime", "RestrictSUIDSGID",
+        "LockPersonality", "MemoryDenyWriteExecute", "RemoveIPC",
+        "SystemCallArchitectures", "SystemCallFilter",
+        "SystemCallErrorNumber"},
+    "Install": {"WantedBy"},
+}
+
+
+def parse_unit(text):
+    """{section: [(key, value), ...]} of a systemd unit (keys may repeat)."""
+    sections = {}
+    current = None
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line[0] in "#;":
+            continue
+        match = re.fullmatch(r"\[(\w+)\]", line)
+        if match:
+            current = sections.setdefault(match.group(1), [])
+            continue
+        if current is None or "=" not in line:
+            raise ValueError(f"line {number}: not a key=value in a section: {line}")
+        key, value = line.split("=", 1)
+        current.append((key.strip(), value.strip()))
+    return sections
+
+
+def last(section, key):
+    values = [v for k, v in section if k == key]
+    return values[-1] if values else None
+
+
+def seconds(text):
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|min)?", text)
+    if not match:
+        raise ValueError(f"not a duration: {text}")
+    scale = {"ms": 0.001, "s": 1, "min": 60, None: 1}[match.group(2)]
+    return float(match.group(1)) * scale
+
+
+def flag_values(lines):
+    """{flag: value} of --flag=value lines (comments and blanks skipped)."""
+    flags = {}
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, _, value = line.lstrip("-").partition("=")
+        flags[name] = value
+    return flags
+
+
+def phid_accepts(*args):
+    result = subprocess.run([PHID, *args, "--only_check_args"],
+                            capture_output=True, text=True, timeout=30)
+    return result.returncode, result.stdout + result.stderr
+
+
+class SystemdUnitTest(unittest.TestCase):
+
+    def setUp(self):
+        with open(os.path.join(DEPLOY, "phid.service")) as f:
+            self.text = f.read()
+        self.unit = parse_unit(self.text)
+        with open(os.path.join(DEPLOY, "phid.flags")) as f:
+            self.flags = flag_values(f)
+
+    def test_systemd_analyze_verify_reports_nothing(self):
+        analyze = shutil.which("systemd-analyze")
+        if analyze is None:
+            self.skipTest("systemd-analyze is missing; see test_keys_are_known")
+        with tempfile.TemporaryDirectory() as tmp:
+            # verify checks that ExecStart's binary exists: point it at ours.
+            unit = os.path.join(tmp, "phid.service")
+            with open(unit, "w") as f:
+                f.write(self.text.replace("/usr/local/bin/phid", PHID))
+            result = subprocess.run([analyze, "verify", unit],
+                                    capture_output=True, text=True, timeout=60)
+        output = (result.stdout + result.stderr).strip()
+        self.assertEqual(result.returncode, 0, output)
+        self.assertEqual(output, "", "systemd-analyze verify warned")
+
+    def test_keys_are_known(self):
+        for section, pairs in self.unit.items():
+            self.assertIn(section, KNOWN_KEYS)
+            for key, _ in pairs:
+                self.assertIn(key, KNOWN_KEYS[section], f"[{section}] {key}")
+
+    def test_runs_phid_with_the_flagfile_and_restarts_on_failure(self):
+        service = self.unit["Service"]
+        self.assertEqual(last(service, "ExecStart"),
+                         "/usr/local/bin/phid --flagfile=/etc/phid/phid.flags")
+        self.assertEqual(last(service, "Restart"), "on-failure")
+        # Exit 2 is bad options: restarting cannot help.
+        self.assertEqual(last(service, "RestartPreventExitStatus"), "2")
+        self.assertEqual(last(self.unit["Install"], "WantedBy"), "multi-user.target")
+
+    def test_stop_leaves_time_for_the_graceful_leave(self):
+        service = self.unit["Service"]
+        self.assertEqual(last(service, "KillSignal"), "SIGTERM")
+        self.assertIn("kill -TERM", last(service, "ExecStop"))
+        self.assertGreater(seconds(last(service, "TimeoutStopSec")),
+                           seconds(self.flags["shutdown_timeout"]))
+
+    def test_is_hardened(self):
+        service = dict(self.unit["Service"])
+        for key, value in [("DynamicUser", "yes"), ("NoNewPrivileges", "yes"),
+                           ("ProtectSystem", "strict"), ("ProtectHome", "yes"),
+                           ("PrivateTmp", "yes"), ("PrivateDevices", "yes"),
+                           ("CapabilityBoundingSet", ""),
+                           ("MemoryDenyWriteExecute", "yes"),
+                           ("SystemCallArchitectures", "native")]:
+            self.assertEqual(service.get(key), value, key)
+        self.assertIn("@system-service", [v for k, v in self.unit["Service"]
+                                          if k == "SystemCallFilter"])
+
+    def test_exec_stop_makes_phid_leave_and_waits_for_it(self):
+        exec_stop = last(self.unit["Service"], "ExecStop")
+        # systemd unescapes $$ to $ and sets $MAINPID for ExecStop.
+        argv = shlex.split(exec_stop.replace("$$", "$"))
+        with tempfile.TemporaryDirectory() as tmp:
+            log_path = os.path.join(tmp, "phid.log")
+            with open(log_path, "w") as log:
+                daemon = subprocess.Popen(
+                    [PHID, "--name=unit-test", "--bind=127.0.2.21:18500",
+                     "--grpc_address=127.0.2.21:18501", "--metrics_address=",
+                     "--preset=local"], stdout=log, stderr=subprocess.STDOUT)
+            try:
+                time.sleep(1.0)
+                self.assertIsNone(daemon.poll(), open(log_path).read())
+                # systemd reaps the main process; do the same, or `kill -0`
+                # would see a zombie forever.
+                reaper = threading.Thread(target=daemon.wait)
+                reaper.start()
+                started = time.monotonic()
+                subprocess.run(argv, env={**os.environ, "MAINPID": str(daemon.pid)},
+                               check=True, timeout=20)
+                took = time.monotonic() - started
+                reaper.join(timeout=1)
+                self.assertEqual(daemon.returncode, 0, "ExecStop returned before phid exited")
+                self.assertLess(took, seconds(last(self.unit["Service"], "TimeoutStopSec")))
+                log = open(log_path).read()
+                self.assertIn("received SIGTERM; shutting down", log)
+            finally:
+                if daemon.poll() is None:
+                    daemon.kill()
+                    daemon.wait()
+
+
+class FlagfileTest(unittest.TestCase):
+
+    def test_phid_parses_the_example_flagfile(self):
+        code, output = phid_accepts(f"--flagfile={os.path.join(DEPLOY, 'phid.flags')}")
+        self.assertEqual(code, 0, output)
+
+    def test_seeds_are_ip_and_port(self):
+        with open(os.path.join(DEPLOY, "phid.flags")) as f:
+            seeds = flag_values(f)["seeds"].split(",")
+        for seed in seeds:
+            self.assertRegex(seed, r"^\d+\.\d+\.\d+\.\d+:\d+$")
+
+    def test_a_bad_flag_is_refused(self):
+        # Guards the two tests above: --only_check_args does check names.
+        with tempfile.NamedTemporaryFile("w", suffix=".flags") as f:
+            f.write("--no_such_flag=1\n")
+            f.flush()
+            code, _ = phid_accepts(f"--flagfile={f.name}")
+        self.assertNotEqual(code, 0)
+
+
+class KubernetesTest(unittest.TestCase):
+
+    def setUp(self):
+        import yaml  # python3-yaml; tools/setup.sh installs it
+        with open(os.path.join(DEPLOY, "kubernetes", "daemonset.yaml")) as f:
+            documents = [d for d in yaml.safe_load_all(f) if d is not None]
+        self.by_kind = {d["kind"]: d for d in documents}
+        self.assertEqual(len(documents), len(self.by_kind))
+        self.daemonset = self.by_kind["DaemonSet"]
+        self.pod = self.daemonset["spec"]["template"]["spec"]
+        self.phid = next(c for c in self.pod["containers"] if c["name"] == "phid")
+        self.init = next(c for c in self.pod["initContainers"]
+                         if c["name"] == "resolve-seeds")
+
+    def test_holds_a_config_map_a_headless_service_and_a_daemonset(self):
+        self.assertEqual(sorted(self.by_kind), ["ConfigMap", "DaemonSet", "Service"])
+        service = self.by_kind["Service"]["spec"]
+        self.assertEqual(service["clusterIP"], "None")
+        self.assertTrue(service["publishNotReadyAddresses"])
+        labels = self.daemonset["spec"]["template"]["metadata"]["labels"]
+        for key, value in service["selector"].items():
+            self.assertEqual(labels.get(key), value)
+        self.assertEqual(self.daemonset["spec"]["selector"]["matchLabels"].items()
+                         - labels.items(), set())
+
+    def test_runs_on_the_host_network_and_resolves_cluster_names(self):
+        self.assertTrue(self.pod["hostNetwork"])
+        self.assertEqual(self.pod["dnsPolicy"], "ClusterFirstWithHostNet")
+        flags = flag_values(self.by_kind["ConfigMap"]["data"]["phid.flags"].splitlines())
+        self.assertGreater(self.pod["terminationGracePeriodSeconds"],
+                           seconds(flags["shutdown_timeout"]))
+
+    def test_phid_parses_the_config_map_and_the_arguments(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            mounts = {m["name"]: m["mountPath"] for m in self.phid["volumeMounts"]}
+            volumes = {v["name"] for v in self.pod["volumes"]}
+            self.assertEqual(set(mounts) - volumes, set())
+            # Lay out the container's files under tmp and point the flags there.
+            config = os.path.join(tmp + mounts["config"])
+            run = os.path.join(tmp + mounts["run"])
+            os.makedirs(config)
+            os.makedirs(run)
+            with open(os.path.join(config, "phid.flags"), "w") as f:
+                f.write(self.by_kind["ConfigMap"]["data"]["phid.flags"])
+            with open(os.path.join(run, "seeds.flags"), "w") as f:
+                f.write("--seeds=10.0.0.4:7946,10.0.0.5:7946\n")
+            values = {"NODE_NAME": "node-1", "HOST_IP": "10.0.0.6"}
+            args = []
+            for arg in self.phid["args"]:
+                arg = re.sub(r"\$\((\w+)\)", lambda m: values[m.group(1)], arg)
+                if arg.startswith("--flagfile=/"):
+                    arg = "--flagfile=" + tmp + arg[len("--flagfile="):]
+                args.append(arg)
+            self.assertEqual(self.phid["command"], ["/usr/local/bin/phid"])
+            code, output = phid_accepts(*args)
+            self.assertEqual(code, 0, f"{args}: {output}")
+
+    def run_resolve_seeds(self, dns_name, pod_ip):
+        script = self.init["command"][-1]
+        env = {e["name"]: e.get("value", "") for e in self.init["env"]}
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "seeds.flags")
+            env.update(SEEDS_DNS=dns_name, POD_IP=pod_ip, WAIT_SECONDS="0",
+                       SEEDS_FLAGFILE=out, PATH=os.environ.get("PATH", "/usr/bin:/bin"))
+            subprocess.run(self.init["command"][:-1] + [script], env=env, check=True,
+                           capture_output=True, timeout=30)
+            with open(out) as f:
+                return f.read()
+
+    def test_init_step_turns_the_service_name_into_seeds(self):
+        seeds = self.run_resolve_seeds("localhost", "10.255.255.1")
+        self.assertIn("127.0.0.1:7946", seeds)
+        self.assertRegex(seeds.strip(), r"^--seeds=(\d+\.\d+\.\d+\.\d+:7946,?)+$")
+
+    def test_init_step_leaves_out_its_own_address(self):
+        self.assertEqual(self.run_resolve_seeds("localhost", "127.0.0.1").strip(), "--seeds=")
+        code, output = phid_accepts("--seeds=")
+        self.assertEqual(code, 0, output)
+
+
+class JUnitResult(unittest.TextTestResult):
+    """Also records each case for the JUnit XML Bazel reads."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cases = []
+
+    def addSuccess(self, test):
+        super().addSuccess(test)
+        self.cases.append((test, None, None))
+
+    def addFailure(self, test, err):
+        super().addFailure(test, err)
+        self.cases.append((test, "failure", self._exc_info_to_string(err, test)))
+
+    def addError(self, test, err):
+        super().addError(test, err)
+        self.cases.append((test, "error", self._exc_info_to_string(err, test)))
+
+    def addSkip(self, test, reason):
+        super().addSkip(test, reason)
+        self.cases.append((test, "skipped", reason))
+
+
+def write_junit(path, result):
+    suites = ET.Element("testsuites")
+    suite = ET.SubElement(suites, "testsuite", name="check_deploy",
+                          tests=str(len(result.cases)))
+    for test, kind, text in result.cases:
+        case = ET.SubElement(suite, "testcase", classname=type(test).__name__,
+                             name=test._testMethodName)
+        if kind:
+            ET.SubElement(case, kind, message=(text or "")[:200]).text = text
+    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
+
+
+def main():
+    global PHID, DEPLOY
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    PHID = os.path.realpath(sys.argv[1])
+    DEPLOY = os.path.realpath(sys.argv[2])
+    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
+    runner = unittest.TextTestRunner(verbosity=2, resultclass=JUnitResult)
+    result = runner.run(suite)
+    if os.environ.get("XML_OUTPUT_FILE"):
+        write_junit(os.environ["XML_OUTPUT_FILE"], result)
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
