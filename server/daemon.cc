@@ -217,6 +217,12 @@ absl::Status Daemon::StartGrpc() {
                      " for gRPC (address in use or not local? set "
                      "--grpc_address)"));
   }
+  // Health answers for the whole server ("") and for the API by name.
+  if (grpc::HealthCheckServiceInterface* health =
+          server_->GetHealthCheckService()) {
+    health->SetServingStatus(phi::v1::FailureDetector::service_full_name(),
+                             true);
+  }
   return absl::OkStatus();
 }
 

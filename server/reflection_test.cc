@@ -128,6 +128,12 @@ TEST_F(ReflectionTest, HealthServiceAnswersServing) {
   grpc::health::v1::HealthCheckResponse response;
   ASSERT_TRUE(health->Check(&context, request, &response).ok());
   EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  // By the API's service name too, as a per-service probe asks.
+  grpc::ClientContext by_name;
+  request.set_service("phi.v1.FailureDetector");
+  ASSERT_TRUE(health->Check(&by_name, request, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
 }
 
 }  // namespace
