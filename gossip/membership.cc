@@ -21,6 +21,7 @@ Membership::Membership(const GossipOptions& options, MemberRecord self,
                 false,
                 {}};
   auto [it, inserted] = members_.emplace(name, std::move(member));
+  index_[name] = &it->second;
   CHECK(inserted);
   self_ = &it->second;
   self_->joined_at = now;
@@ -51,6 +52,7 @@ Membership::Member& Membership::AddMember(const GossipEntry& entry,
                false,
                {}};
   auto [it, inserted] = members_.emplace(entry.record.name, std::move(fresh));
+  index_[entry.record.name] = &it->second;
   DCHECK(inserted);
   Member& member = it->second;
   member.joined_at = now;
@@ -98,13 +100,13 @@ bool Membership::MergeEntry(const std::string& sender, const GossipEntry& entry,
     return false;
   }
 
-  auto it = members_.find(incoming.name);
+  Member* known = FindMutable(incoming.name);
   bool changed = false;
-  if (entry.compact && (it == members_.end() ||
-                        incoming.generation != it->second.record.generation)) {
+  if (entry.compact &&
+      (known == nullptr || incoming.generation != known->record.generation)) {
     return false;  // a full entry will introduce it
   }
-  if (it == members_.end()) {
+  if (known == nullptr) {
     Member& member = AddMember(entry, now);
     SetNews(member);
     MaybeWarmStart(member, entry);
@@ -125,7 +127,7 @@ bool Membership::MergeEntry(const std::string& sender, const GossipEntry& entry,
     return true;
   }
 
-  Member& member = it->second;
+  Member& member = *known;
   if (incoming.generation > member.record.generation) {
     ResetForGeneration(member, entry, now);
     MaybeWarmStart(member, entry);
@@ -176,7 +178,7 @@ void Membership::RecordOpinion(Member& member, const std::string& observer,
   if (observer == member.record.name || observer == self_->record.name) return;
   if (phi >= options_.opinion_floor) {
     member.opinions[observer] = Member::Opinion{phi, now};
-  } else {
+  } else if (!member.opinions.empty()) {
     member.opinions.erase(observer);
   }
 }
@@ -209,8 +211,7 @@ void Membership::MarkFresh(Member& member) {
   // Bounded: under a flood of news the oldest is left to the round-robin.
   constexpr size_t kMaxFresh = 1024;
   while (fresh_.size() > kMaxFresh) {
-    auto it = members_.find(fresh_.front());
-    if (it != members_.end()) it->second.fresh = false;
+    if (Member* oldest = FindMutable(fresh_.front())) oldest->fresh = false;
     fresh_.pop_front();
   }
 }
@@ -220,9 +221,9 @@ std::vector<std::string> Membership::TakeFresh(size_t max) {
   while (!fresh_.empty() && taken.size() < max) {
     std::string name = std::move(fresh_.back());
     fresh_.pop_back();
-    auto it = members_.find(name);
-    if (it == members_.end() || !it->second.fresh) continue;
-    it->second.fresh = false;
+    Member* member = FindMutable(name);
+    if (member == nullptr || !member->fresh) continue;
+    member->fresh = false;
     taken.push_back(std::move(name));
   }
   return taken;
@@ -261,6 +262,7 @@ void Membership::Reap(MonoTime now) {
       MemberRecord record = member.record;
       news_.erase({-member.news_sends_left, member.record.name});
       ++version_;
+      index_.erase(record.name);
       it = members_.erase(it);
       Emit(MemberEventType::kRemoved, record, now);
       continue;
@@ -295,8 +297,13 @@ void Membership::DiscountPause(absl::Duration paused, MonoTime now) {
 }
 
 const Membership::Member* Membership::Find(const std::string& name) const {
-  auto it = members_.find(name);
-  return it == members_.end() ? nullptr : &it->second;
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : it->second;
+}
+
+Membership::Member* Membership::FindMutable(const std::string& name) {
+  auto it = index_.find(name);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 std::vector<const Membership::Member*> Membership::NewsToSend(
@@ -310,9 +317,9 @@ std::vector<const Membership::Member*> Membership::NewsToSend(
 }
 
 void Membership::NewsSent(const std::string& name) {
-  auto it = members_.find(name);
-  if (it == members_.end() || it->second.news_sends_left == 0) return;
-  int& left = it->second.news_sends_left;
+  Member* member = FindMutable(name);
+  if (member == nullptr || member->news_sends_left == 0) return;
+  int& left = member->news_sends_left;
   news_.erase({-left, name});
   if (--left > 0) news_.insert({-left, name});
 }

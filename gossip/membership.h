@@ -116,6 +116,7 @@ class Membership {
 
  private:
   Member& AddMember(const GossipEntry& entry, MonoTime now);
+  Member* FindMutable(const std::string& name);
   void ResetForGeneration(Member& member, const GossipEntry& entry,
                           MonoTime now);
   void Emit(MemberEventType type, const MemberRecord& record, MonoTime now);
@@ -128,7 +129,9 @@ class Membership {
   const GossipOptions& options_;
   GossipCounters* counters_;
   MembershipListener* listener_;
-  std::map<std::string, Member> members_;
+  std::map<std::string, Member> members_;  // ordered: digests walk it
+  // The same members by name, for O(1) lookups on the hot merge path.
+  absl::flat_hash_map<std::string, Member*> index_;
   Member* self_;
   // (-news_sends_left, name) of members with news: most urgent first.
   std::set<std::pair<int, std::string>> news_;
