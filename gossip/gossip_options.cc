@@ -28,7 +28,10 @@ DetectorOptions DetectorOptionsForInterval(absl::Duration gossip_interval) {
   d.first_heartbeat_estimate = 2 * gossip_interval;
   d.history.capacity = 1000;
   d.history.min_interval = gossip_interval / 5;
-  d.history.max_interval = std::max(absl::Seconds(10), 100 * gossip_interval);
+  // A silence of 20 rounds is an outage (a pause, a partition), not an
+  // interval: recording it would widen the distribution and slow the
+  // detection of the member's next real failure for the whole window.
+  d.history.max_interval = std::max(absl::Seconds(2), 20 * gossip_interval);
   return d;
 }
 

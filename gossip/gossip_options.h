@@ -84,9 +84,10 @@ struct GossipOptions {
   static GossipOptions ForLocalTesting();
 };
 
-// The detector defaults that go with a gossip interval: no acceptable pause
-// beyond two rounds, min_stddev half a round, first estimate two rounds, and
-// the shortest admitted interval a fifth of a round.
+// The detector defaults that go with a gossip interval: acceptable pause two
+// rounds, min_stddev half a round, first estimate two rounds, the shortest
+// admitted interval a fifth of a round and the longest 20 rounds (at least
+// 2 s): longer silences are outages and stay out of the history.
 DetectorOptions DetectorOptionsForInterval(absl::Duration gossip_interval);
 
 }  // namespace phid
