@@ -57,24 +57,9 @@ std::string ReasonText(const phi::v1::Transition& transition) {
 }
 
 std::string SnapshotText(const phi::v1::Snapshot& snapshot, uint64_t epoch) {
-  int alive = 0, left = 0, other = 0;
-  std::vector<std::string> suspects;
-  for (const phi::v1::Peer& peer : snapshot.peers()) {
-    switch (peer.state()) {
-      case phi::v1::PEER_STATE_ALIVE:
-        ++alive;
-        break;
-      case phi::v1::PEER_STATE_SUSPECT:
-        suspects.push_back(peer.name());
-        break;
-      case phi::v1::PEER_STATE_LEFT:
-        ++left;
-        break;
-      default:
-        ++other;
-        break;
-    }
-  }
+  PeerStateCounts counts = CountStates(snapshot.peers());
+  const int alive = counts.alive, left = counts.left, other = counts.other;
+  std::vector<std::string>& suspects = counts.suspects;
   std::string text =
       absl::StrCat("snapshot: ", snapshot.peers_size(),
                    snapshot.peers_size() == 1 ? " member" : " members");
@@ -155,6 +140,28 @@ std::string AlignColumns(const std::vector<std::vector<std::string>>& rows) {
 }
 
 }  // namespace
+
+PeerStateCounts CountStates(
+    const google::protobuf::RepeatedPtrField<phi::v1::Peer>& peers) {
+  PeerStateCounts counts;
+  for (const phi::v1::Peer& peer : peers) {
+    switch (peer.state()) {
+      case phi::v1::PEER_STATE_ALIVE:
+        ++counts.alive;
+        break;
+      case phi::v1::PEER_STATE_SUSPECT:
+        counts.suspects.push_back(peer.name());
+        break;
+      case phi::v1::PEER_STATE_LEFT:
+        ++counts.left;
+        break;
+      default:
+        ++counts.other;
+        break;
+    }
+  }
+  return counts;
+}
 
 std::string FormatShortDuration(absl::Duration duration) {
   if (duration == absl::InfiniteDuration()) return "inf";

@@ -14,6 +14,7 @@
 #define PHID_CLIENT_FORMAT_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -48,6 +49,16 @@ std::string FormatProtoDuration(const google::protobuf::Duration& duration,
 
 // PEER_STATE_SUSPECT -> "SUSPECT".
 std::string PeerStateName(phi::v1::PeerState state);
+
+// How many members are in each state; the suspects by name.
+struct PeerStateCounts {
+  int alive = 0;
+  int left = 0;
+  int other = 0;
+  std::vector<std::string> suspects;
+};
+PeerStateCounts CountStates(
+    const google::protobuf::RepeatedPtrField<phi::v1::Peer>& peers);
 
 // One JSON object on one line (no newline). INTERNAL if the message cannot
 // be printed (it always can for phi.v1 messages).

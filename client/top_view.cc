@@ -95,24 +95,9 @@ Line BarSegments(double phi, double threshold) {
 }
 
 std::string Summary(const phi::v1::ListPeersResponse& response) {
-  int alive = 0, left = 0, other = 0;
-  std::vector<std::string> suspects;
-  for (const phi::v1::Peer& peer : response.peers()) {
-    switch (peer.state()) {
-      case phi::v1::PEER_STATE_ALIVE:
-        ++alive;
-        break;
-      case phi::v1::PEER_STATE_SUSPECT:
-        suspects.push_back(peer.name());
-        break;
-      case phi::v1::PEER_STATE_LEFT:
-        ++left;
-        break;
-      default:
-        ++other;
-        break;
-    }
-  }
+  PeerStateCounts counts = CountStates(response.peers());
+  const int alive = counts.alive, left = counts.left, other = counts.other;
+  std::vector<std::string>& suspects = counts.suspects;
   std::sort(suspects.begin(), suspects.end());
   std::vector<std::string> parts = {absl::StrCat(alive, " alive")};
   if (!suspects.empty()) {
