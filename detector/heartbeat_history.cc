@@ -31,6 +31,12 @@ absl::Status HistoryOptions::Validate() const {
         absl::FormatDuration(max_interval), " with history.min_interval ",
         absl::FormatDuration(min_interval)));
   }
+  if (!(max_interval_mean_factor >= 0 && max_interval_mean_factor <= 1000)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("history.max_interval_mean_factor must be in [0, 1000], "
+                     "got ",
+                     max_interval_mean_factor));
+  }
   return absl::OkStatus();
 }
 
@@ -42,8 +48,13 @@ HeartbeatHistory::HeartbeatHistory(const HistoryOptions& options)
 }
 
 bool HeartbeatHistory::Add(absl::Duration interval) {
-  if (interval < options_.min_interval || interval > options_.max_interval) {
-    return false;
+  if (interval < options_.min_interval) return false;
+  if (interval > options_.max_interval) {
+    // Slow members (large clusters) may still admit a gap of a few means.
+    double limit_ms = options_.max_interval_mean_factor * mean_;
+    if (count_ == 0 || absl::ToDoubleMilliseconds(interval) > limit_ms) {
+      return false;
+    }
   }
   Push(absl::ToDoubleMilliseconds(interval));
   return true;

@@ -46,6 +46,10 @@ struct HistoryOptions {
   // Intervals longer than this are not admitted. Default 10 s;
   // must exceed min_interval, at most 1 hour.
   absl::Duration max_interval = absl::Seconds(10);
+  // Also admits intervals up to this many times the current mean, however
+  // long: where heartbeats are naturally seconds apart (large clusters) a
+  // fixed max_interval would cut off the tail. 0 = off (default); [0, 1000].
+  double max_interval_mean_factor = 0;
 
   absl::Status Validate() const;
 };

@@ -269,5 +269,25 @@ TEST(HeartbeatHistoryDeathTest,
   EXPECT_DEATH(HeartbeatHistory history(Options(1)), "history.capacity");
 }
 
+TEST(HeartbeatHistoryTest, AMeanFactorAdmitsLongIntervalsOfSlowMembersOnly) {
+  HistoryOptions options;
+  options.min_interval = absl::ZeroDuration();
+  options.max_interval = absl::Seconds(2);
+  options.max_interval_mean_factor = 10;
+  HeartbeatHistory fast(options);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(fast.Add(absl::Milliseconds(100)));
+  // A 3 s stall of a 100 ms member is an outage.
+  EXPECT_FALSE(fast.Add(absl::Seconds(3)));
+  HeartbeatHistory slow(options);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(slow.Add(absl::Milliseconds(1500)));
+  // The same 3 s gap is ordinary for a member heard of every 1.5 s...
+  EXPECT_TRUE(slow.Add(absl::Seconds(3)));
+  // ...but not 10 means and more.
+  EXPECT_FALSE(slow.Add(absl::Seconds(20)));
+  options.max_interval_mean_factor = -1;
+  EXPECT_THAT(options.Validate().message(),
+              ::testing::HasSubstr("history.max_interval_mean_factor"));
+}
+
 }  // namespace
 }  // namespace phid

@@ -32,6 +32,9 @@ DetectorOptions DetectorOptionsForInterval(absl::Duration gossip_interval) {
   // interval: recording it would widen the distribution and slow the
   // detection of the member's next real failure for the whole window.
   d.history.max_interval = std::max(absl::Seconds(2), 20 * gossip_interval);
+  // ...unless the member's own intervals are that long (large clusters hear
+  // of a member every few seconds): then up to 10 of its mean intervals.
+  d.history.max_interval_mean_factor = 10;
   return d;
 }
 
