@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "detector/phi.h"
 #include "gtest/gtest.h"
+#include "server/test_views.h"
 
 namespace phid {
 namespace {
@@ -14,32 +15,6 @@ namespace v1 = ::phi::v1;
 
 constexpr double kDefault = 8;
 const MonoTime kT0 = absl::Seconds(1000);
-
-IntervalDistribution Dist() {
-  IntervalDistribution d;
-  d.mean_ms = 100;
-  d.stddev_ms = 20;
-  d.acceptable_pause_ms = 0;
-  return d;
-}
-
-MemberView View(const std::string& name, MonoTime last_arrival,
-                Tags tags = {}) {
-  MemberView v;
-  v.record.name = name;
-  v.record.address = "127.0.0.1:7946";
-  v.record.generation = 1;
-  v.record.tags = std::move(tags);
-  v.has_arrival = true;
-  v.last_arrival = last_arrival;
-  v.distribution = Dist();
-  return v;
-}
-
-MonoTime Analytic(MonoTime last_arrival, double threshold) {
-  return last_arrival +
-         absl::Milliseconds(PhiToElapsed(PhiModel::kNormal, Dist(), threshold));
-}
 
 WatchSpec Spec(double threshold, double recovery = 0) {
   WatchSpec spec;

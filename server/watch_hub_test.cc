@@ -6,6 +6,7 @@
 #include "detector/phi.h"
 #include "gtest/gtest.h"
 #include "server/subscription.h"
+#include "server/test_views.h"
 
 namespace phid {
 namespace {
@@ -35,27 +36,6 @@ class CaptureSink final : public WatchSink {
   std::vector<v1::WatchResponse> messages;
 };
 
-IntervalDistribution Dist() {
-  IntervalDistribution d;
-  d.mean_ms = 100;
-  d.stddev_ms = 20;
-  return d;
-}
-
-MemberView View(const std::string& name, MonoTime last_arrival, Tags tags = {},
-                uint64_t generation = 1) {
-  MemberView v;
-  v.record.name = name;
-  v.record.address = "127.0.0.2:7946";
-  v.record.generation = generation;
-  v.record.tags = std::move(tags);
-  v.has_arrival = true;
-  v.last_arrival = last_arrival;
-  v.distribution = Dist();
-  v.samples = 10;
-  return v;
-}
-
 MemberView Self() {
   MemberView v;
   v.record.name = "me";
@@ -71,11 +51,6 @@ MemberEvent Event(MemberEventType type, const std::string& name, MonoTime at,
   e.record.generation = generation;
   e.record.tags = std::move(tags);
   return e;
-}
-
-MonoTime Analytic(MonoTime last_arrival, double threshold) {
-  return last_arrival +
-         absl::Milliseconds(PhiToElapsed(PhiModel::kNormal, Dist(), threshold));
 }
 
 WatchSpec Spec(double threshold, double recovery = 0) {
