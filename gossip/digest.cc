@@ -1,7 +1,7 @@
 #include "gossip/digest.h"
 
+#include <algorithm>
 #include <cmath>
-#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
@@ -115,59 +115,56 @@ void DigestBuilder::BeginRound(Membership& membership, size_t max_fresh) {
   fresh_ = membership.TakeFresh(max_fresh);
   // More news than a packet can hold waits for later rounds.
   constexpr size_t kMaxNewsPerRound = 32;
-  news_.clear();
-  for (const Membership::Member* m : membership.NewsToSend(kMaxNewsPerRound)) {
-    news_.push_back(m->record.name);
-  }
+  news_ = membership.NewsToSend(kMaxNewsPerRound);
 }
 
 void DigestBuilder::Fill(Membership& membership, MonoTime now,
                          size_t byte_budget, wire::Packet* packet) {
   size_t used = packet->ByteSizeLong();
-  std::set<std::string> added;
+  added_.clear();
+  // Serializes the member straight into the packet; takes it back out if
+  // it does not fit.
   auto try_add = [&](const Membership::Member& member, bool is_self,
                      bool compact = false) {
-    wire::DigestEntry entry;
-    ToWire(member, is_self, now, &entry, compact);
-    size_t size = EntryWireSize(entry);
-    if (used + size > byte_budget) return false;
+    wire::DigestEntry* entry = packet->add_entries();
+    ToWire(member, is_self, now, entry, compact);
+    size_t size = EntryWireSize(*entry);
+    if (used + size > byte_budget) {
+      packet->mutable_entries()->RemoveLast();
+      return false;
+    }
     used += size;
-    *packet->add_entries() = std::move(entry);
-    added.insert(member.record.name);
+    added_.insert(&member);
     return true;
   };
 
-  const std::string& self_name = membership.self().name;
-  const auto& members = membership.members();
-  try_add(members.at(self_name), /*is_self=*/true);
+  const Membership::Member* self = membership.Find(membership.self().name);
+  try_add(*self, /*is_self=*/true);
 
-  for (const std::string& name : news_) {
-    if (added.count(name)) continue;
-    const Membership::Member* news = membership.Find(name);
-    if (news == nullptr || news->news_sends_left == 0) continue;
-    if (!try_add(*news, name == self_name)) return;
-    membership.NewsSent(name);
+  for (const Membership::Member* news : news_) {
+    if (added_.contains(news) || news->news_sends_left == 0) continue;
+    if (!try_add(*news, news == self)) return;
+    membership.NewsSent(news);
   }
-  if (added.count(self_name) && membership.Find(self_name)->news_sends_left) {
-    membership.NewsSent(self_name);
+  if (added_.contains(self) && self->news_sends_left > 0) {
+    membership.NewsSent(self);
   }
 
   size_t fresh_budget =
       used + (byte_budget - std::min(used, byte_budget)) * 6 / 10;
-  for (const std::string& name : fresh_) {
+  for (const Membership::Member* member : fresh_) {
     if (used >= fresh_budget) break;
-    if (added.count(name)) continue;
-    const Membership::Member* member = membership.Find(name);
-    if (member == nullptr) continue;
+    if (added_.contains(member)) continue;
     if (!try_add(*member, false, /*compact=*/true)) return;
   }
 
+  const auto& members = membership.members();
   if (members.empty()) return;
   auto it = members.upper_bound(cursor_);
   for (size_t visited = 0; visited < members.size(); ++visited) {
     if (it == members.end()) it = members.begin();
     const Membership::Member& member = it->second;
-    if (!added.count(member.record.name)) {
+    if (!added_.contains(&member)) {
       if (!try_add(member, false)) return;
       cursor_ = member.record.name;
     }

@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "detector/clock.h"
 #include "gossip/membership.h"
 #include "proto/gossip.pb.h"
@@ -47,9 +48,12 @@ class DigestBuilder {
             phi::gossip::v1::Packet* packet);
 
  private:
-  std::string cursor_;              // last member sent round-robin
-  std::vector<std::string> fresh_;  // this round's fresh heartbeats
-  std::vector<std::string> news_;   // this round's news, most urgent first
+  // Member pointers are valid for one round: nothing merges or reaps
+  // between BeginRound and the round's last Fill.
+  std::string cursor_;  // last member sent round-robin
+  std::vector<const Membership::Member*> fresh_;          // this round's fresh
+  std::vector<const Membership::Member*> news_;           // most urgent first
+  absl::flat_hash_set<const Membership::Member*> added_;  // in this packet
 };
 
 }  // namespace phid

@@ -107,9 +107,6 @@ class GossipNode final : public PacketSink {
   // into an amplifier.
   MonoTime reply_window_start_;
   int replies_in_window_ = 0;
-  // Gossip targets, rebuilt when the membership's version changes.
-  std::vector<std::string> peer_addresses_;
-  uint64_t peers_version_ = ~0ULL;
 };
 
 }  // namespace phid

@@ -22,8 +22,8 @@
 
 #include <deque>
 #include <map>
-#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -48,23 +48,32 @@ struct GossipEntry {
 
 class Membership {
  public:
+  static constexpr size_t kNoSlot = ~size_t{0};
   struct Member {
+    Member(MemberRecord record, const DetectorOptions& detector_options)
+        : record(std::move(record)), detector(detector_options) {}
+
     MemberRecord record;
     PhiAccrualDetector detector;
     MonoTime joined_at;
-    MonoTime left_at;           // when we learned it left
-    int news_sends_left = 0;    // piggyback budget for membership news
-    bool warm_started = false;  // seeded from gossiped statistics
-    bool measured = false;      // has a measured interval of its own
-    bool fresh = false;         // a newer heartbeat not yet passed on
+    MonoTime left_at;         // when we learned it left
+    int news_sends_left = 0;  // piggyback budget for membership news
+    // Neighbours in the news bucket for news_sends_left (intrusive list).
+    Member* news_prev = nullptr;
+    Member* news_next = nullptr;
+    bool warm_started = false;   // seeded from gossiped statistics
+    bool measured = false;       // has a measured interval of its own
+    bool fresh = false;          // a newer heartbeat not yet passed on
+    size_t peer_slot = kNoSlot;  // index in peers() while a gossip target
     struct Opinion {
       double phi;
       MonoTime at;
     };
-    // Observer name -> its latest phi for this member (>= opinion_floor).
-    std::map<std::string, Opinion> opinions;
+    // Observer -> its latest phi for this member (>= opinion_floor). Keyed
+    // by the observer's Member (never dangling: reaping a member erases its
+    // opinions everywhere), so the merge path does no string work.
+    absl::flat_hash_map<const Member*, Opinion> opinions;
   };
-
   // `self` is our own record; `options` must outlive the membership.
   Membership(const GossipOptions& options, MemberRecord self, MonoTime now,
              GossipCounters* counters, MembershipListener* listener);
@@ -75,6 +84,11 @@ class Membership {
   // changed our state (arrival, join, restart, leave).
   bool MergeEntry(const std::string& sender, const GossipEntry& entry,
                   MonoTime now);
+  // Applies every entry of one packet from `sender`, in order; the sender is
+  // looked up once (or as soon as its own entry introduces it). Returns how
+  // many entries changed our state.
+  int MergeEntries(const std::string& sender,
+                   const std::vector<GossipEntry>& entries, MonoTime now);
 
   // Our own heartbeat and status.
   void BumpSelf();
@@ -95,11 +109,15 @@ class Membership {
   const Member* Find(const std::string& name) const;
   // Every member including self, ordered by name.
   const std::map<std::string, Member>& members() const { return members_; }
+  // Members we gossip to: alive, not ourselves. Unordered (stable until the
+  // membership changes); for picking random targets in O(1).
+  const std::vector<const Member*>& peers() const { return peers_; }
   int size() const { return static_cast<int>(members_.size()); }
   // Up to `max` members whose news (join/restart/leave) is still being
   // piggybacked, those with the most sends left first.
   std::vector<const Member*> NewsToSend(size_t max) const;
-  void NewsSent(const std::string& name);
+  // One more send of `member`'s news (a pointer from NewsToSend or Find).
+  void NewsSent(const Member* member);
 
   MemberView View(const Member& member, MonoTime now, double level) const;
 
@@ -107,24 +125,41 @@ class Membership {
   int NewsBudget() const;
 
   // Takes up to `max` members whose newer heartbeat we have not passed on
-  // yet, newest first.
-  std::vector<std::string> TakeFresh(size_t max);
+  // yet, newest first. The pointers stay valid until the next merge or reap.
+  std::vector<const Member*> TakeFresh(size_t max);
 
   // Bumps whenever a member is added or removed or changes status; lets
   // callers cache derived lists (e.g. gossip targets).
   uint64_t version() const { return version_; }
 
  private:
+  // Members with news, bucketed by sends left: an O(1) move per send, where
+  // an ordered set cost a third of a join storm's CPU.
+  struct NewsBucket {
+    Member* head = nullptr;
+    Member* tail = nullptr;
+  };
+
+  // `known` is the entry's member if already looked up (else null).
+  bool Merge(const GossipEntry& entry, Member* known, Member* sender,
+             MonoTime now);
   Member& AddMember(const GossipEntry& entry, MonoTime now);
   Member* FindMutable(const std::string& name);
   void ResetForGeneration(Member& member, const GossipEntry& entry,
                           MonoTime now);
   void Emit(MemberEventType type, const MemberRecord& record, MonoTime now);
-  void RecordOpinion(Member& member, const std::string& observer, double phi,
+  void RecordOpinion(Member& member, const Member* observer, double phi,
                      MonoTime now);
+  int CountSuspectedBy(const Member& member, double level, MonoTime now) const;
   void MaybeWarmStart(Member& member, const GossipEntry& entry);
   void SetNews(Member& member);
+  // Moves `member` to the bucket for `left` sends (0: no news).
+  void SetNewsLeft(Member& member, int left);
   void MarkFresh(Member& member);
+  // Keeps peers_ in step with the member's status.
+  void UpdatePeerSlot(Member& member);
+  // Drops every reference to `member` before it is erased.
+  void Forget(Member& member);
 
   const GossipOptions& options_;
   GossipCounters* counters_;
@@ -133,10 +168,12 @@ class Membership {
   // The same members by name, for O(1) lookups on the hot merge path.
   absl::flat_hash_map<std::string, Member*> index_;
   Member* self_;
-  // (-news_sends_left, name) of members with news: most urgent first.
-  std::set<std::pair<int, std::string>> news_;
-  // Names with fresh heartbeats, oldest at the front; bounded.
-  std::deque<std::string> fresh_;
+  std::vector<const Member*> peers_;
+  // news_[k]: members with k sends left, oldest first; news_[0] unused.
+  std::vector<NewsBucket> news_;
+  // Members with fresh heartbeats, oldest at the front; bounded.
+  std::deque<Member*> fresh_;
+  std::vector<Member*> lookups_;  // MergeEntries' scratch space
   uint64_t version_ = 0;
   // name -> (generation removed, when)
   absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;

@@ -118,6 +118,21 @@ TEST_F(MembershipTest, EntriesAboutOurselvesChangeNothing) {
   EXPECT_EQ(membership_->self().generation, 5u);
 }
 
+TEST_F(MembershipTest, NewsIsSentMostUrgentFirst) {
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  membership_->MergeEntry("b", Entry("b", 1, 1), now_);
+  membership_->MergeEntry("c", Entry("c", 1, 1), now_);
+  membership_->NewsSent(membership_->Find("a"));
+  membership_->NewsSent(membership_->Find("a"));
+  membership_->NewsSent(membership_->Find("b"));
+  std::vector<std::string> order;
+  for (const Membership::Member* m : membership_->NewsToSend(10)) {
+    order.push_back(m->record.name);
+  }
+  EXPECT_THAT(order, ElementsAre("c", "b", "a"));
+  EXPECT_EQ(membership_->NewsToSend(2).size(), 2u);
+}
+
 TEST_F(MembershipTest, DeadMembersAreReapedAndTheNameCanBeReused) {
   membership_->MergeEntry("a", Entry("a", 1, 1), now_);
   membership_->Reap(now_ + options_.dead_reap_after - absl::Milliseconds(1));
