@@ -141,7 +141,11 @@ void DigestBuilder::Fill(Membership& membership, MonoTime now,
   const Membership::Member* self = membership.Find(membership.self().name);
   try_add(*self, /*is_self=*/true);
 
+  // News may take half of the packet: heartbeats must keep flowing while a
+  // join storm is spreading.
+  size_t news_budget = used + (byte_budget - std::min(used, byte_budget)) / 2;
   for (const Membership::Member* news : news_) {
+    if (used >= news_budget) break;
     if (added_.contains(news) || news->news_sends_left == 0) continue;
     if (!try_add(*news, news == self)) return;
     membership.NewsSent(news);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -90,6 +91,48 @@ TEST(DigestTest, InvalidEntriesAreRefusedWithAReason) {
     EXPECT_FALSE(FromWire(e, &out, &error)) << c.reason;
     EXPECT_THAT(error, HasSubstr(c.reason));
   }
+}
+
+TEST(DigestBuilderTest, NewsLeavesRoomForFreshHeartbeats) {
+  GossipOptions options = GossipOptions::ForLan();
+  options.name = "self";
+  MemberRecord self;
+  self.name = "self";
+  self.address = "10.0.0.1:7946";
+  self.generation = 1;
+  GossipCounters counters;
+  MonoTime now = absl::Seconds(100);
+  Membership membership(options, self, now, &counters, nullptr);
+  // A join storm: 60 new members, each one news and one fresh heartbeat.
+  for (int i = 0; i < 60; ++i) {
+    GossipEntry e;
+    e.record.name = absl::StrCat("m", i);
+    e.record.address = absl::StrCat("10.0.1.", i, ":7946");
+    e.record.generation = 1;
+    e.record.heartbeat = 1;
+    membership.MergeEntry(e.record.name, e, now);
+  }
+  DigestBuilder builder;
+  builder.BeginRound(membership, 40);
+  wire::Packet packet;
+  const size_t budget = 1200;
+  builder.Fill(membership, now, budget, &packet);
+  // Order: our own entry, the news (full entries), the fresh heartbeats
+  // (compact), then the round-robin.
+  size_t news_bytes = 0;
+  int compact = 0;
+  for (int i = 1; i < packet.entries_size(); ++i) {
+    const wire::DigestEntry& e = packet.entries(i);
+    if (e.address().empty()) {
+      ++compact;
+    } else if (compact == 0) {
+      news_bytes += e.ByteSizeLong() + 2;
+    }
+  }
+  // Half the packet, give or take the entry that crossed the line.
+  EXPECT_LE(news_bytes, budget / 2 + 100);
+  EXPECT_GE(compact, 10) << "news crowded the heartbeats out";
+  EXPECT_LE(packet.ByteSizeLong(), budget);
 }
 
 }  // namespace

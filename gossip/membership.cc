@@ -152,6 +152,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   }
 
   Member& member = *known;
+  bool made_news = false;  // this entry told us of a restart or a leave
   if (incoming.generation > member.record.generation) {
     ResetForGeneration(member, entry, now);
     MaybeWarmStart(member, entry);
@@ -167,6 +168,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       Emit(MemberEventType::kLeft, member.record, now);
     }
     changed = true;
+    made_news = true;
   } else if (incoming.generation < member.record.generation) {
     return false;
   } else if (incoming.heartbeat > member.record.heartbeat) {
@@ -187,11 +189,22 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       member.left_at = now;
       UpdatePeerSlot(member);
       SetNews(member);
-        ++counters_->leaves;
+      made_news = true;
+      ++counters_->leaves;
       Emit(MemberEventType::kLeft, member.record, now);
     }
   } else {
     MaybeWarmStart(member, entry);
+  }
+  // Rumor mongering with feedback (Demers et al. 1987): a peer that tells
+  // us this generation and status already knew our news, so we lose
+  // interest: at most news_retransmit_mult more sends. Without it, a join
+  // storm of N members costs every node N * NewsBudget() sends that crowd
+  // the heartbeats out of the packets for a minute at N = 1,000.
+  if (!made_news && member.news_sends_left > 0 &&
+      incoming.generation == member.record.generation &&
+      incoming.status == member.record.status) {
+    LoseInterest(member);
   }
   RecordOpinion(member, sender, entry.phi, now);
   if (changed) ++counters_->merges;
@@ -370,6 +383,11 @@ std::vector<const Membership::Member*> Membership::NewsToSend(
     }
   }
   return news;
+}
+
+void Membership::LoseInterest(Member& member) {
+  SetNewsLeft(member, std::max(0, std::min(member.news_sends_left - 1,
+                                           options_.news_retransmit_mult)));
 }
 
 void Membership::SetNewsLeft(Member& member, int left) {

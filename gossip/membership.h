@@ -153,6 +153,8 @@ class Membership {
   int CountSuspectedBy(const Member& member, double level, MonoTime now) const;
   void MaybeWarmStart(Member& member, const GossipEntry& entry);
   void SetNews(Member& member);
+  // A peer already knew `member`'s news: fewer sends are left.
+  void LoseInterest(Member& member);
   // Moves `member` to the bucket for `left` sends (0: no news).
   void SetNewsLeft(Member& member, int left);
   void MarkFresh(Member& member);

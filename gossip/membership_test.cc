@@ -118,6 +118,30 @@ TEST_F(MembershipTest, EntriesAboutOurselvesChangeNothing) {
   EXPECT_EQ(membership_->self().generation, 5u);
 }
 
+TEST_F(MembershipTest, NewsLosesInterestOnceAPeerShowsItKnows) {
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  const Membership::Member* a = membership_->Find("a");
+  const int budget = membership_->NewsBudget();
+  ASSERT_GT(budget, options_.news_retransmit_mult + 1);
+  EXPECT_EQ(a->news_sends_left, budget);
+  // b tells us what we already know: b had the news.
+  membership_->MergeEntry("b", Entry("a", 1, 1), now_);
+  EXPECT_EQ(a->news_sends_left, options_.news_retransmit_mult);
+  // A newer heartbeat in the same generation shows it too.
+  membership_->MergeEntry("c", Entry("a", 1, 2), now_);
+  EXPECT_EQ(a->news_sends_left, options_.news_retransmit_mult - 1);
+  // A restart is news again, with the full budget; the entry that brought
+  // it is not feedback.
+  membership_->MergeEntry("a", Entry("a", 2, 1), now_);
+  EXPECT_EQ(a->news_sends_left, membership_->NewsBudget());
+  // Nor is the one that brings a leave.
+  membership_->MergeEntry("a", Entry("a", 2, 2, MemberStatus::kLeft), now_);
+  EXPECT_EQ(a->news_sends_left, membership_->NewsBudget());
+  // An older status (alive) from a slow peer is not feedback for the leave.
+  membership_->MergeEntry("d", Entry("a", 2, 1), now_);
+  EXPECT_EQ(a->news_sends_left, membership_->NewsBudget());
+}
+
 TEST_F(MembershipTest, NewsIsSentMostUrgentFirst) {
   membership_->MergeEntry("a", Entry("a", 1, 1), now_);
   membership_->MergeEntry("b", Entry("b", 1, 1), now_);
