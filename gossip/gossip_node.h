@@ -81,7 +81,8 @@ class GossipNode final : public PacketSink {
   void MaybePushPull(MonoTime now);
   void SendFullState(const std::string& to, phi::gossip::v1::PacketKind kind,
                      MonoTime now);
-  void SendPacket(const std::string& to, phi::gossip::v1::Packet packet);
+  // Stamps the sender on `packet`, encodes and sends it.
+  void SendPacket(const std::string& to, phi::gossip::v1::Packet* packet);
   std::vector<std::string> PickPeers(int count);
   void CheckPause(MonoTime now);
   void Drop(DropReason reason);
@@ -107,6 +108,10 @@ class GossipNode final : public PacketSink {
   // into an amplifier.
   MonoTime reply_window_start_;
   int replies_in_window_ = 0;
+  // Scratch reused by every round and every received packet.
+  phi::gossip::v1::Packet sending_;
+  phi::gossip::v1::Packet received_;
+  std::vector<GossipEntry> received_entries_;
 };
 
 }  // namespace phid

@@ -84,9 +84,19 @@ int Membership::MergeEntries(const std::string& sender,
   for (size_t i = 0; i < entries.size(); ++i) {
     Member* known = FindMutable(entries[i].record.name);
     lookups_[i] = known;
-    if (known != nullptr) {
-      __builtin_prefetch(known);
-      __builtin_prefetch(reinterpret_cast<const char*>(known) + 64);
+    if (known == nullptr) continue;
+    const char* bytes = reinterpret_cast<const char*>(known);
+    for (size_t line = 0; line < sizeof(Member); line += 64) {
+      __builtin_prefetch(bytes + line);
+    }
+  }
+  // By now the first members have arrived: ask for the history slots the
+  // arrivals among them will write.
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const Member* known = lookups_[i];
+    if (known != nullptr &&
+        entries[i].record.heartbeat > known->record.heartbeat) {
+      known->detector.history().PrefetchNextSlot();
     }
   }
   int changed = 0;

@@ -23,13 +23,6 @@ constexpr char kKnownFlags = kFlagEncrypted;
 constexpr size_t kHeaderBytes = 3;
 constexpr uint32_t kPacketVersion = 1;
 
-DecodeResult Drop(DropReason reason, std::string error) {
-  DecodeResult result;
-  result.drop = reason;
-  result.error = std::move(error);
-  return result;
-}
-
 // Protocol rules a well-formed Packet must also satisfy.
 std::string ContentError(const phi::gossip::v1::Packet& packet) {
   if (packet.sender().empty()) return "packet has no sender";
@@ -81,9 +74,14 @@ size_t PacketCodec::Overhead() const {
 
 absl::StatusOr<std::string> PacketCodec::Encode(
     phi::gossip::v1::Packet packet) const {
-  packet.set_version(kPacketVersion);
-  packet.set_cluster(cluster_);
-  const size_t size = packet.ByteSizeLong() + Overhead();
+  return EncodeInPlace(&packet);
+}
+
+absl::StatusOr<std::string> PacketCodec::EncodeInPlace(
+    phi::gossip::v1::Packet* packet) const {
+  packet->set_version(kPacketVersion);
+  packet->set_cluster(cluster_);
+  const size_t size = packet->ByteSizeLong() + Overhead();
   if (size > kMaxDatagramBytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("encoded packet would be ", size, " bytes, over the ",
@@ -91,12 +89,25 @@ absl::StatusOr<std::string> PacketCodec::Encode(
   }
   std::string header = {kMagic, kEnvelopeVersion,
                         keyring_ != nullptr ? kFlagEncrypted : '\0'};
-  std::string body = packet.SerializeAsString();
+  std::string body = packet->SerializeAsString();
   if (keyring_ == nullptr) return header + body;
   return header + keyring_->Seal(body, header + cluster_);
 }
 
 DecodeResult PacketCodec::Decode(absl::string_view datagram) const {
+  DecodeResult result;
+  result.drop = DecodeInto(datagram, &result.packet, &result.error);
+  if (result.drop != DropReason::kNone) result.packet.Clear();
+  return result;
+}
+
+DropReason PacketCodec::DecodeInto(absl::string_view datagram,
+                                   phi::gossip::v1::Packet* packet,
+                                   std::string* error) const {
+  auto Drop = [error](DropReason reason, std::string detail) {
+    *error = std::move(detail);
+    return reason;
+  };
   if (datagram.size() > kMaxDatagramBytes) {
     return Drop(DropReason::kTooLarge,
                 absl::StrCat(datagram.size(), "-byte datagram, over the ",
@@ -147,7 +158,6 @@ DecodeResult PacketCodec::Decode(absl::string_view datagram) const {
                 "plaintext packet, but a keyring is configured");
   }
 
-  DecodeResult result;
   bool parsed;
   {
 #ifdef PHID_HAVE_PROTOBUF_LOG_SILENCER
@@ -156,30 +166,28 @@ DecodeResult PacketCodec::Decode(absl::string_view datagram) const {
     // The drop reason already reports it.
     google::protobuf::LogSilencer silence_parse_errors;
 #endif
-    parsed = result.packet.ParseFromArray(body.data(),
-                                          static_cast<int>(body.size()));
+    parsed = packet->ParseFromArray(body.data(), static_cast<int>(body.size()));
   }
   if (!parsed) {
     return Drop(DropReason::kMalformed,
                 "packet does not parse (bad protobuf, or a string field "
                 "that is not UTF-8)");
   }
-  if (result.packet.version() != kPacketVersion) {
+  if (packet->version() != kPacketVersion) {
+    return Drop(DropReason::kBadVersion,
+                absl::StrCat("unsupported packet version ", packet->version()));
+  }
+  if (packet->cluster() != cluster_) {
     return Drop(
-        DropReason::kBadVersion,
-        absl::StrCat("unsupported packet version ", result.packet.version()));
+        DropReason::kWrongCluster,
+        absl::StrCat("packet of cluster \"", absl::CEscape(packet->cluster()),
+                     "\", we are \"", cluster_, "\""));
   }
-  if (result.packet.cluster() != cluster_) {
-    return Drop(DropReason::kWrongCluster,
-                absl::StrCat("packet of cluster \"",
-                             absl::CEscape(result.packet.cluster()),
-                             "\", we are \"", cluster_, "\""));
-  }
-  std::string content_error = ContentError(result.packet);
+  std::string content_error = ContentError(*packet);
   if (!content_error.empty()) {
     return Drop(DropReason::kInvalidContent, std::move(content_error));
   }
-  return result;
+  return DropReason::kNone;
 }
 
 }  // namespace phid

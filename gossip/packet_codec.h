@@ -59,6 +59,10 @@ class PacketCodec {
   // Fails (RESOURCE_EXHAUSTED) only if the result would exceed
   // kMaxDatagramBytes, i.e. if packet.ByteSizeLong() + Overhead() does.
   absl::StatusOr<std::string> Encode(phi::gossip::v1::Packet packet) const;
+  // The same, setting cluster and version on `packet` itself (no copy: the
+  // gossip loop reuses one Packet and its allocations for every send).
+  absl::StatusOr<std::string> EncodeInPlace(
+      phi::gossip::v1::Packet* packet) const;
   // Bytes of envelope overhead Encode adds to a serialized Packet.
   size_t Overhead() const;
 
@@ -66,6 +70,12 @@ class PacketCodec {
   // parse, version, cluster, content; the first failure is the DropReason.
   // Never crashes on any input (fuzzed: packet_codec_fuzz.cc).
   DecodeResult Decode(absl::string_view datagram) const;
+  // The same into a caller's Packet, reused across calls so that parsing
+  // reuses its allocations; on a drop, *packet is unspecified and *error
+  // says why.
+  DropReason DecodeInto(absl::string_view datagram,
+                        phi::gossip::v1::Packet* packet,
+                        std::string* error) const;
 
   const std::string& cluster() const { return cluster_; }
 
