@@ -1,18 +1,30 @@
 #include "gossip/worker_pool.h"
 
+#include <chrono>
+
 #include "glog/logging.h"
 
 namespace phid {
 namespace {
 
-// How many times an idle thread polls before it blocks: some tens of
-// microseconds, longer than a typical hand-over between two windows.
-constexpr int kSpins = 20000;
+// How long an idle thread polls before it blocks: longer than a typical
+// hand-over between two windows, short enough not to steal much from the
+// thread it waits for when the machine has fewer free cores than threads.
+constexpr std::chrono::microseconds kSpin(20);
 
-inline void CpuRelax() {
+// Polls `done` until it returns true or kSpin passes; returns its last value.
+template <typename Done>
+bool SpinUntil(Done done) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  while (true) {
+    for (int i = 0; i < 16; ++i) {
+      if (done()) return true;
 #if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
+      __builtin_ia32_pause();
 #endif
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return done();
+  }
 }
 
 }  // namespace
@@ -48,8 +60,7 @@ void WorkerPool::ParallelFor(int count, const std::function<void(int)>& fn) {
   }
   start_cv_.notify_all();
   Drain();
-  for (int i = 0; i < kSpins && busy_.load() != 0; ++i) CpuRelax();
-  if (busy_.load() != 0) {
+  if (!SpinUntil([this] { return busy_.load() == 0; })) {
     std::unique_lock<std::mutex> lock(mu_);
     done_cv_.wait(lock, [this] { return busy_.load() == 0; });
   }
@@ -65,9 +76,7 @@ void WorkerPool::Drain() {
 void WorkerPool::HelperLoop() {
   uint64_t seen = 0;
   while (true) {
-    for (int i = 0; i < kSpins && generation_.load() == seen; ++i) {
-      CpuRelax();
-    }
+    SpinUntil([&] { return generation_.load() != seen; });
     {
       std::unique_lock<std::mutex> lock(mu_);
       start_cv_.wait(lock, [&] { return stop_ || generation_.load() != seen; });
