@@ -13,7 +13,7 @@ class InMemoryNetwork::NodeTransport final : public Transport {
       : network_(network), address_(std::move(address)) {}
 
   void Send(const std::string& to, absl::string_view payload) override {
-    network_->Enqueue(address_, to, payload);
+    network_->Enqueue(address_, to, payload, network_->clock_.Now());
   }
   std::string LocalAddress() const override { return address_; }
 
@@ -99,8 +99,21 @@ double InMemoryNetwork::Uniform() {
   return static_cast<double>(rng_() >> 11) * 0x1.0p-53;
 }
 
+void InMemoryNetwork::SendAt(const std::string& from, const std::string& to,
+                             absl::string_view payload, MonoTime sent_at) {
+  Enqueue(from, to, payload, sent_at);
+}
+
+absl::Duration InMemoryNetwork::MinDelay() const {
+  absl::Duration min_delay = default_faults_.delay;
+  for (const auto& link : link_faults_) {
+    min_delay = std::min(min_delay, link.second.delay);
+  }
+  return min_delay;
+}
+
 void InMemoryNetwork::Enqueue(const std::string& from, const std::string& to,
-                              absl::string_view payload) {
+                              absl::string_view payload, MonoTime now) {
   if (!sinks_.contains(from)) return;  // a detached node sends nothing
   ++sent_;
   bytes_sent_ += payload.size();
@@ -124,7 +137,6 @@ void InMemoryNetwork::Enqueue(const std::string& from, const std::string& to,
     ++copies;
     ++duplicated_;
   }
-  const MonoTime now = clock_.Now();
   for (int i = 0; i < copies; ++i) {
     absl::Duration delay = faults.delay;
     if (faults.jitter > absl::ZeroDuration()) {
@@ -154,26 +166,46 @@ bool InMemoryNetwork::Blocked(const std::string& from,
   return group(from) != group(to);
 }
 
+bool InMemoryNetwork::Deliverable(InFlight& datagram, PacketSink** sink) {
+  // Faults are checked again on arrival: a partition or isolation that
+  // started while the datagram was in flight still drops it.
+  auto it = sinks_.find(datagram.to);
+  if (it == sinks_.end() || Blocked(datagram.from, datagram.to)) {
+    ++dropped_;
+    return false;
+  }
+  if (held_.count(datagram.to) > 0) {
+    held_datagrams_.push_back(std::move(datagram));
+    return false;
+  }
+  ++delivered_;
+  *sink = it->second;
+  return true;
+}
+
 void InMemoryNetwork::DeliverUntil(MonoTime t) {
   // Sinks may send while we deliver; anything they send that is due by `t`
   // is delivered in this call too.
   while (!queue_.empty() && queue_.top().deliver_at <= t) {
     InFlight datagram = queue_.top();
     queue_.pop();
-    // Faults are checked again on arrival: a partition or isolation that
-    // started while the datagram was in flight still drops it.
-    auto sink = sinks_.find(datagram.to);
-    if (sink == sinks_.end() || Blocked(datagram.from, datagram.to)) {
-      ++dropped_;
-      continue;
-    }
-    if (held_.count(datagram.to) > 0) {
-      held_datagrams_.push_back(std::move(datagram));
-      continue;
-    }
-    ++delivered_;
-    sink->second->OnPacket(datagram.from, datagram.payload,
-                           datagram.deliver_at);
+    PacketSink* sink;
+    if (!Deliverable(datagram, &sink)) continue;
+    sink->OnPacket(datagram.from, datagram.payload, datagram.deliver_at);
+  }
+}
+
+void InMemoryNetwork::TakeDue(MonoTime before, MonoTime until,
+                              std::vector<Arrival>* out) {
+  while (!queue_.empty() && queue_.top().deliver_at < before &&
+         queue_.top().deliver_at <= until) {
+    InFlight datagram = queue_.top();
+    queue_.pop();
+    PacketSink* sink;
+    if (!Deliverable(datagram, &sink)) continue;
+    out->push_back(Arrival{datagram.deliver_at, datagram.sequence,
+                           std::move(datagram.from), std::move(datagram.to),
+                           std::move(datagram.payload), sink});
   }
 }
 

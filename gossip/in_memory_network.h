@@ -14,7 +14,13 @@
 //   }
 // so that replies sent from OnPacket are stamped with the delivery time.
 //
-// Not thread-safe: drive it from the simulation's single thread.
+// A parallel driver (SimCluster with threads) instead takes a window's due
+// datagrams with TakeDue(), hands them to the nodes itself, and feeds the
+// nodes' sends back with SendAt() stamped with their event times. Every
+// datagram takes at least MinDelay() to arrive, so a window shorter than
+// that never sees a datagram sent inside it.
+//
+// Not thread-safe: drive it from one thread at a time.
 #ifndef PHID_GOSSIP_IN_MEMORY_NETWORK_H_
 #define PHID_GOSSIP_IN_MEMORY_NETWORK_H_
 
@@ -87,6 +93,29 @@ class InMemoryNetwork {
   // Time of the next pending delivery, or absl::InfiniteDuration().
   MonoTime NextDeliveryTime() const;
 
+  // A datagram handed over by TakeDue() instead of to its sink.
+  struct Arrival {
+    MonoTime at;        // delivery time: pass it to OnPacket as `now`
+    uint64_t sequence;  // unique; orders arrivals with equal `at`
+    std::string from;
+    std::string to;
+    std::string payload;
+    PacketSink* sink;
+  };
+  // Does what DeliverUntil() does for every datagram due before `before`
+  // and at or before `until` (drops, holds, counters), except that the
+  // deliverable ones are appended to `out` in delivery order rather than
+  // handed to their sinks. The caller must deliver them.
+  void TakeDue(MonoTime before, MonoTime until, std::vector<Arrival>* out);
+  // Sends as `from`'s transport does, but stamped `sent_at` instead of the
+  // clock's now (the time of the event that sent it, in a parallel driver).
+  void SendAt(const std::string& from, const std::string& to,
+              absl::string_view payload, MonoTime sent_at);
+  // The smallest base delay of any link (the default faults' or any set by
+  // SetLinkFaults): no datagram arrives sooner after it is sent, as jitter
+  // and reordering only add delay.
+  absl::Duration MinDelay() const;
+
   // Counters. Every datagram sent (plus every duplicate made) ends up
   // delivered, dropped or pending:
   //   sent + duplicated == delivered + dropped + pending.
@@ -118,7 +147,9 @@ class InMemoryNetwork {
   };
 
   void Enqueue(const std::string& from, const std::string& to,
-               absl::string_view payload);
+               absl::string_view payload, MonoTime now);
+  // The delivery-time checks: false if `datagram` was dropped or held.
+  bool Deliverable(InFlight& datagram, PacketSink** sink);
   // A uniform double in [0, 1) from rng_ (portable, unlike
   // std::uniform_real_distribution, so a seed replays on any libstdc++).
   double Uniform();

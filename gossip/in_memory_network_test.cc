@@ -382,6 +382,33 @@ TEST_F(InMemoryNetworkTest,
   EXPECT_THAT(sink_a_.Payloads(), ElementsAre("re: ping"));
 }
 
+TEST_F(InMemoryNetworkTest, SendAtStampsTheGivenTimeAndTakeDueHandsOver) {
+  const MonoTime t = clock_.Now() + absl::Milliseconds(5);
+  network_.SendAt("a", "b", "x", t);
+  network_.SendAt("a", "c", "y", t + absl::Milliseconds(1));
+  EXPECT_EQ(network_.sent_from("a"), 2u);
+  std::vector<InMemoryNetwork::Arrival> due;
+  // Due before t + 2 ms: only the first (the second arrives exactly then).
+  network_.TakeDue(t + absl::Milliseconds(2), absl::InfiniteDuration(), &due);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].at, t + absl::Milliseconds(1));
+  EXPECT_EQ(due[0].to, "b");
+  EXPECT_EQ(due[0].sink, &sink_b_);
+  EXPECT_THAT(sink_b_.received, IsEmpty());  // the caller delivers
+  EXPECT_EQ(network_.delivered(), 1u);
+  network_.TakeDue(absl::InfiniteDuration(), t + absl::Milliseconds(2), &due);
+  EXPECT_EQ(due.size(), 2u);
+}
+
+TEST_F(InMemoryNetworkTest, MinDelayIsTheSmallestBaseDelayOfAnyLink) {
+  EXPECT_EQ(network_.MinDelay(), absl::Milliseconds(1));
+  LinkFaults fast;
+  fast.delay = absl::Microseconds(300);
+  fast.jitter = absl::Milliseconds(5);  // only adds
+  network_.SetLinkFaults("a", "b", fast);
+  EXPECT_EQ(network_.MinDelay(), absl::Microseconds(300));
+}
+
 TEST_F(InMemoryNetworkTest, CountersBalanceUnderEveryFault) {
   LinkFaults faults;
   faults.loss = 0.2;

@@ -8,7 +8,27 @@
 // Restart (new generation under the same name), plus the network's loss,
 // delay and partitions.
 //
-// Not thread-safe.
+// Two drivers, chosen at construction:
+//  - threads == 0 (the default): sequential. One event at a time in time
+//    order; RunUntil checks its predicate after every event.
+//  - threads >= 1: parallel, conservative. Every datagram takes at least
+//    L = network().MinDelay() to arrive, so nothing sent in a window
+//    [t, t + L) arrives inside it: the window's events at different nodes
+//    are independent. Each window's ticks and arrivals are grouped by node,
+//    the nodes run on `threads` threads (each node's events in time order),
+//    and their sends are collected and handed to the network afterwards in
+//    the order the sequential driver would have sent them, so the network's
+//    random draws come in the same order. RunFor therefore gives exactly the
+//    sequential driver's run, for any thread count; RunUntil checks its
+//    predicate after every window instead of every event. If L is zero,
+//    windows fall back to one sequential event.
+//
+// Thread safety: drive a SimCluster (and its network and clock) from one
+// thread. In parallel mode nodes' Tick/OnPacket, and so their listeners,
+// run on worker threads, different nodes at once: a listener may write only
+// state of its own (one listener per node), and read shared state only if
+// nothing writes it during RunFor/RunUntil. Crash, Pause, Resume, Restart,
+// AddNode and network changes are made between runs, as before.
 #ifndef PHID_GOSSIP_SIM_CLUSTER_H_
 #define PHID_GOSSIP_SIM_CLUSTER_H_
 
@@ -17,9 +37,11 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "detector/clock.h"
 #include "gossip/gossip_node.h"
 #include "gossip/in_memory_network.h"
+#include "gossip/worker_pool.h"
 
 namespace phid {
 
@@ -35,10 +57,12 @@ class SimCluster {
     uint64_t epoch = 0;  // bumps on restart; stale tick events are skipped
   };
 
-  // `listener_factory` (may be null) gives each node's listener.
-  explicit SimCluster(uint64_t seed);
+  // `threads`: 0 for the sequential driver, >= 1 for the parallel one on
+  // that many threads (the caller's included). See above.
+  explicit SimCluster(uint64_t seed, int threads = 0);
   SimCluster(const SimCluster&) = delete;
   SimCluster& operator=(const SimCluster&) = delete;
+  ~SimCluster();
 
   // Adds a node "node-<i>" at "10.0.x.y:7946"-style simulated addresses
   // (never real traffic). `options.name` and seeds are filled in if empty:
@@ -48,8 +72,8 @@ class SimCluster {
 
   // Advances simulated time by `d`, processing every event on the way.
   void RunFor(absl::Duration d);
-  // Runs until `pred()` holds (checked after every event) or `limit` passes.
-  // Returns whether pred held.
+  // Runs until `pred()` holds (checked after every event, or every window
+  // in parallel mode) or `limit` passes. Returns whether pred held.
   template <typename Pred>
   bool RunUntil(Pred pred, absl::Duration limit);
 
@@ -64,8 +88,13 @@ class SimCluster {
   Node& node(int i) { return *nodes_[i]; }
   int size() const { return static_cast<int>(nodes_.size()); }
   MonoTime now() const { return clock_.Now(); }
+  // 0 in sequential mode.
+  int threads() const { return pool_ == nullptr ? 0 : pool_->threads(); }
 
  private:
+  // A node's transport, and its state during a parallel window.
+  class Port;
+
   struct TickEvent {
     MonoTime at;
     int node;
@@ -74,8 +103,14 @@ class SimCluster {
       return at != o.at ? at > o.at : node > o.node;
     }
   };
-  // Processes the next event if it is at or before `until`; false if none.
+  // Processes the next event (or window of events, in parallel mode) if it
+  // is at or before `until`; false if none.
+  bool Advance(MonoTime until);
   bool Step(MonoTime until);
+  bool RunWindow(MonoTime until);
+  // Runs node i's events of the window (due before `before`, at or before
+  // `until`) on the calling thread; its sends go to its outbox.
+  void RunNodeWindow(int i, MonoTime before, MonoTime until);
   void Schedule(int i, MonoTime at);
 
   SimulatedClock clock_;
@@ -88,13 +123,19 @@ class SimCluster {
   uint64_t next_generation_ = 1;
   std::vector<MembershipListener*> listeners_;
   std::vector<const Keyring*> keyrings_;
+  std::vector<std::unique_ptr<Port>> ports_;        // one per node
+  absl::flat_hash_map<std::string, int> index_of_;  // address -> node
+  // Parallel mode only. Scratch for RunWindow, kept to reuse allocations.
+  std::unique_ptr<WorkerPool> pool_;
+  std::vector<InMemoryNetwork::Arrival> arrivals_;
+  std::vector<int> active_;  // nodes with events in the window
 };
 
 template <typename Pred>
 bool SimCluster::RunUntil(Pred pred, absl::Duration limit) {
   MonoTime end = clock_.Now() + limit;
   while (!pred()) {
-    if (!Step(end)) {
+    if (!Advance(end)) {
       clock_.AdvanceTo(end);
       return pred();
     }

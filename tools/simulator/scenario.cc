@@ -28,88 +28,115 @@ Distribution Summarize(std::vector<double> values) {
   return d;
 }
 
-// Shared record of what every observer saw.
-struct Tally {
+// What is being measured. Written only between runs; every observer's probe
+// reads it, concurrently in parallel mode.
+struct Setup {
   std::vector<double> thresholds;
   std::set<std::string> faulty;  // members whose silence is real
   bool fault_active = false;
   bool partition = false;
   bool healed = false;  // the pause or partition is over
   MonoTime fault_start;
+};
+
+// What observers saw. Each probe keeps its own (only its node's events
+// touch it, so worker threads never share one); the run's totals are their
+// sum, added up in observer order so that any thread count gives the same.
+struct Tally {
+  explicit Tally(size_t thresholds)
+      : false_count(thresholds, 0),
+        false_duration_ms(thresholds, 0),
+        detection_ms(thresholds) {}
+  void Add(const Tally& other) {
+    for (size_t i = 0; i < false_count.size(); ++i) {
+      false_count[i] += other.false_count[i];
+      false_duration_ms[i] += other.false_duration_ms[i];
+      detection_ms[i].insert(detection_ms[i].end(),
+                             other.detection_ms[i].begin(),
+                             other.detection_ms[i].end());
+    }
+    pauses += other.pauses;
+  }
   // Per threshold.
   std::vector<int> false_count;
   std::vector<double> false_duration_ms;
   std::vector<std::vector<double>> detection_ms;
-  // (observer, victim) pairs whose first post-fault arrival was recorded.
-  std::set<std::pair<std::string, std::string>> first_arrival_seen;
   int pauses = 0;
 };
 
 class Probe final : public MembershipListener {
  public:
-  Probe(Tally* tally, std::string observer)
-      : tally_(tally), observer_(std::move(observer)) {}
+  Probe(const Setup* setup, std::string observer)
+      : setup_(setup),
+        observer_(std::move(observer)),
+        tally_(setup->thresholds.size()) {}
+
+  const Tally& tally() const { return tally_; }
 
   void OnMemberEvent(const MemberEvent& event) override {
-    if (event.type == MemberEventType::kObserverPaused) ++tally_->pauses;
+    if (event.type == MemberEventType::kObserverPaused) ++tally_.pauses;
   }
 
   void OnArrival(const std::string& name, const PhiAccrualDetector& before,
                  MonoTime now) override {
     if (!before.has_arrival()) return;
+    const Setup& setup = *setup_;
     // A pair is cut off by the fault if the member is a victim or, in a
     // partition, if exactly one of the two is on the victims' side.
-    bool name_victim = tally_->faulty.count(name) > 0;
-    bool cut = tally_->partition
-                   ? name_victim != (tally_->faulty.count(observer_) > 0)
+    bool name_victim = setup.faulty.count(name) > 0;
+    bool cut = setup.partition
+                   ? name_victim != (setup.faulty.count(observer_) > 0)
                    : name_victim;
     if (cut) {
       // The first arrival after a pause or partition heals tells when the
       // observer's phi crossed each threshold: that is a true detection.
-      if (!tally_->healed) return;
-      if (!tally_->first_arrival_seen.insert({observer_, name}).second) return;
-      for (size_t i = 0; i < tally_->thresholds.size(); ++i) {
-        absl::optional<MonoTime> at = before.TimeAtPhi(tally_->thresholds[i]);
+      if (!setup.healed) return;
+      if (!first_arrival_seen_.insert(name).second) return;
+      for (size_t i = 0; i < setup.thresholds.size(); ++i) {
+        absl::optional<MonoTime> at = before.TimeAtPhi(setup.thresholds[i]);
         if (at.has_value() && *at <= now) {
-          tally_->detection_ms[i].push_back(
-              absl::ToDoubleMilliseconds(*at - tally_->fault_start));
+          tally_.detection_ms[i].push_back(
+              absl::ToDoubleMilliseconds(*at - setup.fault_start));
         }
       }
       return;
     }
-    if (!tally_->fault_active) return;  // warm-up is not measured
+    if (!setup.fault_active) return;  // warm-up is not measured
     double phi = before.Phi(now);
-    for (size_t i = 0; i < tally_->thresholds.size(); ++i) {
-      if (phi < tally_->thresholds[i]) continue;
-      absl::optional<MonoTime> at = before.TimeAtPhi(tally_->thresholds[i]);
-      ++tally_->false_count[i];
+    for (size_t i = 0; i < setup.thresholds.size(); ++i) {
+      if (phi < setup.thresholds[i]) continue;
+      absl::optional<MonoTime> at = before.TimeAtPhi(setup.thresholds[i]);
+      ++tally_.false_count[i];
       if (at.has_value()) {
-        tally_->false_duration_ms[i] += absl::ToDoubleMilliseconds(now - *at);
+        tally_.false_duration_ms[i] += absl::ToDoubleMilliseconds(now - *at);
       }
     }
   }
 
  private:
-  Tally* tally_;
+  const Setup* setup_;
   std::string observer_;
+  Tally tally_;
+  // Victims whose first post-fault arrival was recorded.
+  std::set<std::string> first_arrival_seen_;
 };
 
 // After a crash no arrival reaches an observer any more, so each observer's
 // detector says exactly when phi crossed each threshold.
 void RecordCrashDetections(SimCluster& cluster, const std::vector<int>& victims,
-                           MonoTime fault_start, Tally* tally) {
+                           const Setup& setup, Tally* tally) {
   for (int i = 0; i < cluster.size(); ++i) {
     if (cluster.node(i).crashed) continue;
     const Membership& m = cluster.node(i).gossip->membership();
     for (int v : victims) {
       const Membership::Member* victim = m.Find(cluster.node(v).name);
       if (victim == nullptr) continue;
-      for (size_t t = 0; t < tally->thresholds.size(); ++t) {
+      for (size_t t = 0; t < setup.thresholds.size(); ++t) {
         absl::optional<MonoTime> at =
-            victim->detector.TimeAtPhi(tally->thresholds[t]);
+            victim->detector.TimeAtPhi(setup.thresholds[t]);
         if (at.has_value() && *at <= cluster.now()) {
           tally->detection_ms[t].push_back(
-              absl::ToDoubleMilliseconds(*at - fault_start));
+              absl::ToDoubleMilliseconds(*at - setup.fault_start));
         }
       }
     }
@@ -136,26 +163,27 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
   if (config.victims < 0 || config.victims >= config.nodes) {
     return absl::InvalidArgumentError("victims must be in [0, nodes - 1]");
   }
+  if (config.threads < 0) {
+    return absl::InvalidArgumentError("threads must be at least 0");
+  }
   auto wall_start = std::chrono::steady_clock::now();
-  SimCluster cluster(config.seed);
+  SimCluster cluster(config.seed, config.threads);
   LinkFaults faults;
   faults.loss = config.loss;
   faults.delay = config.delay;
   faults.jitter = config.jitter;
   cluster.network().SetDefaultFaults(faults);
 
-  Tally tally;
-  tally.thresholds = config.thresholds;
+  Setup setup;
+  setup.thresholds = config.thresholds;
   size_t nt = config.thresholds.size();
-  tally.false_count.assign(nt, 0);
-  tally.false_duration_ms.assign(nt, 0);
-  tally.detection_ms.assign(nt, {});
+  Tally tally(nt);  // the totals, and the crash detections
   std::vector<std::unique_ptr<Probe>> probes;
 
   auto add_node = [&](int index) {
     GossipOptions options = config.options;
     options.name = absl::StrCat("node-", index);
-    probes.push_back(std::make_unique<Probe>(&tally, options.name));
+    probes.push_back(std::make_unique<Probe>(&setup, options.name));
     return cluster.AddNode(options, probes.back().get());
   };
   // Join in waves through node 0, as a real cluster would grow.
@@ -169,13 +197,13 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
   for (int v = 0; v < config.victims; ++v) {
     victims.push_back(config.nodes - 1 - v);
   }
-  for (int v : victims) tally.faulty.insert(cluster.node(v).name);
+  for (int v : victims) setup.faulty.insert(cluster.node(v).name);
 
   uint64_t bytes_before = cluster.network().bytes_sent();
   uint64_t packets_before = cluster.network().sent();
   MonoTime fault_start = cluster.now();
-  tally.fault_start = fault_start;
-  tally.fault_active = true;
+  setup.fault_start = fault_start;
+  setup.fault_active = true;
   ScenarioResult result;
 
   switch (config.kind) {
@@ -184,35 +212,35 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
       // Judge before the victims are reaped from the membership.
       cluster.RunFor(std::min(config.duration, config.options.dead_reap_after -
                                                    absl::Milliseconds(1)));
-      RecordCrashDetections(cluster, victims, fault_start, &tally);
+      RecordCrashDetections(cluster, victims, setup, &tally);
       cluster.RunFor(fault_start + config.duration - cluster.now());
       break;
     case ScenarioKind::kPause:
       for (int v : victims) cluster.Pause(v);
       cluster.RunFor(config.pause);
-      tally.healed = true;
+      setup.healed = true;
       for (int v : victims) cluster.Resume(v);
       cluster.RunFor(
           std::max(absl::ZeroDuration(), config.duration - config.pause));
       break;
     case ScenarioKind::kLoss:
-      tally.faulty.clear();
+      setup.faulty.clear();
       cluster.RunFor(config.duration);
       break;
     case ScenarioKind::kPartition: {
-      tally.partition = true;
+      setup.partition = true;
       std::vector<std::string> side;
       for (int v : victims) side.push_back(cluster.node(v).address);
       cluster.network().Partition({side});
       cluster.RunFor(config.pause);
-      tally.healed = true;
+      setup.healed = true;
       cluster.network().Heal();
       cluster.RunFor(
           std::max(absl::ZeroDuration(), config.duration - config.pause));
       break;
     }
     case ScenarioKind::kJoinStorm: {
-      tally.faulty.clear();
+      setup.faulty.clear();
       std::vector<int> joined;
       for (int v = 0; v < std::max(1, config.victims); ++v) {
         joined.push_back(add_node(config.nodes + v));
@@ -233,6 +261,7 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
     }
   }
 
+  for (const auto& probe : probes) tally.Add(probe->tally());
   int observers = 0;
   for (int i = 0; i < cluster.size(); ++i) {
     observers += !cluster.node(i).crashed;

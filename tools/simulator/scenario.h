@@ -7,6 +7,9 @@
 // crosses each threshold (TimeAtPhi). False suspicions are exact too: when a
 // heartbeat of a healthy member arrives, the detector as it was just before
 // tells whether phi had passed a threshold and since when.
+//
+// With config.threads >= 1 the nodes run on that many threads; each node's
+// probe keeps its own tally, added up after the run.
 #ifndef PHID_TOOLS_SIMULATOR_SCENARIO_H_
 #define PHID_TOOLS_SIMULATOR_SCENARIO_H_
 
@@ -41,6 +44,9 @@ struct ScenarioConfig {
   absl::Duration pause = absl::Seconds(5);
   std::vector<double> thresholds = {1, 2, 4, 8, 12, 16};
   uint64_t seed = 1;
+  // 0: SimCluster's sequential driver; >= 1: its parallel driver on that
+  // many threads. The result is the same either way (but wall_seconds).
+  int threads = 0;
   GossipOptions options = GossipOptions::ForLan();
 };
 

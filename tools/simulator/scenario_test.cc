@@ -48,11 +48,54 @@ TEST(ScenarioTest, AJoinStormReportsDisseminationRounds) {
   EXPECT_GT(r->dissemination_rounds, 0);
 }
 
+// The parallel driver replays the sequential one, and the probes' tallies
+// add up in observer order, so results match to the last bit.
+TEST(ScenarioTest, ParallelAndSequentialDriversGiveTheSameResult) {
+  for (ScenarioKind kind : {ScenarioKind::kCrash, ScenarioKind::kPause,
+                            ScenarioKind::kPartition, ScenarioKind::kLoss}) {
+    ScenarioConfig c = Small(kind);
+    c.loss = 0.05;
+    c.threads = 0;
+    absl::StatusOr<ScenarioResult> sequential = RunScenario(c);
+    c.threads = 2;
+    absl::StatusOr<ScenarioResult> parallel = RunScenario(c);
+    ASSERT_TRUE(sequential.ok() && parallel.ok());
+    SCOPED_TRACE(static_cast<int>(kind));
+    EXPECT_EQ(sequential->bytes_per_node_second,
+              parallel->bytes_per_node_second);
+    EXPECT_EQ(sequential->observer_pauses, parallel->observer_pauses);
+    ASSERT_EQ(sequential->thresholds.size(), parallel->thresholds.size());
+    for (size_t i = 0; i < parallel->thresholds.size(); ++i) {
+      const ThresholdResult& s = sequential->thresholds[i];
+      const ThresholdResult& p = parallel->thresholds[i];
+      EXPECT_EQ(s.detection_ms.count, p.detection_ms.count);
+      EXPECT_EQ(s.detection_ms.min, p.detection_ms.min);
+      EXPECT_EQ(s.detection_ms.p50, p.detection_ms.p50);
+      EXPECT_EQ(s.detection_ms.max, p.detection_ms.max);
+      EXPECT_EQ(s.undetected, p.undetected);
+      EXPECT_EQ(s.false_suspicions, p.false_suspicions);
+      EXPECT_EQ(s.mean_false_duration_ms, p.mean_false_duration_ms);
+    }
+  }
+}
+
+TEST(ScenarioTest, AJoinStormIsMeasuredInParallelToo) {
+  ScenarioConfig c = Small(ScenarioKind::kJoinStorm);
+  c.victims = 4;
+  c.threads = 2;
+  absl::StatusOr<ScenarioResult> r = RunScenario(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_GT(r->dissemination_rounds, 0);
+}
+
 TEST(ScenarioTest, InvalidConfigurationsAreRejected) {
   ScenarioConfig c = Small(ScenarioKind::kCrash);
   c.victims = 8;
   EXPECT_FALSE(RunScenario(c).ok());
   c.nodes = 1;
+  EXPECT_FALSE(RunScenario(c).ok());
+  c = Small(ScenarioKind::kCrash);
+  c.threads = -1;
   EXPECT_FALSE(RunScenario(c).ok());
 }
 

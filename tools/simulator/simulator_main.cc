@@ -3,6 +3,8 @@
 //
 //   bazel run -c opt //tools/simulator -- --scenario=crash --nodes=100
 //   bazel run -c opt //tools/simulator -- --matrix
+//   bazel run -c opt //tools/simulator -- --nodes=1000 --threads=0  #
+//   sequential
 #include <iostream>
 #include <string>
 #include <vector>
@@ -41,6 +43,10 @@ ABSL_FLAG(std::string, model, "normal",
 ABSL_FLAG(int, history_capacity, 100,
           "intervals each detector keeps (the daemon keeps 1000; every "
           "simulated node holds N histories, so N^2 in all)");
+ABSL_FLAG(int, threads, 2,
+          "threads that run the simulated nodes (parallel driver, in windows "
+          "of the one-way delay; same results for any count >= 1); 0 = the "
+          "sequential driver");
 ABSL_FLAG(bool, matrix, false,
           "run the standard matrix: N = 10, 100, 1000 x loss 0%, 5% x "
           "crash, pause (ignores the other scenario flags)");
@@ -67,6 +73,11 @@ int Run() {
   ScenarioConfig base;
   base.thresholds = thresholds;
   base.seed = absl::GetFlag(FLAGS_seed);
+  base.threads = absl::GetFlag(FLAGS_threads);
+  if (base.threads < 0) {
+    std::cerr << "--threads must be at least 0\n";
+    return 2;
+  }
   base.options.gossip_interval = absl::GetFlag(FLAGS_gossip_interval);
   base.options.fanout = absl::GetFlag(FLAGS_fanout);
   base.options.detector =
