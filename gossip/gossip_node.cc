@@ -42,10 +42,10 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
       rng_(seed),
       last_awake_(now),
       next_round_(now),
-      next_push_pull_(now + options.push_pull_interval),
       next_join_attempt_(now),
       join_backoff_(options.join_retry_initial),
       reply_window_start_(now) {
+  next_push_pull_ = now + JitteredPushPullInterval(1);
   if (options_.generation == 0) {
     options_.generation =
         static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
@@ -155,11 +155,20 @@ void GossipNode::MaybePushPull(MonoTime now) {
   }
   if (alone || now < next_push_pull_) return;
   double log2n = std::max(1.0, std::log2(membership_->size()));
-  next_push_pull_ = now + options_.push_pull_interval * log2n;
+  next_push_pull_ = now + JitteredPushPullInterval(log2n);
   std::vector<std::string> peer = PickPeers(1);
   if (peer.empty()) return;
   ++counters_.push_pulls;
   SendFullState(peer[0], wire::PACKET_KIND_PUSH_PULL, now);
+}
+
+absl::Duration GossipNode::JitteredPushPullInterval(double scale) {
+  // Uniform in [0.5, 1.5) x the interval: daemons started together (a
+  // rollout, a simulation) would otherwise swap full state all at once.
+  // At N = 1,000 that herd cost about ten seconds' worth of gossip CPU in
+  // one second.
+  std::uniform_int_distribution<int> permille(500, 1499);
+  return options_.push_pull_interval * scale * (permille(rng_) / 1000.0);
 }
 
 void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,

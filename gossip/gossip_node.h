@@ -15,7 +15,8 @@
 //   2. Our heartbeat counter is bumped.
 //   3. A digest goes to `fanout` random peers (see digest.h for what fits).
 //   4. Push-pull: while we know nobody, our state goes to the seeds with
-//      backoff; then every push_pull_interval * log2(N) to a random peer.
+//      backoff; then every push_pull_interval * log2(N) (jittered +-50 %)
+//      to a random peer.
 //   5. Reaping.
 //
 // Thread safety: none. The daemon guards a node with one mutex.
@@ -79,6 +80,8 @@ class GossipNode final : public PacketSink {
 
   void GossipRound(MonoTime now);
   void MaybePushPull(MonoTime now);
+  // push_pull_interval * scale, jittered uniformly by +-50 %.
+  absl::Duration JitteredPushPullInterval(double scale);
   void SendFullState(const std::string& to, phi::gossip::v1::PacketKind kind,
                      MonoTime now);
   // Stamps the sender on `packet`, encodes and sends it.
