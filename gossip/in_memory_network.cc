@@ -13,7 +13,8 @@ class InMemoryNetwork::NodeTransport final : public Transport {
       : network_(network), address_(std::move(address)) {}
 
   void Send(const std::string& to, absl::string_view payload) override {
-    network_->Enqueue(address_, to, payload, network_->clock_.Now());
+    network_->Enqueue(address_, to, std::string(payload),
+                      network_->clock_.Now());
   }
   std::string LocalAddress() const override { return address_; }
 
@@ -100,8 +101,8 @@ double InMemoryNetwork::Uniform() {
 }
 
 void InMemoryNetwork::SendAt(const std::string& from, const std::string& to,
-                             absl::string_view payload, MonoTime sent_at) {
-  Enqueue(from, to, payload, sent_at);
+                             std::string payload, MonoTime sent_at) {
+  Enqueue(from, to, std::move(payload), sent_at);
 }
 
 absl::Duration InMemoryNetwork::MinDelay() const {
@@ -113,7 +114,7 @@ absl::Duration InMemoryNetwork::MinDelay() const {
 }
 
 void InMemoryNetwork::Enqueue(const std::string& from, const std::string& to,
-                              absl::string_view payload, MonoTime now) {
+                              std::string payload, MonoTime now) {
   if (!sinks_.contains(from)) return;  // a detached node sends nothing
   ++sent_;
   bytes_sent_ += payload.size();
@@ -145,8 +146,9 @@ void InMemoryNetwork::Enqueue(const std::string& from, const std::string& to,
     if (faults.reorder > 0 && Uniform() < faults.reorder) {
       delay += faults.delay * (4 * Uniform());
     }
-    queue_.push(
-        InFlight{now + delay, sequence_++, from, to, std::string(payload)});
+    // The last copy takes the payload itself.
+    queue_.push(InFlight{now + delay, sequence_++, from, to,
+                         i + 1 == copies ? std::move(payload) : payload});
   }
 }
 

@@ -110,7 +110,7 @@ class InMemoryNetwork {
   // Sends as `from`'s transport does, but stamped `sent_at` instead of the
   // clock's now (the time of the event that sent it, in a parallel driver).
   void SendAt(const std::string& from, const std::string& to,
-              absl::string_view payload, MonoTime sent_at);
+              std::string payload, MonoTime sent_at);
   // The smallest base delay of any link (the default faults' or any set by
   // SetLinkFaults): no datagram arrives sooner after it is sent, as jitter
   // and reordering only add delay.
@@ -147,7 +147,7 @@ class InMemoryNetwork {
   };
 
   void Enqueue(const std::string& from, const std::string& to,
-               absl::string_view payload, MonoTime now);
+               std::string payload, MonoTime now);
   // The delivery-time checks: false if `datagram` was dropped or held.
   bool Deliverable(InFlight& datagram, PacketSink** sink);
   // A uniform double in [0, 1) from rng_ (portable, unlike

@@ -216,7 +216,8 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       incoming.status == member.record.status) {
     LoseInterest(member);
   }
-  RecordOpinion(member, sender, entry.phi, now);
+  // Compact entries carry no phi: they say nothing of the sender's opinion.
+  if (!entry.compact) RecordOpinion(member, sender, entry.phi, now);
   if (changed) ++counters_->merges;
   return changed;
 }

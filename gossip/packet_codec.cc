@@ -89,8 +89,12 @@ absl::StatusOr<std::string> PacketCodec::EncodeInPlace(
   }
   std::string header = {kMagic, kEnvelopeVersion,
                         keyring_ != nullptr ? kFlagEncrypted : '\0'};
+  if (keyring_ == nullptr) {
+    header.reserve(size);  // one allocation for the whole datagram
+    packet->AppendToString(&header);
+    return header;
+  }
   std::string body = packet->SerializeAsString();
-  if (keyring_ == nullptr) return header + body;
   return header + keyring_->Seal(body, header + cluster_);
 }
 

@@ -225,9 +225,9 @@ bool SimCluster::RunWindow(MonoTime until) {
            std::tie(y.event.at, y.event.kind, y.event.tie, b.first, y.index);
   });
   for (const auto& send : sends) {
-    const Outgoing& out = *send.second;
-    network_.SendAt(ports_[send.first]->address(), out.to, out.payload,
-                    out.event.at);
+    Outgoing& out = *send.second;
+    network_.SendAt(ports_[send.first]->address(), out.to,
+                    std::move(out.payload), out.event.at);
   }
   for (int i : active_) {
     Port& port = *ports_[i];
