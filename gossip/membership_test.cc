@@ -204,6 +204,12 @@ TEST_F(MembershipTest, OpinionsCountOnlyFreshReportsOfLiveObservers) {
   membership_->MergeEntry("d", calm, now_);
   EXPECT_EQ(membership_->SuspectedBy("a", 8, now_), 2);
   EXPECT_EQ(membership_->SuspectedBy("a", 10, now_), 0);
+  // A compact entry from b carries no phi: b's opinion stands.
+  GossipEntry compact = Entry("a", 1, 2);
+  compact.record.address.clear();
+  compact.compact = true;
+  membership_->MergeEntry("b", compact, now_);
+  EXPECT_EQ(membership_->SuspectedBy("a", 8, now_), 2);
   // A calmer report from b replaces its suspicion.
   membership_->MergeEntry("b", calm, now_);
   EXPECT_EQ(membership_->SuspectedBy("a", 8, now_), 1);
