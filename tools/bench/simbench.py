@@ -149,6 +149,10 @@ def scale(args):
           "--thresholds=8,12"], 600),
         (["--scenario=crash", "--nodes=1000", "--warmup=60s",
           "--duration=30s", "--thresholds=8,12"], 900),
+        # The same with Cassandra's exponential model: at this size the
+        # arrivals are close to a Poisson process.
+        (["--scenario=crash", "--nodes=1000", "--warmup=60s",
+          "--duration=30s", "--thresholds=8,12", "--model=exponential"], 900),
         # Dissemination: 10 members join a warm 1,000-node cluster at once.
         (["--scenario=join_storm", "--nodes=1000", "--victims=10",
           "--warmup=20s", "--duration=10s", "--thresholds=8"], 600),
