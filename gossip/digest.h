@@ -8,7 +8,8 @@
 //      epidemic bound that reaches all N members in O(log N) rounds — in
 //      at most half the packet, so heartbeats keep flowing during a join
 //      storm. A peer that shows it already has the news cuts the budget to
-//      news_retransmit_mult (see Membership: rumor mongering with feedback);
+//      5 * news_retransmit_mult (see Membership: rumor mongering with
+//      feedback);
 //   3. fresh heartbeats: members whose newer heartbeat we learned since our
 //      last round, newest first, as compact entries (~25 bytes instead of
 //      ~90) in every packet of the round, using up to 60% of the packet, so

@@ -208,9 +208,10 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   }
   // Rumor mongering with feedback (Demers et al. 1987): a peer that tells
   // us this generation and status already knew our news, so we lose
-  // interest: at most news_retransmit_mult more sends. Without it, a join
-  // storm of N members costs every node N * NewsBudget() sends that crowd
-  // the heartbeats out of the packets for a minute at N = 1,000.
+  // interest: at most kSendsAfterFeedback * news_retransmit_mult more sends.
+  // Without it, a cluster of N forming at once costs every node
+  // N * NewsBudget() sends that crowd the heartbeats out of the packets for
+  // a minute at N = 1,000.
   if (!made_news && member.news_sends_left > 0 &&
       incoming.generation == member.record.generation &&
       incoming.status == member.record.status) {
@@ -398,7 +399,8 @@ std::vector<const Membership::Member*> Membership::NewsToSend(
 
 void Membership::LoseInterest(Member& member) {
   SetNewsLeft(member, std::max(0, std::min(member.news_sends_left - 1,
-                                           options_.news_retransmit_mult)));
+                                           kSendsAfterFeedback *
+                                               options_.news_retransmit_mult)));
 }
 
 void Membership::SetNewsLeft(Member& member, int left) {

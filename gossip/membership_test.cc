@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -119,17 +120,24 @@ TEST_F(MembershipTest, EntriesAboutOurselvesChangeNothing) {
 }
 
 TEST_F(MembershipTest, NewsLosesInterestOnceAPeerShowsItKnows) {
+  // Enough members that the budget exceeds what is left after feedback.
+  for (int i = 0; i < 40; ++i) {
+    std::string name = absl::StrCat("m", i);
+    membership_->MergeEntry(name, Entry(name, 1, 1), now_);
+  }
   membership_->MergeEntry("a", Entry("a", 1, 1), now_);
   const Membership::Member* a = membership_->Find("a");
   const int budget = membership_->NewsBudget();
-  ASSERT_GT(budget, options_.news_retransmit_mult + 1);
+  const int after_feedback =
+      Membership::kSendsAfterFeedback * options_.news_retransmit_mult;
+  ASSERT_GT(budget, after_feedback + 1);
   EXPECT_EQ(a->news_sends_left, budget);
   // b tells us what we already know: b had the news.
   membership_->MergeEntry("b", Entry("a", 1, 1), now_);
-  EXPECT_EQ(a->news_sends_left, options_.news_retransmit_mult);
+  EXPECT_EQ(a->news_sends_left, after_feedback);
   // A newer heartbeat in the same generation shows it too.
   membership_->MergeEntry("c", Entry("a", 1, 2), now_);
-  EXPECT_EQ(a->news_sends_left, options_.news_retransmit_mult - 1);
+  EXPECT_EQ(a->news_sends_left, after_feedback - 1);
   // A restart is news again, with the full budget; the entry that brought
   // it is not feedback.
   membership_->MergeEntry("a", Entry("a", 2, 1), now_);
