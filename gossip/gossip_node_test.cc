@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gossip/sim_cluster.h"
 #include "gtest/gtest.h"
@@ -93,20 +94,26 @@ TEST(GossipNodeTest, SeedsDownAtStartAreRetriedUntilTheyAnswer) {
 }
 
 TEST(GossipNodeTest, ACrashedMemberIsSuspectedAtPhiEightWithinASecond) {
-  SimCluster c(4);
-  for (int i = 0; i < 10; ++i) c.AddNode(Lan());
-  c.RunFor(absl::Seconds(20));
-  MonoTime crash = c.now();
-  c.Crash(3);
-  c.RunFor(absl::Seconds(3));
-  for (int i = 0; i < 10; ++i) {
-    if (i == 3) continue;
-    const auto* victim = c.node(i).gossip->membership().Find(c.node(3).name);
-    ASSERT_NE(victim, nullptr);
-    absl::optional<MonoTime> at = victim->detector.TimeAtPhi(8);
-    ASSERT_TRUE(at.has_value());
-    EXPECT_LT(*at - crash, absl::Seconds(1)) << "observer " << i;
-    EXPECT_GT(victim->detector.Phi(c.now()), 8);
+  // The sequential driver, and the parallel one on two threads.
+  for (int threads : {0, 2}) {
+    SCOPED_TRACE(absl::StrCat("threads=", threads));
+    SimCluster c(/*seed=*/4, threads);
+    EXPECT_EQ(c.threads(), threads);
+    for (int i = 0; i < 10; ++i) c.AddNode(Lan());
+    c.RunFor(absl::Seconds(20));
+    MonoTime crash = c.now();
+    c.Crash(3);
+    c.RunFor(absl::Seconds(3));
+    for (int i = 0; i < 10; ++i) {
+      if (i == 3) continue;
+      const auto* victim = c.node(i).gossip->membership().Find(c.node(3).name);
+      ASSERT_NE(victim, nullptr);
+      absl::optional<MonoTime> at = victim->detector.TimeAtPhi(8);
+      ASSERT_TRUE(at.has_value());
+      EXPECT_LT(*at - crash, absl::Seconds(1)) << "observer " << i;
+      EXPECT_GT(*at - crash, absl::ZeroDuration()) << "observer " << i;
+      EXPECT_GT(victim->detector.Phi(c.now()), 8);
+    }
   }
 }
 

@@ -151,26 +151,6 @@ TEST(SimClusterTest, ZeroDelayFallsBackToSequentialEvents) {
                 "sequential vs threads 2, zero delay");
 }
 
-TEST(SimClusterTest, AParallelClusterDetectsACrashLikeTheSequentialOne) {
-  SimCluster c(/*seed=*/4, /*threads=*/2);
-  EXPECT_EQ(c.threads(), 2);
-  for (int i = 0; i < 10; ++i) c.AddNode(GossipOptions::ForLan());
-  c.RunFor(absl::Seconds(20));
-  MonoTime crash = c.now();
-  c.Crash(3);
-  c.RunFor(absl::Seconds(3));
-  for (int i = 0; i < 10; ++i) {
-    if (i == 3) continue;
-    const auto* victim = c.node(i).gossip->membership().Find(c.node(3).name);
-    ASSERT_NE(victim, nullptr);
-    absl::optional<MonoTime> at = victim->detector.TimeAtPhi(8);
-    ASSERT_TRUE(at.has_value());
-    EXPECT_LT(*at - crash, absl::Seconds(1)) << "observer " << i;
-    EXPECT_GT(*at - crash, absl::ZeroDuration()) << "observer " << i;
-    EXPECT_GT(victim->detector.Phi(c.now()), 8);
-  }
-}
-
 TEST(SimClusterTest, ParallelRunUntilStopsWithinAWindowOfThePredicate) {
   SimCluster c(/*seed=*/1, /*threads=*/2);
   for (int i = 0; i < 5; ++i) c.AddNode(GossipOptions::ForLan());
