@@ -286,11 +286,16 @@ void Membership::UpdatePeerSlot(Member& member) {
   bool target =
       &member != self_ && member.record.status == MemberStatus::kAlive;
   if (target == (member.peer_slot != kNoSlot)) return;
-  if (target) {
-    member.peer_slot = peers_.size();
-    peers_.push_back(&member);
+  if (!target) {
+    RemovePeerSlot(member);
     return;
   }
+  member.peer_slot = peers_.size();
+  peers_.push_back(&member);
+}
+
+void Membership::RemovePeerSlot(Member& member) {
+  if (member.peer_slot == kNoSlot) return;
   // Swap-remove; the moved member learns its new slot.
   Member* last = const_cast<Member*>(peers_.back());
   peers_[member.peer_slot] = last;
@@ -304,11 +309,9 @@ void Membership::Forget(Member& member) {
   if (member.fresh) {
     fresh_.erase(std::find(fresh_.begin(), fresh_.end(), &member));
   }
-  member.record.status = MemberStatus::kLeft;
-  UpdatePeerSlot(member);
+  RemovePeerSlot(member);
   for (auto& [name, other] : members_) other.opinions.erase(&member);
   index_.erase(member.record.name);
-  ++version_;
 }
 
 void Membership::BumpSelf() { ++self_->record.heartbeat; }
@@ -317,13 +320,9 @@ void Membership::MarkSelfLeft() {
   self_->record.status = MemberStatus::kLeft;
   UpdatePeerSlot(*self_);
   SetNews(*self_);
-  ++version_;
 }
 
-void Membership::SetNews(Member& member) {
-  SetNewsLeft(member, NewsBudget());
-  ++version_;
-}
+void Membership::SetNews(Member& member) { SetNewsLeft(member, NewsBudget()); }
 
 void Membership::Reap(MonoTime now) {
   for (auto it = members_.begin(); it != members_.end();) {

@@ -134,10 +134,6 @@ class Membership {
   // yet, newest first. The pointers stay valid until the next merge or reap.
   std::vector<const Member*> TakeFresh(size_t max);
 
-  // Bumps whenever a member is added or removed or changes status; lets
-  // callers cache derived lists (e.g. gossip targets).
-  uint64_t version() const { return version_; }
-
  private:
   // Members with news, bucketed by sends left: an O(1) move per send, where
   // an ordered set cost a third of a join storm's CPU.
@@ -166,6 +162,8 @@ class Membership {
   void MarkFresh(Member& member);
   // Keeps peers_ in step with the member's status.
   void UpdatePeerSlot(Member& member);
+  // Takes `member` out of peers_ (swap-remove), if it is there.
+  void RemovePeerSlot(Member& member);
   // Drops every reference to `member` before it is erased.
   void Forget(Member& member);
 
@@ -182,7 +180,6 @@ class Membership {
   // Members with fresh heartbeats, oldest at the front; bounded.
   std::deque<Member*> fresh_;
   std::vector<Member*> lookups_;  // MergeEntries' scratch space
-  uint64_t version_ = 0;
   // name -> (generation removed, when)
   absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;
 };

@@ -1,5 +1,6 @@
 #include "gossip/membership.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -148,6 +149,32 @@ TEST_F(MembershipTest, NewsLosesInterestOnceAPeerShowsItKnows) {
   // An older status (alive) from a slow peer is not feedback for the leave.
   membership_->MergeEntry("d", Entry("a", 2, 1), now_);
   EXPECT_EQ(a->news_sends_left, membership_->NewsBudget());
+}
+
+TEST_F(MembershipTest, PeersAreTheLiveOthers) {
+  auto names = [this] {
+    std::vector<std::string> out;
+    for (const Membership::Member* m : membership_->peers()) {
+      out.push_back(m->record.name);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  };
+  EXPECT_THAT(names(), ElementsAre());  // never ourselves
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  membership_->MergeEntry("b", Entry("b", 1, 1), now_);
+  membership_->MergeEntry("c", Entry("c", 1, 1), now_);
+  EXPECT_THAT(names(), ElementsAre("a", "b", "c"));
+  membership_->MergeEntry("a", Entry("a", 1, 2, MemberStatus::kLeft), now_);
+  EXPECT_THAT(names(), ElementsAre("b", "c"));
+  // A new generation of a left member is a target again.
+  membership_->MergeEntry("a", Entry("a", 2, 1), now_);
+  EXPECT_THAT(names(), ElementsAre("a", "b", "c"));
+  // Reaped members leave the list; the one swapped into the gap stays.
+  MonoTime later = now_ + absl::Seconds(10);
+  membership_->MergeEntry("c", Entry("c", 1, 5), later);
+  membership_->Reap(now_ + options_.dead_reap_after + absl::Seconds(1));
+  EXPECT_THAT(names(), ElementsAre("c"));
 }
 
 TEST_F(MembershipTest, NewsIsSentMostUrgentFirst) {
