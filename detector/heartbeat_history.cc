@@ -44,7 +44,8 @@ HeartbeatHistory::HeartbeatHistory(const HistoryOptions& options)
     : options_(options) {
   const absl::Status valid = options_.Validate();
   CHECK(valid.ok()) << valid;
-  ring_.assign(static_cast<size_t>(options_.capacity), 0.0);
+  // The ring is allocated by the first Push: an observer holds a history for
+  // every member, and under protocol v2 most of them never fill one.
 }
 
 bool HeartbeatHistory::Add(absl::Duration interval) {
@@ -84,7 +85,7 @@ absl::Status HeartbeatHistory::SeedFromStats(const IntervalStats& stats) {
                      "got ",
                      stats.variance_ms2));
   }
-  const uint64_t capacity = ring_.size();
+  const uint64_t capacity = static_cast<uint64_t>(options_.capacity);
   const size_t n = static_cast<size_t>(
       std::max<uint64_t>(2, std::min(stats.count, capacity)));
   // Population variance of k pairs mean +/- s is s^2. With n odd, one sample
@@ -128,7 +129,8 @@ IntervalStats HeartbeatHistory::stats() const {
 }
 
 void HeartbeatHistory::Push(double sample_ms) {
-  const size_t capacity = ring_.size();
+  const size_t capacity = static_cast<size_t>(options_.capacity);
+  if (ring_.empty()) ring_.assign(capacity, 0.0);
   if (count_ == capacity) {
     // The window is full: `sample_ms` replaces the oldest sample. With n
     // fixed, M2 changes by (x - old) * ((x - new_mean) + (old - old_mean)).

@@ -99,7 +99,7 @@ class HeartbeatHistory {
   void Recompute();
 
   HistoryOptions options_;
-  std::vector<double> ring_;  // capacity slots
+  std::vector<double> ring_;  // capacity slots, from the first sample on
   size_t next_ = 0;           // slot the next sample goes into
   size_t count_ = 0;          // samples in the window
   double mean_ = 0;

@@ -82,18 +82,18 @@ void PhiAccrualDetector::DiscountPause(absl::Duration paused) {
   if (has_arrival_) last_arrival_ += paused;
 }
 
+ArrivalCurve PhiAccrualDetector::curve() const {
+  return ArrivalCurve{options_.model, distribution(), last_arrival_};
+}
+
 double PhiAccrualDetector::Phi(MonoTime now) const {
   if (!has_arrival_) return 0;
-  return phid::Phi(options_.model, distribution(),
-                   absl::ToDoubleMilliseconds(now - last_arrival_));
+  return curve().Phi(now);
 }
 
 absl::optional<MonoTime> PhiAccrualDetector::TimeAtPhi(double threshold) const {
   if (!has_arrival_) return absl::nullopt;
-  const double elapsed_ms =
-      PhiToElapsed(options_.model, distribution(), threshold);
-  // An infinite elapsed time becomes absl::InfiniteDuration().
-  return last_arrival_ + absl::Milliseconds(elapsed_ms);
+  return curve().TimeAt(threshold);
 }
 
 IntervalDistribution PhiAccrualDetector::distribution() const {

@@ -16,6 +16,7 @@
 #include "detector/clock.h"
 #include "detector/heartbeat_history.h"
 #include "detector/phi.h"
+#include "detector/phi_curve.h"
 
 namespace phid {
 
@@ -74,6 +75,10 @@ class PhiAccrualDetector {
   // the first arrival. last_arrival() if phi is already there at it;
   // absl::InfiniteDuration() if phi never gets there (astronomic thresholds).
   absl::optional<MonoTime> TimeAtPhi(double threshold) const;
+
+  // What Phi and TimeAtPhi are computed from; meaningful once
+  // has_arrival().
+  ArrivalCurve curve() const;
 
   bool has_arrival() const { return has_arrival_; }
   MonoTime last_arrival() const { return last_arrival_; }

@@ -26,8 +26,62 @@ size_t EntryWireSize(const wire::DigestEntry& entry) {
 
 }  // namespace
 
+namespace {
+
+wire::ReportModel ModelToWire(PhiModel model) {
+  switch (model) {
+    case PhiModel::kNormal:
+      return wire::REPORT_MODEL_NORMAL;
+    case PhiModel::kAkka:
+      return wire::REPORT_MODEL_AKKA;
+    case PhiModel::kExponential:
+      return wire::REPORT_MODEL_EXPONENTIAL;
+  }
+  return wire::REPORT_MODEL_UNSPECIFIED;
+}
+
+// Sanity bounds on gossiped statistics (ms): no peer's numbers may put a
+// member's crossing hours away.
+constexpr double kMaxReportMs = 60 * 1000;
+
+bool ReportFromWire(const wire::MonitorReport& in, ReportEntry* out) {
+  switch (in.model()) {
+    case wire::REPORT_MODEL_NORMAL:
+      out->model = PhiModel::kNormal;
+      break;
+    case wire::REPORT_MODEL_AKKA:
+      out->model = PhiModel::kAkka;
+      break;
+    case wire::REPORT_MODEL_EXPONENTIAL:
+      out->model = PhiModel::kExponential;
+      break;
+    default:
+      return false;
+  }
+  auto in_range = [](double v, double lo, double hi) {
+    return std::isfinite(v) && v >= lo && v <= hi;
+  };
+  if (in.monitor() == 0 || in.seq() == 0 ||
+      !in_range(in.mean_ms(), 1, kMaxReportMs) ||
+      !in_range(in.stddev_ms(), 0.1, kMaxReportMs) ||
+      !in_range(in.acceptable_pause_ms(), 0, kMaxReportMs) ||
+      in.last_heartbeat_age_us() > 3600ull * 1000 * 1000) {
+    return false;
+  }
+  out->monitor = in.monitor();
+  out->seq = in.seq();
+  out->suspect = in.suspect();
+  out->distribution.mean_ms = in.mean_ms();
+  out->distribution.stddev_ms = in.stddev_ms();
+  out->distribution.acceptable_pause_ms = in.acceptable_pause_ms();
+  out->age = absl::Microseconds(in.last_heartbeat_age_us());
+  return true;
+}
+
+}  // namespace
+
 void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
-            wire::DigestEntry* out, bool compact) {
+            wire::DigestEntry* out, bool compact, bool v2) {
   const MemberRecord& r = member.record;
   out->set_name(r.name);
   out->set_generation(r.generation);
@@ -37,6 +91,21 @@ void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
   if (compact) return;
   out->set_address(r.address);
   for (const auto& [key, value] : r.tags) (*out->mutable_tags())[key] = value;
+  if (v2) {
+    for (const Membership::Member::Report& report : member.reports) {
+      wire::MonitorReport* w = out->add_reports();
+      w->set_monitor(report.monitor);
+      w->set_seq(report.seq);
+      w->set_suspect(report.suspect);
+      w->set_model(ModelToWire(report.curve.model));
+      w->set_mean_ms(report.curve.distribution.mean_ms);
+      w->set_stddev_ms(report.curve.distribution.stddev_ms);
+      w->set_acceptable_pause_ms(report.curve.distribution.acceptable_pause_ms);
+      w->set_last_heartbeat_age_us(static_cast<uint64_t>(absl::ToInt64Microseconds(
+          std::max(absl::ZeroDuration(), now - report.curve.last_arrival))));
+    }
+    return;
+  }
   if (is_self) return;
   const HeartbeatHistory& history = member.detector.history();
   if (member.measured && history.size() >= 2) {
@@ -58,7 +127,8 @@ bool FromWire(const wire::DigestEntry& in, GossipEntry* out,
     return false;
   }
   bool compact = in.address().empty();
-  if (compact && (in.has_stats() || in.tags_size() > 0 || in.phi() != 0)) {
+  if (compact && (in.has_stats() || in.tags_size() > 0 || in.phi() != 0 ||
+                  in.reports_size() > 0)) {
     *error = absl::StrCat("compact entry with extra fields for ", in.name());
     return false;
   }
@@ -86,6 +156,17 @@ bool FromWire(const wire::DigestEntry& in, GossipEntry* out,
     *error = absl::StrCat("invalid tags for ", in.name(), ": ",
                           tag_status.message());
     return false;
+  }
+  if (in.reports_size() > static_cast<int>(Membership::kMaxReports)) {
+    *error = absl::StrCat("too many reports for ", in.name());
+    return false;
+  }
+  out->reports.resize(in.reports_size());
+  for (int i = 0; i < in.reports_size(); ++i) {
+    if (!ReportFromWire(in.reports(i), &out->reports[i])) {
+      *error = absl::StrCat("report ", i, " out of bounds for ", in.name());
+      return false;
+    }
   }
   out->has_stats = false;
   if (in.has_stats()) {

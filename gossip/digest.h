@@ -37,8 +37,10 @@ namespace phid {
 
 // Converts between the wire entry and the validated in-memory entry.
 // A compact entry carries only what an arrival needs (see gossip.proto).
+// `v2`: no statistics or phi, but the member's monitor reports.
 void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
-            phi::gossip::v1::DigestEntry* out, bool compact = false);
+            phi::gossip::v1::DigestEntry* out, bool compact = false,
+            bool v2 = false);
 // Validates a wire entry; false (with the reason in *error) if invalid.
 bool FromWire(const phi::gossip::v1::DigestEntry& wire, GossipEntry* out,
               std::string* error);

@@ -11,7 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "detector/clock.h"
-#include "detector/phi_accrual_detector.h"
+#include "detector/phi_curve.h"
 #include "gossip/member.h"
 
 namespace phid {
@@ -37,11 +37,12 @@ class MembershipListener {
  public:
   virtual ~MembershipListener() = default;
   virtual void OnMemberEvent(const MemberEvent& event) { (void)event; }
-  // A newer heartbeat of `name` arrived at `now`. `before` is the member's
-  // detector just before the arrival is recorded: phi(now) on it tells how
-  // suspicious the silence had become.
-  virtual void OnArrival(const std::string& name,
-                         const PhiAccrualDetector& before, MonoTime now) {
+  // New evidence about `name` arrived at `now`: a newer heartbeat, or (v2)
+  // a newer report of one of its monitors. `before` is the member's phi
+  // curve just before it is applied: before.Phi(now) tells how suspicious
+  // the member had become.
+  virtual void OnEvidence(const std::string& name, const PhiCurve& before,
+                          MonoTime now) {
     (void)name;
     (void)before;
     (void)now;

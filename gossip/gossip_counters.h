@@ -27,6 +27,11 @@ struct GossipCounters {
   uint64_t name_conflicts = 0;  // someone else gossips our name, newer
   uint64_t push_pulls = 0;      // push-pull exchanges started
   uint64_t warm_starts = 0;     // histories seeded from gossiped statistics
+  // Protocol v2.
+  uint64_t heartbeats_sent = 0;  // direct heartbeat datagrams
+  uint64_t reports = 0;          // entries that brought newer reports
+  uint64_t summaries = 0;        // anti-entropy summaries sent
+  uint64_t repairs = 0;          // entries sent because a summary differed
 
   uint64_t drops_total() const {
     uint64_t total = 0;

@@ -38,7 +38,7 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
     : options_(options),
       transport_(transport),
       listener_(listener),
-      codec_(options.cluster, keyring),
+      codec_(options.cluster, keyring, options.protocol),
       rng_(seed),
       last_awake_(now),
       next_round_(now),
@@ -46,6 +46,7 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
       join_backoff_(options.join_retry_initial),
       reply_window_start_(now) {
   next_push_pull_ = now + JitteredPushPullInterval(1);
+  next_summary_ = now + options_.summary_interval;
   if (options_.generation == 0) {
     options_.generation =
         static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
@@ -62,12 +63,26 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
 
 void GossipNode::Tick(MonoTime now) {
   CheckPause(now);
-  if (now < next_round_) return;
+  if (now < next_round_) {
+    if (v2() && !(leaving_ && now >= leave_done_at_)) TickV2(now, false);
+    return;
+  }
   // Keep the schedule on a fixed grid; after a long stall, restart it.
   next_round_ += options_.gossip_interval;
   if (next_round_ <= now) next_round_ = now + options_.gossip_interval;
 
   if (leaving_ && now >= leave_done_at_) return;  // gone quiet
+  if (v2()) {
+    TickV2(now, true);
+    if (now >= next_reap_) {
+      next_reap_ = now + std::clamp(std::min(options_.dead_reap_after,
+                                             options_.left_reap_after) /
+                                        10,
+                                    absl::Seconds(1), absl::Seconds(5));
+      membership_->Reap(now);
+    }
+    return;
+  }
   membership_->BumpSelf();
   GossipRound(now);
   MaybePushPull(now);
@@ -173,14 +188,26 @@ absl::Duration GossipNode::JitteredPushPullInterval(double scale) {
 
 void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,
                                MonoTime now) {
+  std::vector<const Membership::Member*> all;
+  all.reserve(membership_->size());
+  for (const auto& [name, member] : membership_->members()) {
+    all.push_back(&member);
+  }
+  SendEntries(to, kind, all, now);
+}
+
+void GossipNode::SendEntries(
+    const std::string& to, wire::PacketKind kind,
+    const std::vector<const Membership::Member*>& members, MonoTime now) {
   size_t budget = kMaxDatagramBytes - codec_.Overhead() - kHeaderReserve;
-  // Split every member across as many packets as needed.
+  // Split the members across as many packets as needed.
   std::vector<wire::Packet> packets;
   wire::Packet current;
   size_t used = 0;
-  for (const auto& [name, member] : membership_->members()) {
+  for (const Membership::Member* member : members) {
     wire::DigestEntry entry;
-    ToWire(member, name == options_.name, now, &entry);
+    ToWire(*member, member->record.name == options_.name, now, &entry,
+           /*compact=*/false, v2());
     size_t size = entry.ByteSizeLong() + 3;
     if (used + size > budget && current.entries_size() > 0) {
       packets.push_back(std::move(current));
@@ -223,6 +250,10 @@ void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
   ++counters_.packets_in;
   counters_.bytes_in += payload.size();
   if (leaving_ && now >= leave_done_at_) return;
+  if (v2()) {
+    OnPacketV2(from, payload, now);
+    return;
+  }
   // Parsing into the same Packet and entries every time reuses their
   // allocations: at 30 packets a second per peer this is the hot path.
   std::string error;
@@ -278,7 +309,11 @@ void GossipNode::Leave(MonoTime now) {
   LOG(INFO) << "leaving the cluster: announcing for "
             << absl::FormatDuration(options_.leave_propagation);
   // Tell a few peers at once rather than waiting for the next round.
-  GossipRound(now);
+  if (v2()) {
+    SendNews(now);
+  } else {
+    GossipRound(now);
+  }
 }
 
 bool GossipNode::LeaveDone(MonoTime now) const {

@@ -23,6 +23,7 @@
 #ifndef PHID_GOSSIP_GOSSIP_NODE_H_
 #define PHID_GOSSIP_GOSSIP_NODE_H_
 
+#include <algorithm>
 #include <memory>
 #include <random>
 #include <string>
@@ -62,7 +63,7 @@ class GossipNode final : public PacketSink {
   bool LeaveDone(MonoTime now) const;
 
   // When the next Tick is due.
-  MonoTime NextTickDue() const { return next_round_; }
+  MonoTime NextTickDue() const { return std::min(next_round_, next_check_); }
 
   // Every member (self included) judged at `now`; `suspect_level` is the phi
   // above which an observer's opinion counts as a suspicion.
@@ -89,6 +90,26 @@ class GossipNode final : public PacketSink {
   std::vector<std::string> PickPeers(int count);
   void CheckPause(MonoTime now);
   void Drop(DropReason reason);
+  // Sends `members`' full entries to `to`, in as many packets as needed.
+  void SendEntries(const std::string& to, phi::gossip::v1::PacketKind kind,
+                   const std::vector<const Membership::Member*>& members,
+                   MonoTime now);
+
+  // Protocol v2 (gossip_node_v2.cc).
+  bool v2() const { return options_.protocol == 2; }
+  void TickV2(MonoTime now, bool round_due);
+  void OnPacketV2(const std::string& from, absl::string_view payload,
+                  MonoTime now);
+  void SendHeartbeats();
+  // Judges our subjects, then sends what that and the last packet changed:
+  // confers to co-monitors, urgent news to `fanout` peers.
+  void AfterChange(MonoTime now);
+  // Pending news to `fanout` random peers (one packet each).
+  void SendNews(MonoTime now);
+  void SendConfers(MonoTime now);
+  void SendSummary(MonoTime now);
+  void OnSummary(const phi::gossip::v1::Packet& packet, MonoTime now);
+  bool ReplyAllowed(MonoTime now);
 
   GossipOptions options_;
   Transport* transport_;
@@ -104,6 +125,8 @@ class GossipNode final : public PacketSink {
   MonoTime next_round_;
   MonoTime next_push_pull_;
   MonoTime next_join_attempt_;
+  MonoTime next_check_ = absl::InfiniteDuration();  // v2: CheckSubjects
+  MonoTime next_summary_;                           // v2
   absl::Duration join_backoff_;
   bool leaving_ = false;
   MonoTime leave_done_at_;

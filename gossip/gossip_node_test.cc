@@ -21,9 +21,9 @@ class Recorder : public MembershipListener {
   void OnMemberEvent(const MemberEvent& event) override {
     events.push_back(event);
   }
-  void OnArrival(const std::string& name, const PhiAccrualDetector& before,
-                 MonoTime now) override {
-    if (before.has_arrival() && before.Phi(now) >= threshold_) {
+  void OnEvidence(const std::string& name, const PhiCurve& before,
+                  MonoTime now) override {
+    if (before.Phi(now) >= threshold_) {
       suspicions.push_back(name);
     }
   }

@@ -100,6 +100,27 @@ absl::Status GossipOptions::Validate() const {
         absl::StrCat("news_retransmit_mult must be in [1, 100], got ",
                      news_retransmit_mult));
   }
+  if (protocol != 1 && protocol != 2) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("protocol must be 1 or 2, got ", protocol));
+  }
+  if (monitors < 1 || monitors > 16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("monitors must be in [1, 16], got ", monitors));
+  }
+  if (quorum < 1 || quorum > monitors) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "quorum must be in [1, monitors = ", monitors, "], got ", quorum));
+  }
+  if (!(report_level > 0 && report_level <= 64)) {
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "report_level must be in (0, 64], got %g", report_level));
+  }
+  if (!(s = CheckRange("summary_interval", summary_interval,
+                       absl::Milliseconds(100), absl::Hours(1)))
+           .ok()) {
+    return s;
+  }
   absl::Status detector_status = detector.Validate();
   if (!detector_status.ok()) {
     return absl::InvalidArgumentError(

@@ -70,6 +70,32 @@ struct GossipOptions {
   // * ceil(log2(N + 1)) before it is left to the round-robin. Default 3.
   int news_retransmit_mult = 3;
 
+  // Wire protocol. 1 (default): every heartbeat counter is relayed by
+  // gossip to every observer. 2: each member sends small heartbeat
+  // datagrams straight to `monitors` ring neighbours; only changes (news,
+  // monitor reports) are gossiped, and every observer judges a member by
+  // the quorum of its monitors' reports (see monitor_ring.h, reports.h).
+  // The two do not interoperate: a v1 daemon drops v2 datagrams and the
+  // other way round, counted as bad_version.
+  int protocol = 1;
+  // v2: monitors per member (K). Default 3; [1, 16]. Heartbeat bytes per
+  // member per second = K / gossip_interval * 49 (plaintext, with IP/UDP).
+  int monitors = 3;
+  // v2: monitors that must agree before a member is suspected anywhere
+  // (H of K). Default 2; [1, monitors]. A member with fewer monitors (a
+  // cluster of N <= K) needs min(H, N - 1).
+  int quorum = 2;
+  // v2: the phi at which a monitor reports a member to its co-monitors,
+  // and, once `quorum` of them agree, to the whole cluster. A subscriber
+  // whose threshold is at or above it is told the exact crossing instant;
+  // one below it hears when the reports arrive (phi then at about this
+  // level). Default 2; (0, 64].
+  double report_level = 2;
+  // v2: anti-entropy: a summary (hashes and report keys, tens of bytes) to
+  // one random peer this often; only what differs is then sent. Default
+  // 1 s; [100 ms, 1 h].
+  absl::Duration summary_interval = absl::Seconds(1);
+
   // The detector every member's history uses.
   DetectorOptions detector;
 

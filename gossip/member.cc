@@ -4,6 +4,18 @@
 
 namespace phid {
 
+uint64_t MemberId(absl::string_view name, uint64_t generation) {
+  uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  uint64_t z = h ^ (generation + 0x9e3779b97f4a7c15ULL);  // splitmix64
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
 absl::string_view MemberStatusName(MemberStatus status) {
   switch (status) {
     case MemberStatus::kAlive:

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "detector/clock.h"
 #include "detector/phi.h"
+#include "detector/phi_curve.h"
 
 namespace phid {
 
@@ -35,14 +36,24 @@ struct MemberRecord {
   Tags tags;
 };
 
+// A member's 64-bit id in protocol v2: a fixed hash (FNV-1a, then
+// splitmix64) of its name and generation, the same in every process. Short
+// datagrams name members by it; a restart gets a new id.
+uint64_t MemberId(absl::string_view name, uint64_t generation);
+
 // One member as this node sees it at some instant.
 struct MemberView {
   MemberRecord record;
   bool is_self = false;
-  double phi = 0;                     // at the snapshot's `now`; finite
-  bool has_arrival = false;           // false only for self
-  MonoTime last_arrival;              // local time of the newest heartbeat
-  IntervalDistribution distribution;  // what phi is computed from
+  double phi = 0;  // curve.Phi at the snapshot's `now`; finite
+  // What phi is, at any instant: the one thing judgement uses.
+  PhiCurve curve;
+  bool has_arrival = false;  // false for self and for unheard members
+  // Local time of the newest evidence of life: a heartbeat (v1, or v2 at a
+  // monitor) or a monitor's report (v2). Judgement re-evaluates when it moves.
+  MonoTime last_arrival;
+  // For display: the decisive curve's distribution (its mean and stddev).
+  IntervalDistribution distribution;
   uint64_t samples = 0;               // intervals behind the distribution
   int suspected_by = 0;               // other live observers above the level
   MonoTime joined_at;                 // when this node learned the member

@@ -10,7 +10,10 @@ namespace phid {
 Membership::Membership(const GossipOptions& options, MemberRecord self,
                        MonoTime now, GossipCounters* counters,
                        MembershipListener* listener)
-    : options_(options), counters_(counters), listener_(listener) {
+    : options_(options),
+      counters_(counters),
+      listener_(listener),
+      ring_(options.monitors) {
   std::string name = self.name;
   auto [it, inserted] =
       members_.try_emplace(name, std::move(self), options.detector);
@@ -18,6 +21,8 @@ Membership::Membership(const GossipOptions& options, MemberRecord self,
   CHECK(inserted);
   self_ = &it->second;
   self_->joined_at = now;
+  self_->id = MemberId(self_->record.name, self_->record.generation);
+  Place(*self_);
 }
 
 int Membership::NewsBudget() const {
@@ -41,6 +46,8 @@ Membership::Member& Membership::AddMember(const GossipEntry& entry,
   DCHECK(inserted);
   Member& member = it->second;
   member.joined_at = now;
+  member.id = MemberId(member.record.name, member.record.generation);
+  Place(member);
   UpdatePeerSlot(member);
   return member;
 }
@@ -58,7 +65,13 @@ void Membership::MaybeWarmStart(Member& member, const GossipEntry& entry) {
 
 void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
                                     MonoTime now) {
+  Unplace(member);
   member.record = entry.record;
+  member.id = MemberId(member.record.name, member.record.generation);
+  member.reports.clear();
+  member.at_quorum = false;
+  reported_.erase(&member);
+  Place(member);
   UpdatePeerSlot(member);
   member.detector = PhiAccrualDetector(options_.detector);
   member.warm_started = false;
@@ -143,12 +156,17 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
     }
     Member& member = AddMember(entry, now);
     SetNews(member);
-    MaybeWarmStart(member, entry);
-    if (listener_ != nullptr) {
-      listener_->OnArrival(incoming.name, member.detector, now);
+    if (!v2()) {
+      MaybeWarmStart(member, entry);
+      if (listener_ != nullptr) {
+        listener_->OnEvidence(incoming.name, PhiCurve(), now);
+      }
+      member.detector.Heartbeat(now);
+      MarkFresh(member);
+    } else {
+      urgent_ = true;
+      MergeReports(member, entry.reports, now);
     }
-    member.detector.Heartbeat(now);
-    MarkFresh(member);
     if (incoming.status == MemberStatus::kLeft) member.left_at = now;
     ++counters_->joins;
     ++counters_->arrivals;
@@ -164,13 +182,19 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   Member& member = *known;
   bool made_news = false;  // this entry told us of a restart or a leave
   if (incoming.generation > member.record.generation) {
+    PhiCurve before = CurveOf(member, now);
     ResetForGeneration(member, entry, now);
-    MaybeWarmStart(member, entry);
-    if (listener_ != nullptr) {
-      listener_->OnArrival(incoming.name, member.detector, now);
+    if (!v2()) {
+      MaybeWarmStart(member, entry);
+      if (listener_ != nullptr) {
+        listener_->OnEvidence(incoming.name, before, now);
+      }
+      member.detector.Heartbeat(now);
+      MarkFresh(member);
+    } else {
+      urgent_ = true;
+      MergeReports(member, entry.reports, now);
     }
-    member.detector.Heartbeat(now);
-    MarkFresh(member);
     ++counters_->restarts;
     ++counters_->arrivals;
     Emit(MemberEventType::kRestarted, member.record, now);
@@ -181,10 +205,31 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
     made_news = true;
   } else if (incoming.generation < member.record.generation) {
     return false;
+  } else if (v2()) {
+    // Heartbeats reach monitors directly; gossip brings status and reports.
+    if (!entry.compact) member.record.address = incoming.address;
+    if (incoming.status == MemberStatus::kLeft &&
+        member.record.status == MemberStatus::kAlive) {
+      Unplace(member);
+      member.record.status = MemberStatus::kLeft;
+      Place(member);
+      member.left_at = now;
+      UpdatePeerSlot(member);
+      SetNews(member);
+      urgent_ = true;
+      made_news = true;
+      changed = true;
+      ++counters_->leaves;
+      Emit(MemberEventType::kLeft, member.record, now);
+    }
+    if (MergeReports(member, entry.reports, now)) {
+      changed = true;
+      made_news = true;
+    }
   } else if (incoming.heartbeat > member.record.heartbeat) {
     MaybeWarmStart(member, entry);
     if (listener_ != nullptr) {
-      listener_->OnArrival(incoming.name, member.detector, now);
+      listener_->OnEvidence(incoming.name, CurveOf(member, now), now);
     }
     member.detector.Heartbeat(now);
     member.measured = true;  // a real interval now stands in the history
@@ -195,7 +240,9 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
     changed = true;
     if (incoming.status == MemberStatus::kLeft &&
         member.record.status == MemberStatus::kAlive) {
+      Unplace(member);
       member.record.status = MemberStatus::kLeft;
+      Place(member);
       member.left_at = now;
       UpdatePeerSlot(member);
       SetNews(member);
@@ -214,7 +261,8 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   // a minute at N = 1,000.
   if (!made_news && member.news_sends_left > 0 &&
       incoming.generation == member.record.generation &&
-      incoming.status == member.record.status) {
+      incoming.status == member.record.status &&
+      (!v2() || KnowsOurReports(member, entry.reports))) {
     LoseInterest(member);
   }
   // Compact entries carry no phi: they say nothing of the sender's opinion.
@@ -310,14 +358,22 @@ void Membership::Forget(Member& member) {
     fresh_.erase(std::find(fresh_.begin(), fresh_.end(), &member));
   }
   RemovePeerSlot(member);
-  for (auto& [name, other] : members_) other.opinions.erase(&member);
+  if (!v2()) {
+    for (auto& [name, other] : members_) other.opinions.erase(&member);
+  }
+  Unplace(member);
+  reported_.erase(&member);
+  confers_.erase(std::remove(confers_.begin(), confers_.end(), &member),
+                 confers_.end());
   index_.erase(member.record.name);
 }
 
 void Membership::BumpSelf() { ++self_->record.heartbeat; }
 
 void Membership::MarkSelfLeft() {
+  Unplace(*self_);
   self_->record.status = MemberStatus::kLeft;
+  Place(*self_);
   UpdatePeerSlot(*self_);
   SetNews(*self_);
 }
@@ -333,9 +389,14 @@ void Membership::Reap(MonoTime now) {
     }
     bool left_long = member.record.status == MemberStatus::kLeft &&
                      now - member.left_at >= options_.left_reap_after;
+    // v2: dead once its monitors' quorum curve passed the report level
+    // dead_reap_after ago (never without a quorum of reports).
     bool dead_long =
         member.record.status == MemberStatus::kAlive &&
-        now - member.detector.last_arrival() >= options_.dead_reap_after;
+        (v2() ? now - CurveOf(member, now).TimeAt(options_.report_level) >=
+                    options_.dead_reap_after
+              : now - member.detector.last_arrival() >=
+                    options_.dead_reap_after);
     if (left_long || dead_long) {
       tombstones_[member.record.name] = {member.record.generation, now};
       ++counters_->removals;
@@ -434,15 +495,33 @@ MemberView Membership::View(const Member& member, MonoTime now,
   view.record = member.record;
   view.is_self = &member == self_;
   view.joined_at = member.joined_at;
-  if (!view.is_self) {
+  if (view.is_self) return view;
+  view.curve = CurveOf(member, now);
+  view.phi = view.curve.Phi(now);
+  if (!v2()) {
     view.has_arrival = member.detector.has_arrival();
     view.last_arrival = member.detector.last_arrival();
-    view.phi = member.record.status == MemberStatus::kLeft
-                   ? 0
-                   : member.detector.Phi(now);
     view.distribution = member.detector.distribution();
     view.samples = member.detector.history().size();
     view.suspected_by = CountSuspectedBy(member, level, now);
+    return view;
+  }
+  // v2: evidence is our own direct heartbeats (at a monitor) and reports.
+  const bool monitor = IsOurSubject(member) && member.detector.has_arrival();
+  view.has_arrival = monitor || !member.reports.empty();
+  view.last_arrival = monitor ? member.detector.last_arrival() : member.joined_at;
+  for (const Member::Report& r : member.reports) {
+    view.last_arrival = std::max(view.last_arrival, r.received);
+  }
+  if (const ArrivalCurve* decisive = view.curve.Decisive(now)) {
+    view.distribution = decisive->distribution;
+  } else if (monitor) {
+    view.distribution = member.detector.distribution();
+  }
+  view.samples = monitor ? member.detector.history().size() : 0;
+  // suspected_by: the monitors whose curve is at or above the level.
+  for (const ArrivalCurve& c : view.curve.curves()) {
+    view.suspected_by += c.Phi(now) >= level;
   }
   return view;
 }

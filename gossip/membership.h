@@ -20,6 +20,7 @@
 #ifndef PHID_GOSSIP_MEMBERSHIP_H_
 #define PHID_GOSSIP_MEMBERSHIP_H_
 
+#include <array>
 #include <deque>
 #include <map>
 #include <string>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "detector/clock.h"
 #include "detector/heartbeat_history.h"
 #include "detector/phi_accrual_detector.h"
@@ -34,8 +36,22 @@
 #include "gossip/gossip_counters.h"
 #include "gossip/gossip_options.h"
 #include "gossip/member.h"
+#include "gossip/monitor_ring.h"
+#include "gossip/packet_codec.h"
+#include "detector/phi_curve.h"
 
 namespace phid {
+
+// Protocol v2: one monitor's report on a member, as gossip carries it.
+struct ReportEntry {
+  uint64_t monitor = 0;  // the monitor's member id
+  uint64_t seq = 0;      // the monitor's report counter: newer wins
+  bool suspect = false;  // phi reached the report level (false: recovered)
+  PhiModel model = PhiModel::kNormal;
+  IntervalDistribution distribution;
+  // Age of the last direct heartbeat at the monitor, as of receipt.
+  absl::Duration age;
+};
 
 // One gossiped entry, decoded and validated.
 struct GossipEntry {
@@ -44,6 +60,7 @@ struct GossipEntry {
   bool has_stats = false;
   IntervalStats stats;  // the sender's history of this member
   double phi = 0;       // the sender's phi for this member
+  std::vector<ReportEntry> reports;  // v2
 };
 
 class Membership {
@@ -79,7 +96,24 @@ class Membership {
     // by the observer's Member (never dangling: reaping a member erases its
     // opinions everywhere), so the merge path does no string work.
     absl::flat_hash_map<const Member*, Opinion> opinions;
+
+    // Protocol v2.
+    uint64_t id = 0;  // MemberId(name, generation)
+    struct Report {
+      uint64_t monitor;  // by id: a reaped monitor leaves nothing dangling
+      uint64_t seq;
+      bool suspect;
+      ArrivalCurve curve;  // last_arrival in our local time
+      MonoTime received;
+    };
+    // The newest report of each monitor that reported on this member (at
+    // most kMaxReports, oldest dropped).
+    std::vector<Report> reports;
+    // `quorum` of its current monitors report it suspect here: its reports
+    // are news for the whole cluster, not only for its monitors.
+    bool at_quorum = false;
   };
+  static constexpr size_t kMaxReports = 32;
   // `self` is our own record; `options` must outlive the membership.
   Membership(const GossipOptions& options, MemberRecord self, MonoTime now,
              GossipCounters* counters, MembershipListener* listener);
@@ -134,6 +168,40 @@ class Membership {
   // yet, newest first. The pointers stay valid until the next merge or reap.
   std::vector<const Member*> TakeFresh(size_t max);
 
+  // ---- Protocol v2 (reports.cc) ----
+  // A direct heartbeat: kNone if it was an arrival, else why it changed
+  // nothing (unknown id, not newer).
+  DropReason OnHeartbeat(uint64_t sender, uint32_t counter, MonoTime now);
+  const Member* FindById(uint64_t id) const;
+  // The members that monitor `subject` (ring successors), nearest first.
+  std::vector<const Member*> MonitorsOf(const Member& subject) const;
+  // Judges our subjects at `now`: one whose phi reached the report level
+  // gets our suspect report. Returns when to call again (a crossing
+  // instant, or InfiniteDuration()).
+  MonoTime CheckSubjects(MonoTime now);
+  // Members whose reports changed but are not at quorum: their entries go
+  // to their other monitors only. Cleared by the call.
+  std::vector<const Member*> TakeConfers();
+  // News worth pushing at once (a new report, join, leave): cleared.
+  bool TakeUrgent();
+  // What every subscriber and the simulator judge `member` by: our own
+  // detector (v1; v2 for our subjects) and its monitors' suspect reports.
+  PhiCurve CurveOf(const Member& member, MonoTime now) const;
+  // Anti-entropy: XOR over members of a hash of (id, status), whole and in
+  // kBuckets buckets by the top bits of the id.
+  static constexpr int kBuckets = 64;
+  static int BucketOf(uint64_t id) { return static_cast<int>(id >> 58); }
+  uint64_t MembersHash() const { return members_hash_; }
+  std::vector<uint64_t> BucketHashes() const;
+  // Reports worth listing in a summary: suspect ones, and recoveries
+  // younger than a minute (a peer may still hold the suspicion).
+  struct ReportKeyValue {
+    uint64_t subject, monitor, seq;
+  };
+  std::vector<ReportKeyValue> SummaryKeys(MonoTime now) const;
+  // The newest seq we hold from `monitor` on `subject`; 0 if none.
+  uint64_t ReportSeq(uint64_t subject, uint64_t monitor) const;
+
  private:
   // Members with news, bucketed by sends left: an O(1) move per send, where
   // an ordered set cost a third of a join storm's CPU.
@@ -167,6 +235,28 @@ class Membership {
   // Drops every reference to `member` before it is erased.
   void Forget(Member& member);
 
+  // v2 (reports.cc).
+  bool v2() const { return options_.protocol == 2; }
+  // Keeps the ring, the id index and the members hash in step with
+  // `member` (call before and after a change of id or status).
+  void Unplace(Member& member);
+  void Place(Member& member);
+  uint64_t HashOf(const Member& member) const;
+  // Applies gossiped reports; returns true if any was newer.
+  bool MergeReports(Member& member, const std::vector<ReportEntry>& reports,
+                    MonoTime now);
+  // Adds or replaces the report of `monitor` (newest seq wins).
+  bool StoreReport(Member& member, const Member::Report& report);
+  // Our own report on a subject changed: confer or spread it.
+  void ReportChanged(Member& member, bool suspect, MonoTime now);
+  // Recomputes at_quorum; a report change at or into quorum is news.
+  void UpdateQuorum(Member& member, MonoTime now, bool reports_changed);
+  int QuorumFor(size_t monitors) const;
+  bool IsOurSubject(const Member& member) const;
+  // Whether `incoming` shows reports at least as new as all of ours.
+  bool KnowsOurReports(const Member& member,
+                       const std::vector<ReportEntry>& incoming) const;
+
   const GossipOptions& options_;
   GossipCounters* counters_;
   MembershipListener* listener_;
@@ -182,6 +272,17 @@ class Membership {
   std::vector<Member*> lookups_;  // MergeEntries' scratch space
   // name -> (generation removed, when)
   absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;
+
+  // v2.
+  MonitorRing ring_;
+  absl::flat_hash_map<uint64_t, Member*> by_id_;
+  uint64_t members_hash_ = 0;
+  std::array<uint64_t, kBuckets> bucket_hashes_{};
+  // Members holding reports (what SummaryKeys walks).
+  absl::flat_hash_set<const Member*> reported_;
+  uint64_t report_seq_ = 0;  // our own report counter (this generation)
+  std::vector<const Member*> confers_;
+  bool urgent_ = false;
 };
 
 }  // namespace phid

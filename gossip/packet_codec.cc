@@ -6,6 +6,8 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/stubs/common.h"
+#include "glog/logging.h"
+#include "gossip/crc32c.h"
 #include "gossip/transport.h"
 
 #if defined(GOOGLE_PROTOBUF_VERSION) && GOOGLE_PROTOBUF_VERSION < 4022000
@@ -22,6 +24,9 @@ constexpr char kFlagEncrypted = 0x01;
 constexpr char kKnownFlags = kFlagEncrypted;
 constexpr size_t kHeaderBytes = 3;
 constexpr uint32_t kPacketVersion = 1;
+constexpr char kFlagHeartbeat = 0x02;  // v2
+constexpr size_t kV2HeaderBytes = 5;
+constexpr size_t kChecksumBytes = 4;
 
 // Protocol rules a well-formed Packet must also satisfy.
 std::string ContentError(const phi::gossip::v1::Packet& packet) {
@@ -58,16 +63,33 @@ absl::string_view DropReasonName(DropReason reason) {
       return "wrong_cluster";
     case DropReason::kInvalidContent:
       return "invalid_content";
+    case DropReason::kBadChecksum:
+      return "bad_checksum";
+    case DropReason::kUnknownSender:
+      return "unknown_sender";
+    case DropReason::kStale:
+      return "stale";
     case DropReason::kCount:
       break;
   }
   return "unknown";
 }
 
-PacketCodec::PacketCodec(std::string cluster, const Keyring* keyring)
-    : cluster_(std::move(cluster)), keyring_(keyring) {}
+PacketCodec::PacketCodec(std::string cluster, const Keyring* keyring,
+                         int wire_version)
+    : cluster_(std::move(cluster)),
+      keyring_(keyring),
+      wire_version_(wire_version),
+      cluster_tag_(static_cast<uint16_t>(Crc32c(cluster_) & 0xffff)) {
+  CHECK(wire_version == 1 || wire_version == 2) << wire_version;
+}
 
 size_t PacketCodec::Overhead() const {
+  if (wire_version_ == 2) {
+    return kV2HeaderBytes + (keyring_ != nullptr
+                                 ? Keyring::kNonceBytes + Keyring::kTagBytes
+                                 : kChecksumBytes);
+  }
   return kHeaderBytes +
          (keyring_ != nullptr ? Keyring::kNonceBytes + Keyring::kTagBytes : 0);
 }
@@ -79,6 +101,17 @@ absl::StatusOr<std::string> PacketCodec::Encode(
 
 absl::StatusOr<std::string> PacketCodec::EncodeInPlace(
     phi::gossip::v1::Packet* packet) const {
+  if (wire_version_ == 2) {
+    packet->set_version(2);
+    packet->clear_cluster();
+    const size_t size = packet->ByteSizeLong() + Overhead();
+    if (size > kMaxDatagramBytes) {
+      return absl::ResourceExhaustedError(
+          absl::StrCat("encoded packet would be ", size, " bytes, over the ",
+                       kMaxDatagramBytes, "-byte datagram limit"));
+    }
+    return SealV2(V2Header(false), packet->SerializeAsString());
+  }
   packet->set_version(kPacketVersion);
   packet->set_cluster(cluster_);
   const size_t size = packet->ByteSizeLong() + Overhead();
@@ -186,6 +219,158 @@ DropReason PacketCodec::DecodeInto(absl::string_view datagram,
         DropReason::kWrongCluster,
         absl::StrCat("packet of cluster \"", absl::CEscape(packet->cluster()),
                      "\", we are \"", cluster_, "\""));
+  }
+  std::string content_error = ContentError(*packet);
+  if (!content_error.empty()) {
+    return Drop(DropReason::kInvalidContent, std::move(content_error));
+  }
+  return DropReason::kNone;
+}
+
+namespace {
+
+void PutLittleEndian(uint64_t value, int bytes, std::string* out) {
+  for (int i = 0; i < bytes; ++i) {
+    out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+  }
+}
+
+uint64_t GetLittleEndian(absl::string_view in, int bytes) {
+  uint64_t value = 0;
+  for (int i = 0; i < bytes; ++i) {
+    value |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+  }
+  return value;
+}
+
+constexpr size_t kHeartbeatBodyBytes = 12;
+
+}  // namespace
+
+std::string PacketCodec::V2Header(bool heartbeat) const {
+  char flags = (keyring_ != nullptr ? kFlagEncrypted : 0) |
+               (heartbeat ? kFlagHeartbeat : 0);
+  std::string header = {kMagic, 2, flags};
+  PutLittleEndian(cluster_tag_, 2, &header);
+  return header;
+}
+
+std::string PacketCodec::SealV2(std::string header,
+                                absl::string_view body) const {
+  if (keyring_ != nullptr) {
+    return header + keyring_->Seal(body, header + cluster_);
+  }
+  header.append(body.data(), body.size());
+  uint32_t crc = Crc32c(header, Crc32c(cluster_));
+  PutLittleEndian(crc, 4, &header);
+  return header;
+}
+
+std::string PacketCodec::EncodeHeartbeat(
+    const HeartbeatDatagram& heartbeat) const {
+  CHECK_EQ(wire_version_, 2);
+  std::string body;
+  PutLittleEndian(heartbeat.sender, 8, &body);
+  PutLittleEndian(heartbeat.counter, 4, &body);
+  return SealV2(V2Header(true), body);
+}
+
+DropReason PacketCodec::DecodeV2(absl::string_view datagram,
+                                 phi::gossip::v1::Packet* packet,
+                                 HeartbeatDatagram* heartbeat,
+                                 bool* is_heartbeat, std::string* error) const {
+  auto Drop = [error](DropReason reason, std::string detail) {
+    *error = std::move(detail);
+    return reason;
+  };
+  *is_heartbeat = false;
+  if (datagram.size() > kMaxDatagramBytes) {
+    return Drop(DropReason::kTooLarge,
+                absl::StrCat(datagram.size(), "-byte datagram, over the ",
+                             kMaxDatagramBytes, "-byte limit"));
+  }
+  if (datagram.size() < 3 || datagram[0] != kMagic) {
+    return Drop(DropReason::kBadEnvelope, "short datagram or wrong magic");
+  }
+  if (datagram[1] != 2) {
+    return Drop(DropReason::kBadVersion,
+                absl::StrCat("unsupported envelope version ",
+                             static_cast<int>(datagram[1]), " (we speak 2)"));
+  }
+  const char flags = datagram[2];
+  if ((flags & ~(kFlagEncrypted | kFlagHeartbeat)) != 0 ||
+      datagram.size() < kV2HeaderBytes) {
+    return Drop(DropReason::kBadEnvelope, "unknown flags or short header");
+  }
+  if (GetLittleEndian(datagram.substr(3), 2) != cluster_tag_) {
+    return Drop(DropReason::kWrongCluster,
+                "cluster tag differs: a packet of another cluster");
+  }
+  const absl::string_view header = datagram.substr(0, kV2HeaderBytes);
+  absl::string_view body = datagram.substr(kV2HeaderBytes);
+  std::string plaintext;
+  if ((flags & kFlagEncrypted) != 0) {
+    if (keyring_ == nullptr) {
+      return Drop(DropReason::kEncryptedNoKey,
+                  "encrypted packet, but no keyring is configured");
+    }
+    if (body.size() < Keyring::kNonceBytes + Keyring::kTagBytes) {
+      return Drop(DropReason::kBadEnvelope,
+                  "encrypted packet shorter than a nonce and a tag");
+    }
+    absl::StatusOr<std::string> opened =
+        keyring_->Open(body, absl::StrCat(header, cluster_));
+    if (!opened.ok()) {
+      return Drop(DropReason::kAuthFailed,
+                  absl::StrCat("cannot authenticate (a key not in our "
+                               "keyring, another cluster, or tampering): ",
+                               opened.status().message()));
+    }
+    plaintext = *std::move(opened);
+    body = plaintext;
+  } else {
+    if (keyring_ != nullptr) {
+      return Drop(DropReason::kUnencrypted,
+                  "plaintext packet, but a keyring is configured");
+    }
+    if (body.size() < kChecksumBytes) {
+      return Drop(DropReason::kBadEnvelope, "no room for the checksum");
+    }
+    absl::string_view covered =
+        datagram.substr(0, datagram.size() - kChecksumBytes);
+    uint32_t want = static_cast<uint32_t>(GetLittleEndian(
+        datagram.substr(datagram.size() - kChecksumBytes), 4));
+    if (Crc32c(covered, Crc32c(cluster_)) != want) {
+      return Drop(DropReason::kBadChecksum,
+                  "checksum mismatch: corrupted, or another cluster");
+    }
+    body = body.substr(0, body.size() - kChecksumBytes);
+  }
+  if ((flags & kFlagHeartbeat) != 0) {
+    if (body.size() != kHeartbeatBodyBytes) {
+      return Drop(DropReason::kMalformed,
+                  absl::StrCat("heartbeat body of ", body.size(), " bytes"));
+    }
+    heartbeat->sender = GetLittleEndian(body, 8);
+    heartbeat->counter = static_cast<uint32_t>(GetLittleEndian(body.substr(8), 4));
+    *is_heartbeat = true;
+    return DropReason::kNone;
+  }
+  bool parsed;
+  {
+#ifdef PHID_HAVE_PROTOBUF_LOG_SILENCER
+    google::protobuf::LogSilencer silence_parse_errors;
+#endif
+    parsed = packet->ParseFromArray(body.data(), static_cast<int>(body.size()));
+  }
+  if (!parsed) {
+    return Drop(DropReason::kMalformed,
+                "packet does not parse (bad protobuf, or a string field "
+                "that is not UTF-8)");
+  }
+  if (packet->version() != 2) {
+    return Drop(DropReason::kBadVersion,
+                absl::StrCat("unsupported packet version ", packet->version()));
   }
   std::string content_error = ContentError(*packet);
   if (!content_error.empty()) {

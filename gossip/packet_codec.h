@@ -1,7 +1,7 @@
 // PacketCodec: turns a gossip Packet into datagram bytes and back, with
 // optional encryption, and classifies every rejected datagram.
 //
-// Envelope (all packets):
+// Protocol v1 envelope (wire_version 1):
 //   byte 0   magic 0x70 ('p')
 //   byte 1   envelope version (1)
 //   byte 2   flags: bit 0 = encrypted
@@ -12,6 +12,20 @@
 //            key encrypts).
 // The decoded Packet's `cluster` must equal ours in both modes, so two
 // clusters never merge even without keys.
+//
+// Protocol v2 envelope (wire_version 2), built to keep a heartbeat small:
+//   byte 0     magic 0x70
+//   byte 1     envelope version (2); any other version is kBadVersion
+//   byte 2     flags: bit 0 = encrypted, bit 1 = heartbeat layout
+//   bytes 3-4  cluster tag: the low 16 bits of CRC-32C(cluster name), so a
+//              packet of another cluster is told apart (kWrongCluster)
+//   body       heartbeat: member id (8 bytes LE) | counter (4 bytes LE);
+//              otherwise a serialized Packet (version 2, no cluster field)
+//   plaintext: CRC-32C of (cluster name | every byte before it), 4 bytes LE:
+//              corruption is dropped (kBadChecksum), forgery is not;
+//   encrypted: 12-byte nonce | AES-256-GCM(body) | 16-byte tag, with bytes
+//              0-4 and the cluster name as additional authenticated data.
+// A plaintext heartbeat is 21 bytes (49 on the wire with IP/UDP headers).
 //
 // Thread safety: const methods are safe to call concurrently.
 #ifndef PHID_GOSSIP_PACKET_CODEC_H_
@@ -39,6 +53,11 @@ enum class DropReason {
   kWrongCluster,    // Packet.cluster differs from ours
   kInvalidContent,  // parses but violates protocol rules: empty sender, or
                     // an entry without a member name
+  kBadChecksum,     // v2 plaintext: the CRC-32C does not match (corrupted,
+                    // or another cluster whose name shares our tag)
+  kUnknownSender,   // v2 heartbeat from a member id we do not know
+  kStale,           // v2 heartbeat not newer than one already seen (a
+                    // duplicate or a replay)
   kCount,           // number of reasons; not a reason
 };
 // "too_large", "bad_envelope", ... (stable: metric label values).
@@ -50,10 +69,18 @@ struct DecodeResult {
   phi::gossip::v1::Packet packet;
 };
 
+// A protocol v2 heartbeat: the sender's member id and heartbeat counter.
+struct HeartbeatDatagram {
+  uint64_t sender = 0;
+  uint32_t counter = 0;
+};
+
 class PacketCodec {
  public:
   // `keyring` may be null (no encryption); it must outlive the codec.
-  PacketCodec(std::string cluster, const Keyring* keyring);
+  // `wire_version` is 1 or 2 (CHECK).
+  PacketCodec(std::string cluster, const Keyring* keyring,
+              int wire_version = 1);
 
   // Serializes (and encrypts) `packet`, setting its cluster and version.
   // Fails (RESOURCE_EXHAUSTED) only if the result would exceed
@@ -77,11 +104,27 @@ class PacketCodec {
                         phi::gossip::v1::Packet* packet,
                         std::string* error) const;
 
+  // Protocol v2 only: a heartbeat datagram.
+  std::string EncodeHeartbeat(const HeartbeatDatagram& heartbeat) const;
+  // Protocol v2 only: like DecodeInto, and a heartbeat datagram fills
+  // *heartbeat (and sets *is_heartbeat) instead of *packet.
+  DropReason DecodeV2(absl::string_view datagram,
+                      phi::gossip::v1::Packet* packet,
+                      HeartbeatDatagram* heartbeat, bool* is_heartbeat,
+                      std::string* error) const;
+
   const std::string& cluster() const { return cluster_; }
+  int wire_version() const { return wire_version_; }
 
  private:
+  std::string V2Header(bool heartbeat) const;
+  // Appends the checksum (plaintext) or seals the body (keyring).
+  std::string SealV2(std::string header, absl::string_view body) const;
+
   std::string cluster_;
   const Keyring* keyring_;
+  int wire_version_;
+  uint16_t cluster_tag_;
 };
 
 }  // namespace phid

@@ -86,6 +86,9 @@ TEST(DropReasonTest, EveryReasonHasAStableDistinctName) {
       {DropReason::kBadVersion, "bad_version"},
       {DropReason::kWrongCluster, "wrong_cluster"},
       {DropReason::kInvalidContent, "invalid_content"},
+      {DropReason::kBadChecksum, "bad_checksum"},
+      {DropReason::kUnknownSender, "unknown_sender"},
+      {DropReason::kStale, "stale"},
   };
   ASSERT_EQ(want.size(), static_cast<size_t>(DropReason::kCount));
   for (const auto& [reason, name] : want) {

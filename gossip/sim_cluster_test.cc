@@ -22,11 +22,11 @@ class Transcript final : public MembershipListener {
                     event.record.name, " ", event.record.generation, " @",
                     absl::FormatDuration(event.at), "\n");
   }
-  void OnArrival(const std::string& name, const PhiAccrualDetector& before,
-                 MonoTime now) override {
+  void OnEvidence(const std::string& name, const PhiCurve& before,
+                  MonoTime now) override {
     absl::StrAppendFormat(&text, "arrival %s @%s phi %.17g\n", name,
                           absl::FormatDuration(now),
-                          before.has_arrival() ? before.Phi(now) : -1.0);
+                          before.has_evidence() ? before.Phi(now) : -1.0);
   }
   std::string text;
 };

@@ -89,9 +89,8 @@ void Daemon::Collector::OnMemberEvent(const MemberEvent& event) {
   events.push_back(event);
 }
 
-void Daemon::Collector::OnArrival(const std::string& name,
-                                  const PhiAccrualDetector& before,
-                                  MonoTime now) {
+void Daemon::Collector::OnEvidence(const std::string& name,
+                                   const PhiCurve& before, MonoTime now) {
   (void)before;
   (void)now;
   arrivals.push_back(name);
@@ -135,7 +134,6 @@ absl::Status Daemon::Init() {
     if (!node.ok()) return node.status();
     node_ = *std::move(node);
     WatchHub::Options hub;
-    hub.model = options_.gossip.detector.model;
     hub.epoch = node_->generation();  // new on every start
     hub.unix_micros = [] { return absl::ToUnixMicros(absl::Now()); };
     hub_ = std::make_unique<WatchHub>(std::move(hub));

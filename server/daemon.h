@@ -83,8 +83,8 @@ class Daemon final : private FailureDetectorBackend {
   class Collector final : public MembershipListener {
    public:
     void OnMemberEvent(const MemberEvent& event) override;
-    void OnArrival(const std::string& name, const PhiAccrualDetector& before,
-                   MonoTime now) override;
+    void OnEvidence(const std::string& name, const PhiCurve& before,
+                    MonoTime now) override;
     std::vector<MemberEvent> events;
     std::vector<std::string> arrivals;
   };

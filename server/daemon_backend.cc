@@ -30,10 +30,9 @@ absl::StatusOr<v1::ListPeersResponse> Daemon::ListPeers(
     response.set_self(node_->name());
   }
   response.set_threshold(*threshold);
-  PhiModel model = options_.gossip.detector.model;
   for (const MemberView& view : views) {
     if (!Matches(*selector, view.record.tags)) continue;
-    FillPeer(view, model, JudgeOnce(view, model, *threshold, now), *threshold,
+    FillPeer(view, JudgeOnce(view, *threshold, now), *threshold,
              now, response.add_peers());
   }
   return response;
@@ -60,9 +59,8 @@ absl::StatusOr<v1::Peer> Daemon::GetPeer(const v1::GetPeerRequest& request) {
     }
     view = node_->membership().View(*member, now, *threshold);
   }
-  PhiModel model = options_.gossip.detector.model;
   v1::Peer peer;
-  FillPeer(view, model, JudgeOnce(view, model, *threshold, now), *threshold,
+  FillPeer(view, JudgeOnce(view, *threshold, now), *threshold,
            now, &peer);
   return peer;
 }
@@ -93,13 +91,12 @@ int Daemon::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 std::string Daemon::MetricsText() {
   MetricsSnapshot s;
   s.default_threshold = options_.default_threshold;
-  PhiModel model = options_.gossip.detector.model;
   {
     absl::MutexLock lock(&mu_);
     MonoTime now = clock_.Now();
     for (const MemberView& view :
          node_->Snapshot(now, options_.default_threshold)) {
-      switch (JudgeOnce(view, model, options_.default_threshold, now)) {
+      switch (JudgeOnce(view, options_.default_threshold, now)) {
         case v1::PEER_STATE_SUSPECT:
           ++s.members_suspect;
           break;
@@ -110,7 +107,7 @@ std::string Daemon::MetricsText() {
           ++s.members_alive;
       }
       if (!view.is_self) {
-        s.peer_phi.emplace_back(view.record.name, PhiOfView(model, view, now));
+        s.peer_phi.emplace_back(view.record.name, PhiOfView(view, now));
       }
     }
     s.gossip = node_->counters();

@@ -51,29 +51,29 @@ void FillPeerFromRecord(const MemberRecord& record, v1::PeerState state,
   peer->mutable_tags()->insert(record.tags.begin(), record.tags.end());
 }
 
-void FillPeer(const MemberView& view, PhiModel model, v1::PeerState state,
+void FillPeer(const MemberView& view, v1::PeerState state,
               double threshold, MonoTime now, v1::Peer* peer) {
   FillPeerFromRecord(view.record, state, threshold, peer);
   peer->set_is_self(view.is_self);
   peer->set_suspected_by(view.suspected_by);
   if (view.is_self || !view.has_arrival) return;
-  peer->set_phi(PhiOfView(model, view, now));
+  peer->set_phi(PhiOfView(view, now));
   SetDuration(now - view.last_arrival, peer->mutable_last_heartbeat_age());
   peer->set_interval_mean_ms(view.distribution.mean_ms);
   peer->set_interval_stddev_ms(view.distribution.stddev_ms);
   peer->set_samples(view.samples);
   if (view.record.status == MemberStatus::kAlive) {
-    MonoTime crossing = CrossingOfView(model, view, threshold);
+    MonoTime crossing = CrossingOfView(view, threshold);
     if (crossing != absl::InfiniteDuration()) {
       SetDuration(crossing - now, peer->mutable_time_to_threshold());
     }
   }
 }
 
-v1::PeerState JudgeOnce(const MemberView& view, PhiModel model,
+v1::PeerState JudgeOnce(const MemberView& view,
                         double threshold, MonoTime now) {
   if (view.record.status == MemberStatus::kLeft) return v1::PEER_STATE_LEFT;
-  return now >= CrossingOfView(model, view, threshold) ? v1::PEER_STATE_SUSPECT
+  return now >= CrossingOfView(view, threshold) ? v1::PEER_STATE_SUSPECT
                                                        : v1::PEER_STATE_ALIVE;
 }
 

@@ -22,12 +22,12 @@ void SetDuration(absl::Duration d, google::protobuf::Duration* out);
 // `view` judged as `state` against `threshold` at `now`. `crossing` is when
 // phi reaches the threshold (time_to_threshold is its distance from `now`,
 // 0 once reached; unset for self and LEFT members).
-void FillPeer(const MemberView& view, PhiModel model, phi::v1::PeerState state,
+void FillPeer(const MemberView& view, phi::v1::PeerState state,
               double threshold, MonoTime now, phi::v1::Peer* peer);
 
 // A member judged once, without hysteresis (ListPeers, GetPeer): LEFT if it
 // left, SUSPECT if phi >= threshold, else ALIVE.
-phi::v1::PeerState JudgeOnce(const MemberView& view, PhiModel model,
+phi::v1::PeerState JudgeOnce(const MemberView& view,
                              double threshold, MonoTime now);
 
 // A Peer from a record alone (a member heard of by an event but not yet

@@ -124,24 +124,19 @@ bool Judgeable(const MemberView& view) {
 
 }  // namespace
 
-double PhiOfView(PhiModel model, const MemberView& view, MonoTime now) {
+double PhiOfView(const MemberView& view, MonoTime now) {
   if (!Judgeable(view)) return 0;
-  double phi = Phi(model, view.distribution,
-                   absl::ToDoubleMilliseconds(now - view.last_arrival));
+  double phi = view.curve.Phi(now);
   if (!(phi >= 0)) return 0;  // NaN guard; Phi promises finite
   return std::min(phi, kMaxReportedPhi);
 }
 
-MonoTime CrossingOfView(PhiModel model, const MemberView& view,
-                        double threshold) {
+MonoTime CrossingOfView(const MemberView& view, double threshold) {
   if (!Judgeable(view)) return absl::InfiniteDuration();
-  double elapsed_ms = PhiToElapsed(model, view.distribution, threshold);
-  if (!std::isfinite(elapsed_ms)) return absl::InfiniteDuration();
-  return view.last_arrival + absl::Milliseconds(std::max(0.0, elapsed_ms));
+  return view.curve.TimeAt(threshold);
 }
 
-Subscription::Subscription(WatchSpec spec, PhiModel model)
-    : spec_(std::move(spec)), model_(model) {}
+Subscription::Subscription(WatchSpec spec) : spec_(std::move(spec)) {}
 
 Subscription::Update Subscription::OnView(const MemberView& view,
                                           MonoTime now) {
@@ -173,7 +168,7 @@ Subscription::Update Subscription::OnView(const MemberView& view,
   bool arrival = !m.has_arrival || view.last_arrival > m.last_arrival;
   m.has_arrival = true;
   m.last_arrival = view.last_arrival;
-  MonoTime crossing = CrossingOfView(model_, view, spec_.threshold);
+  MonoTime crossing = CrossingOfView(view, spec_.threshold);
   bool reached = now >= crossing;
 
   switch (m.state) {
@@ -187,12 +182,12 @@ Subscription::Update Subscription::OnView(const MemberView& view,
         update.transition =
             MemberTransition{name, v1::PEER_STATE_ALIVE, v1::PEER_STATE_SUSPECT,
                              v1::TRANSITION_REASON_CROSSED_THRESHOLD,
-                             PhiOfView(model_, view, now)};
+                             PhiOfView(view, now)};
       }
       break;
     case v1::PEER_STATE_SUSPECT:
       if (arrival) {
-        double phi = PhiOfView(model_, view, now);
+        double phi = PhiOfView(view, now);
         if (phi < spec_.recovery_threshold && !reached) {
           m.state = v1::PEER_STATE_ALIVE;
           update.transition = MemberTransition{

@@ -83,14 +83,13 @@ absl::StatusOr<double> ResolveThreshold(double requested,
 absl::StatusOr<WatchSpec> ParseWatchRequest(
     const phi::v1::WatchRequest& request, double default_threshold);
 
-// phi of `view` at `now` under `model`: 0 for self, LEFT members and members
+// phi of `view` at `now` (its curve): 0 for self, LEFT members and members
 // without an arrival; clamped to [0, kMaxReportedPhi].
-double PhiOfView(PhiModel model, const MemberView& view, MonoTime now);
+double PhiOfView(const MemberView& view, MonoTime now);
 
 // When phi of `view` reaches `threshold`; absl::InfiniteDuration() for self,
 // LEFT members and members without an arrival.
-MonoTime CrossingOfView(PhiModel model, const MemberView& view,
-                        double threshold);
+MonoTime CrossingOfView(const MemberView& view, double threshold);
 
 // One judged change of a member's state.
 struct MemberTransition {
@@ -111,7 +110,7 @@ class Subscription {
     MonoTime crossing_due = absl::InfiniteDuration();
   };
 
-  Subscription(WatchSpec spec, PhiModel model);
+  explicit Subscription(WatchSpec spec);
   Subscription(const Subscription&) = delete;
   Subscription& operator=(const Subscription&) = delete;
 
@@ -129,7 +128,6 @@ class Subscription {
   size_t size() const { return members_.size(); }
 
   const WatchSpec& spec() const { return spec_; }
-  PhiModel model() const { return model_; }
 
  private:
   struct Judged {
@@ -140,7 +138,6 @@ class Subscription {
   };
 
   WatchSpec spec_;
-  PhiModel model_;
   absl::flat_hash_map<std::string, Judged> members_;
 };
 

@@ -151,7 +151,7 @@ TEST(ResolveThresholdTest, ZeroIsTheDefault) {
 // --- Judgement ------------------------------------------------------------
 
 TEST(SubscriptionTest, CrossingIsTheAnalyticTimeToThreshold) {
-  Subscription sub(Spec(3), PhiModel::kNormal);
+  Subscription sub(Spec(3));
   Subscription::Update u = sub.OnView(View("a", kT0), kT0);
   EXPECT_FALSE(u.transition);
   EXPECT_EQ(u.crossing_due, Analytic(kT0, 3));
@@ -160,7 +160,7 @@ TEST(SubscriptionTest, CrossingIsTheAnalyticTimeToThreshold) {
 }
 
 TEST(SubscriptionTest, SuspectExactlyAtTheCrossing) {
-  Subscription sub(Spec(5), PhiModel::kNormal);
+  Subscription sub(Spec(5));
   MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
   EXPECT_FALSE(
       sub.OnView(View("a", kT0), due - absl::Nanoseconds(1)).transition);
@@ -176,7 +176,7 @@ TEST(SubscriptionTest, SuspectExactlyAtTheCrossing) {
 }
 
 TEST(SubscriptionTest, ArrivalMovesThePendingCrossing) {
-  Subscription sub(Spec(8), PhiModel::kNormal);
+  Subscription sub(Spec(8));
   MonoTime first = sub.OnView(View("a", kT0), kT0).crossing_due;
   MonoTime later = kT0 + absl::Milliseconds(100);
   Subscription::Update u = sub.OnView(View("a", later), later);
@@ -186,7 +186,7 @@ TEST(SubscriptionTest, ArrivalMovesThePendingCrossing) {
 }
 
 TEST(SubscriptionTest, RecoveryWaitsForPhiBelowTheRecoveryThreshold) {
-  Subscription sub(Spec(8, 2), PhiModel::kNormal);
+  Subscription sub(Spec(8, 2));
   MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
   ASSERT_TRUE(sub.OnView(View("a", kT0), due).transition);
 
@@ -211,7 +211,7 @@ TEST(SubscriptionTest, RecoveryWaitsForPhiBelowTheRecoveryThreshold) {
 }
 
 TEST(SubscriptionTest, NoRecoveryWithoutAnArrival) {
-  Subscription sub(Spec(4, 1), PhiModel::kNormal);
+  Subscription sub(Spec(4, 1));
   MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
   ASSERT_TRUE(sub.OnView(View("a", kT0), due).transition);
   // Re-evaluated (no new arrival) later: still suspect.
@@ -220,14 +220,14 @@ TEST(SubscriptionTest, NoRecoveryWithoutAnArrival) {
 }
 
 TEST(SubscriptionTest, FirstSightIsJudgedSilently) {
-  Subscription sub(Spec(3), PhiModel::kNormal);
+  Subscription sub(Spec(3));
   Subscription::Update u = sub.OnView(View("a", kT0), kT0 + absl::Seconds(10));
   EXPECT_FALSE(u.transition);
   EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_SUSPECT);
 }
 
 TEST(SubscriptionTest, SelfIsNeverSuspected) {
-  Subscription sub(Spec(1), PhiModel::kNormal);
+  Subscription sub(Spec(1));
   MemberView self = View("me", kT0);
   self.is_self = true;
   self.has_arrival = false;
@@ -240,7 +240,7 @@ TEST(SubscriptionTest, SelfIsNeverSuspected) {
 TEST(SubscriptionTest, NameFilterIgnoresOtherMembers) {
   WatchSpec spec = Spec(3);
   spec.names = {"b"};
-  Subscription sub(spec, PhiModel::kNormal);
+  Subscription sub(spec);
   EXPECT_EQ(sub.OnView(View("a", kT0), kT0).crossing_due,
             absl::InfiniteDuration());
   EXPECT_FALSE(
@@ -254,7 +254,7 @@ TEST(SubscriptionTest, NameFilterIgnoresOtherMembers) {
 TEST(SubscriptionTest, TagSelectorMatchesEveryPair) {
   WatchSpec spec = Spec(3);
   spec.tag_selector = {{"role", "db"}, {"zone", "eu"}};
-  Subscription sub(spec, PhiModel::kNormal);
+  Subscription sub(spec);
   sub.OnView(View("a", kT0, {{"role", "db"}}), kT0);
   sub.OnView(View("b", kT0, {{"role", "db"}, {"zone", "eu"}, {"x", "y"}}), kT0);
   EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_UNSPECIFIED);
@@ -262,7 +262,7 @@ TEST(SubscriptionTest, TagSelectorMatchesEveryPair) {
 }
 
 TEST(SubscriptionTest, JoinedThenLeftThenRemoved) {
-  Subscription sub(Spec(8), PhiModel::kNormal);
+  Subscription sub(Spec(8));
   Subscription::Update u =
       sub.OnMemberEvent(Event(MemberEventType::kJoined, "a"));
   ASSERT_TRUE(u.transition);
@@ -291,7 +291,7 @@ TEST(SubscriptionTest, JoinedThenLeftThenRemoved) {
 }
 
 TEST(SubscriptionTest, RestartMakesASuspectAliveAgain) {
-  Subscription sub(Spec(3), PhiModel::kNormal);
+  Subscription sub(Spec(3));
   MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
   ASSERT_TRUE(sub.OnView(View("a", kT0), due).transition);
   Subscription::Update u =
@@ -310,7 +310,7 @@ TEST(SubscriptionTest, RestartMakesASuspectAliveAgain) {
 }
 
 TEST(SubscriptionTest, ObserverPausedChangesNoMember) {
-  Subscription sub(Spec(3), PhiModel::kNormal);
+  Subscription sub(Spec(3));
   sub.OnView(View("a", kT0), kT0);
   MemberEvent paused = Event(MemberEventType::kObserverPaused, "me");
   paused.paused = absl::Seconds(2);
@@ -321,7 +321,7 @@ TEST(SubscriptionTest, ObserverPausedChangesNoMember) {
 TEST(SubscriptionTest, PauseDiscountLetsASuspectRecover) {
   // The node shifts last_arrival forward by the pause; for the judge that
   // is an arrival, and phi measured from it is low again.
-  Subscription sub(Spec(3, 1), PhiModel::kNormal);
+  Subscription sub(Spec(3, 1));
   MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
   ASSERT_TRUE(sub.OnView(View("a", kT0), due).transition);
   MonoTime now = due + absl::Seconds(2);
@@ -332,15 +332,15 @@ TEST(SubscriptionTest, PauseDiscountLetsASuspectRecover) {
 
 TEST(PhiOfViewTest, ClampedAndZeroForSelfAndLeft) {
   MemberView v = View("a", kT0);
-  EXPECT_LE(PhiOfView(PhiModel::kNormal, v, kT0 + absl::Hours(10)),
+  EXPECT_LE(PhiOfView(v, kT0 + absl::Hours(10)),
             kMaxReportedPhi);
-  EXPECT_TRUE(std::isfinite(
-      PhiOfView(PhiModel::kExponential, v, kT0 + absl::Hours(10))));
+  v.curve = PhiCurve(ArrivalCurve{PhiModel::kExponential, Dist(), kT0});
+  EXPECT_TRUE(std::isfinite(PhiOfView(v, kT0 + absl::Hours(10))));
   v.record.status = MemberStatus::kLeft;
-  EXPECT_EQ(PhiOfView(PhiModel::kNormal, v, kT0 + absl::Hours(1)), 0);
+  EXPECT_EQ(PhiOfView(v, kT0 + absl::Hours(1)), 0);
   v = View("a", kT0);
   v.is_self = true;
-  EXPECT_EQ(PhiOfView(PhiModel::kNormal, v, kT0 + absl::Hours(1)), 0);
+  EXPECT_EQ(PhiOfView(v, kT0 + absl::Hours(1)), 0);
 }
 
 }  // namespace

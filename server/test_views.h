@@ -32,6 +32,7 @@ inline MemberView View(const std::string& name, MonoTime last_arrival,
   v.has_arrival = true;
   v.last_arrival = last_arrival;
   v.distribution = Dist();
+  v.curve = PhiCurve(ArrivalCurve{PhiModel::kNormal, Dist(), last_arrival});
   v.samples = 10;
   return v;
 }

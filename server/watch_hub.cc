@@ -18,7 +18,7 @@ WatchHub::Judge& WatchHub::JudgeFor(const WatchSpec& spec, MonoTime now) {
   unfiltered.threshold = spec.threshold;
   unfiltered.recovery_threshold = spec.recovery_threshold;
   auto judge =
-      std::make_unique<Judge>(next_judge_++, unfiltered, options_.model);
+      std::make_unique<Judge>(next_judge_++, unfiltered);
   Judge& j = *judge;
   judges_by_id_[j.id] = &j;
   judges_.emplace(key, std::move(judge));
@@ -50,7 +50,7 @@ WatchHub::SubscriberId WatchHub::Subscribe(WatchSpec spec,
   snapshot->set_self(self_name_);
   for (const auto& [name, view] : views_) {
     if (!s.spec.Matches(view.record)) continue;
-    FillPeer(view, options_.model, judge.judgement.StateOf(name),
+    FillPeer(view, judge.judgement.StateOf(name),
              s.spec.threshold, now, snapshot->add_peers());
   }
   ++counters_.snapshots;
@@ -101,7 +101,7 @@ void WatchHub::EmitTransition(Judge& judge, const MemberTransition& t,
   if (view != views_.end() &&
       view->second.record.generation == record.generation &&
       t.state != v1::PEER_STATE_REMOVED) {
-    FillPeer(view->second, options_.model, t.state, threshold, now,
+    FillPeer(view->second, t.state, threshold, now,
              transition->mutable_peer());
   } else {
     FillPeerFromRecord(record, t.state, threshold, transition->mutable_peer());
@@ -133,7 +133,7 @@ void WatchHub::OnMemberEvent(const MemberEvent& event) {
     SetDuration(event.paused, transition->mutable_paused());
     auto self = views_.find(event.record.name);
     if (self != views_.end()) {
-      FillPeer(self->second, options_.model, v1::PEER_STATE_ALIVE, 0, now,
+      FillPeer(self->second, v1::PEER_STATE_ALIVE, 0, now,
                transition->mutable_peer());
     } else {
       FillPeerFromRecord(event.record, v1::PEER_STATE_ALIVE, 0,
@@ -274,7 +274,7 @@ void WatchHub::SendLevels(Subscriber& s, MonoTime now) {
   for (const auto& [name, view] : views_) {
     if (!s.spec.Matches(view.record)) continue;
     auto [cached, is_new] = level_phi_.try_emplace(name, 0.0);
-    if (is_new) cached->second = PhiOfView(options_.model, view, now);
+    if (is_new) cached->second = PhiOfView(view, now);
     v1::Level* level = levels->add_levels();
     level->set_name(name);
     level->set_phi(cached->second);

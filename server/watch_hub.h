@@ -62,8 +62,6 @@ class WatchHub {
   using SubscriberId = uint64_t;
 
   struct Options {
-    // The detector model the node's members are judged with.
-    PhiModel model = PhiModel::kNormal;
     // Identifies this process in every message (WatchResponse.epoch).
     uint64_t epoch = 0;
     // Wall time for WatchResponse.sent_unix_micros; null = leave it 0.
@@ -121,8 +119,7 @@ class WatchHub {
     MonoTime idle_due;  // the live idle timer entry
   };
   struct Judge {
-    Judge(uint64_t id, WatchSpec spec, PhiModel model)
-        : id(id), judgement(std::move(spec), model) {}
+    Judge(uint64_t id, WatchSpec spec) : id(id), judgement(std::move(spec)) {}
     uint64_t id;
     Subscription judgement;
     std::map<SubscriberId, Subscriber*> subscribers;

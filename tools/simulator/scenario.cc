@@ -77,9 +77,9 @@ class Probe final : public MembershipListener {
     if (event.type == MemberEventType::kObserverPaused) ++tally_.pauses;
   }
 
-  void OnArrival(const std::string& name, const PhiAccrualDetector& before,
-                 MonoTime now) override {
-    if (!before.has_arrival()) return;
+  void OnEvidence(const std::string& name, const PhiCurve& before,
+                  MonoTime now) override {
+    if (!before.has_evidence()) return;
     const Setup& setup = *setup_;
     // A pair is cut off by the fault if the member is a victim or, in a
     // partition, if exactly one of the two is on the victims' side.
@@ -93,10 +93,10 @@ class Probe final : public MembershipListener {
       if (!setup.healed) return;
       if (!first_arrival_seen_.insert(name).second) return;
       for (size_t i = 0; i < setup.thresholds.size(); ++i) {
-        absl::optional<MonoTime> at = before.TimeAtPhi(setup.thresholds[i]);
-        if (at.has_value() && *at <= now) {
+        MonoTime at = before.TimeAt(setup.thresholds[i]);
+        if (at <= now) {
           tally_.detection_ms[i].push_back(
-              absl::ToDoubleMilliseconds(*at - setup.fault_start));
+              absl::ToDoubleMilliseconds(at - setup.fault_start));
         }
       }
       return;
@@ -105,10 +105,10 @@ class Probe final : public MembershipListener {
     double phi = before.Phi(now);
     for (size_t i = 0; i < setup.thresholds.size(); ++i) {
       if (phi < setup.thresholds[i]) continue;
-      absl::optional<MonoTime> at = before.TimeAtPhi(setup.thresholds[i]);
+      MonoTime at = before.TimeAt(setup.thresholds[i]);
       ++tally_.false_count[i];
-      if (at.has_value()) {
-        tally_.false_duration_ms[i] += absl::ToDoubleMilliseconds(now - *at);
+      if (at <= now) {
+        tally_.false_duration_ms[i] += absl::ToDoubleMilliseconds(now - at);
       }
     }
   }
@@ -132,11 +132,11 @@ void RecordCrashDetections(SimCluster& cluster, const std::vector<int>& victims,
       const Membership::Member* victim = m.Find(cluster.node(v).name);
       if (victim == nullptr) continue;
       for (size_t t = 0; t < setup.thresholds.size(); ++t) {
-        absl::optional<MonoTime> at =
-            victim->detector.TimeAtPhi(setup.thresholds[t]);
-        if (at.has_value() && *at <= cluster.now()) {
+        MonoTime at =
+            m.CurveOf(*victim, cluster.now()).TimeAt(setup.thresholds[t]);
+        if (at <= cluster.now()) {
           tally->detection_ms[t].push_back(
-              absl::ToDoubleMilliseconds(*at - setup.fault_start));
+              absl::ToDoubleMilliseconds(at - setup.fault_start));
         }
       }
     }

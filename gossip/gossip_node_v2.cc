@@ -1,0 +1,262 @@
+// GossipNode, protocol v2: direct heartbeats to monitors, news and reports
+// pushed on receipt, and summary-based anti-entropy. See gossip_node.h for
+// the round, membership.h and reports.cc for what is judged.
+//
+// Each round (gossip_interval):
+//   1. our heartbeat datagram (21 bytes) to each of our K monitors;
+//   2. pending news (joins, leaves, restarts, reports at quorum) to `fanout`
+//      random peers, within each item's retransmit budget;
+//   3. while alone: full-state push-pull to the seeds (the join);
+//   4. every summary_interval (jittered): a summary to one random peer.
+// Between rounds: our subjects' report-level crossings are judged at the
+// instant they are due (NextTickDue), and anything a packet changed
+// (a report at quorum, a recovery, a join) is pushed before we return.
+#include <algorithm>
+#include <cmath>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "glog/logging.h"
+#include "gossip/gossip_node.h"
+
+namespace phid {
+namespace {
+
+namespace wire = phi::gossip::v1;
+
+constexpr int kMaxRepliesPerSecond = 20;
+constexpr size_t kHeaderReserve = 100;
+// Report keys a summary lists at most; more wait for the next summary.
+constexpr int kMaxSummaryKeys = 48;
+constexpr size_t kMaxNewsPerPacket = 32;
+
+}  // namespace
+
+void GossipNode::TickV2(MonoTime now, bool round_due) {
+  if (round_due) {
+    membership_->BumpSelf();
+    SendHeartbeats();
+    SendNews(now);
+    MaybePushPull(now);
+    if (membership_->size() > 1 && now >= next_summary_) {
+      next_summary_ = now + options_.summary_interval *
+                                (std::uniform_int_distribution<int>(
+                                     500, 1499)(rng_) /
+                                 1000.0);
+      SendSummary(now);
+    }
+  }
+  AfterChange(now);
+}
+
+void GossipNode::AfterChange(MonoTime now) {
+  if (now >= next_check_ || next_check_ == absl::InfiniteDuration()) {
+    next_check_ = membership_->CheckSubjects(now);
+  }
+  SendConfers(now);
+  if (membership_->TakeUrgent()) SendNews(now);
+}
+
+void GossipNode::SendHeartbeats() {
+  const Membership::Member* self = membership_->Find(options_.name);
+  HeartbeatDatagram heartbeat{
+      self->id, static_cast<uint32_t>(membership_->self().heartbeat)};
+  std::string bytes = codec_.EncodeHeartbeat(heartbeat);
+  for (const Membership::Member* monitor : membership_->MonitorsOf(*self)) {
+    ++counters_.packets_out;
+    ++counters_.heartbeats_sent;
+    counters_.bytes_out += bytes.size();
+    transport_->Send(monitor->record.address, bytes);
+  }
+}
+
+void GossipNode::SendNews(MonoTime now) {
+  std::vector<const Membership::Member*> news =
+      membership_->NewsToSend(kMaxNewsPerPacket);
+  if (news.empty()) return;
+  size_t budget = kMaxDatagramBytes - codec_.Overhead() - kHeaderReserve;
+  wire::Packet& packet = sending_;
+  packet.Clear();
+  packet.set_kind(wire::PACKET_KIND_NEWS);
+  std::vector<const Membership::Member*> sent;
+  size_t used = 0;
+  for (const Membership::Member* member : news) {
+    wire::DigestEntry* entry = packet.add_entries();
+    ToWire(*member, member == membership_->Find(options_.name), now, entry,
+           /*compact=*/false, /*v2=*/true);
+    size_t size = entry->ByteSizeLong() + 3;
+    if (used + size > budget && !sent.empty()) {
+      packet.mutable_entries()->RemoveLast();
+      break;
+    }
+    used += size;
+    sent.push_back(member);
+  }
+  std::vector<std::string> peers = PickPeers(options_.fanout);
+  for (const std::string& peer : peers) {
+    SendPacket(peer, &packet);
+    for (const Membership::Member* member : sent) membership_->NewsSent(member);
+  }
+}
+
+void GossipNode::SendConfers(MonoTime now) {
+  for (const Membership::Member* subject : membership_->TakeConfers()) {
+    std::vector<const Membership::Member*> one = {subject};
+    for (const Membership::Member* monitor :
+         membership_->MonitorsOf(*subject)) {
+      if (monitor->record.name == options_.name) continue;
+      SendEntries(monitor->record.address, wire::PACKET_KIND_NEWS, one, now);
+    }
+  }
+}
+
+void GossipNode::SendSummary(MonoTime now) {
+  std::vector<std::string> peer = PickPeers(1);
+  if (peer.empty()) return;
+  wire::Packet& packet = sending_;
+  packet.Clear();
+  packet.set_kind(wire::PACKET_KIND_SUMMARY);
+  wire::Summary* summary = packet.mutable_summary();
+  summary->set_members_hash(membership_->MembersHash());
+  summary->set_members(static_cast<uint32_t>(membership_->size()));
+  int listed = 0;
+  for (const auto& key : membership_->SummaryKeys(now)) {
+    if (++listed > kMaxSummaryKeys) break;
+    wire::ReportKey* k = summary->add_reports();
+    k->set_subject(key.subject);
+    k->set_monitor(key.monitor);
+    k->set_seq(key.seq);
+  }
+  ++counters_.summaries;
+  SendPacket(peer[0], &packet);
+}
+
+bool GossipNode::ReplyAllowed(MonoTime now) {
+  if (now - reply_window_start_ >= absl::Seconds(1)) {
+    reply_window_start_ = now;
+    replies_in_window_ = 0;
+  }
+  if (replies_in_window_ >= kMaxRepliesPerSecond) return false;
+  ++replies_in_window_;
+  return true;
+}
+
+void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
+  // Only known members get an answer, at the address they announced: a
+  // forged source address cannot turn us into a reflector.
+  const Membership::Member* sender = membership_->Find(packet.sender());
+  if (sender == nullptr || sender->record.status != MemberStatus::kAlive ||
+      !ReplyAllowed(now)) {
+    return;
+  }
+  const wire::Summary& in = packet.summary();
+  absl::flat_hash_set<const Membership::Member*> send;
+  std::vector<const Membership::Member*> order;
+  auto add = [&](const Membership::Member* m) {
+    if (m != nullptr && send.insert(m).second) order.push_back(m);
+  };
+  bool we_lack = false;
+  absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint64_t> theirs;
+  for (const wire::ReportKey& k : in.reports()) {
+    theirs[{k.subject(), k.monitor()}] = k.seq();
+    uint64_t mine = membership_->ReportSeq(k.subject(), k.monitor());
+    if (mine > k.seq()) add(membership_->FindById(k.subject()));
+    if (mine < k.seq()) we_lack = true;
+  }
+  for (const auto& key : membership_->SummaryKeys(now)) {
+    auto it = theirs.find({key.subject, key.monitor});
+    if (it == theirs.end() || it->second < key.seq) {
+      add(membership_->FindById(key.subject));
+    }
+  }
+  const bool members_differ = in.members_hash() != membership_->MembersHash();
+  if (members_differ && in.buckets_size() == Membership::kBuckets) {
+    std::vector<uint64_t> mine = membership_->BucketHashes();
+    for (const auto& [name, member] : membership_->members()) {
+      int b = Membership::BucketOf(member.id);
+      if (mine[b] != in.buckets(b)) add(&member);
+    }
+  }
+  if (!order.empty()) {
+    counters_.repairs += order.size();
+    SendEntries(sender->record.address, wire::PACKET_KIND_REPAIR, order, now);
+  }
+  if ((we_lack || members_differ) && in.round() < 2) {
+    wire::Packet& reply = sending_;
+    reply.Clear();
+    reply.set_kind(wire::PACKET_KIND_SUMMARY);
+    wire::Summary* summary = reply.mutable_summary();
+    summary->set_members_hash(membership_->MembersHash());
+    summary->set_members(static_cast<uint32_t>(membership_->size()));
+    summary->set_round(in.round() + 1);
+    int listed = 0;
+    for (const auto& key : membership_->SummaryKeys(now)) {
+      if (++listed > kMaxSummaryKeys) break;
+      wire::ReportKey* k = summary->add_reports();
+      k->set_subject(key.subject);
+      k->set_monitor(key.monitor);
+      k->set_seq(key.seq);
+    }
+    if (members_differ) {
+      for (uint64_t h : membership_->BucketHashes()) summary->add_buckets(h);
+    }
+    SendPacket(sender->record.address, &reply);
+  }
+}
+
+void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
+                            MonoTime now) {
+  std::string error;
+  HeartbeatDatagram heartbeat;
+  bool is_heartbeat = false;
+  DropReason drop =
+      codec_.DecodeV2(payload, &received_, &heartbeat, &is_heartbeat, &error);
+  if (drop == DropReason::kNone && is_heartbeat) {
+    drop = membership_->OnHeartbeat(heartbeat.sender, heartbeat.counter, now);
+    if (drop == DropReason::kNone) {
+      AfterChange(now);
+      return;
+    }
+  }
+  if (drop != DropReason::kNone) {
+    Drop(drop);
+    VLOG(2) << "dropped a datagram from " << from << ": "
+            << DropReasonName(drop) << " " << error;
+    return;
+  }
+  const wire::Packet& packet = received_;
+  if (packet.sender() == options_.name) {
+    Drop(DropReason::kInvalidContent);
+    return;
+  }
+  std::vector<GossipEntry>& entries = received_entries_;
+  entries.resize(packet.entries_size());
+  for (int i = 0; i < packet.entries_size(); ++i) {
+    if (!FromWire(packet.entries(i), &entries[i], &error)) {
+      Drop(DropReason::kInvalidContent);
+      VLOG(2) << "dropped a packet from " << from << ": " << error;
+      return;
+    }
+  }
+  membership_->MergeEntries(packet.sender(), entries, now);
+  switch (packet.kind()) {
+    case wire::PACKET_KIND_PUSH_PULL:
+      if (packet.part() == 0 && ReplyAllowed(now)) {
+        std::string reply_to = from;
+        if (const Membership::Member* sender =
+                membership_->Find(packet.sender())) {
+          reply_to = sender->record.address;
+        }
+        SendFullState(reply_to, wire::PACKET_KIND_PUSH_PULL_REPLY, now);
+      }
+      break;
+    case wire::PACKET_KIND_SUMMARY:
+      OnSummary(packet, now);
+      break;
+    default:
+      break;
+  }
+  AfterChange(now);
+}
+
+}  // namespace phid

@@ -1,0 +1,283 @@
+// Membership, protocol v2: direct heartbeats, monitor reports, the quorum
+// curve and the anti-entropy hashes. See membership.h and monitor_ring.h.
+//
+// A monitor's report on subject P is its phi curve for P (model,
+// statistics, age of P's last direct heartbeat) with a per-monitor sequence
+// number. A monitor whose phi for P reaches report_level reports it
+// *suspect*; the next direct heartbeat from P makes it report *recovered*.
+// Reports go first to P's other monitors only (confer). Once `quorum` of
+// P's current monitors report it suspect at some node, every report on P
+// there becomes news for the whole cluster: pushed at once to `fanout`
+// peers, then piggybacked for NewsBudget() sends, repaired by anti-entropy.
+// So one monitor losing a few heartbeats on one link costs K - 1 datagrams,
+// whatever N is, and only agreement costs a cluster-wide rumour.
+#include <algorithm>
+#include <tuple>
+
+#include "glog/logging.h"
+#include "gossip/membership.h"
+
+namespace phid {
+namespace {
+
+uint64_t Mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// Recoveries stay listed in summaries this long: a peer that missed the
+// recovery may still hold the suspicion.
+constexpr absl::Duration kRecoveryListed = absl::Minutes(1);
+
+}  // namespace
+
+uint64_t Membership::HashOf(const Member& member) const {
+  return Mix(member.id ^
+             (member.record.status == MemberStatus::kLeft ? 0x5bd1e995 : 0));
+}
+
+void Membership::Place(Member& member) {
+  by_id_[member.id] = &member;
+  if (member.record.status == MemberStatus::kAlive) ring_.Add(member.id);
+  bucket_hashes_[BucketOf(member.id)] ^= HashOf(member);
+  members_hash_ ^= HashOf(member);
+}
+
+void Membership::Unplace(Member& member) {
+  auto it = by_id_.find(member.id);
+  if (it == by_id_.end() || it->second != &member) return;
+  by_id_.erase(it);
+  ring_.Remove(member.id);
+  bucket_hashes_[BucketOf(member.id)] ^= HashOf(member);
+  members_hash_ ^= HashOf(member);
+}
+
+std::vector<uint64_t> Membership::BucketHashes() const {
+  return std::vector<uint64_t>(bucket_hashes_.begin(), bucket_hashes_.end());
+}
+
+const Membership::Member* Membership::FindById(uint64_t id) const {
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+std::vector<const Membership::Member*> Membership::MonitorsOf(
+    const Member& subject) const {
+  std::vector<const Member*> monitors;
+  for (uint64_t id : ring_.MonitorsOf(subject.id)) {
+    if (const Member* m = FindById(id)) monitors.push_back(m);
+  }
+  return monitors;
+}
+
+int Membership::QuorumFor(size_t monitors) const {
+  return std::max(1, std::min(options_.quorum, static_cast<int>(monitors)));
+}
+
+bool Membership::IsOurSubject(const Member& member) const {
+  return &member != self_ && ring_.IsMonitorOf(self_->id, member.id);
+}
+
+DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
+                                   MonoTime now) {
+  auto it = by_id_.find(sender);
+  if (it == by_id_.end() || it->second == self_) {
+    return DropReason::kUnknownSender;
+  }
+  Member& member = *it->second;
+  if (member.record.status != MemberStatus::kAlive ||
+      counter <= member.record.heartbeat) {
+    return DropReason::kStale;
+  }
+  if (listener_ != nullptr) {
+    listener_->OnEvidence(member.record.name, CurveOf(member, now), now);
+  }
+  member.detector.Heartbeat(now);
+  member.measured = true;
+  member.record.heartbeat = counter;
+  ++counters_->arrivals;
+  for (const Member::Report& r : member.reports) {
+    if (r.monitor == self_->id && r.suspect) {
+      ReportChanged(member, false, now);
+      break;
+    }
+  }
+  return DropReason::kNone;
+}
+
+MonoTime Membership::CheckSubjects(MonoTime now) {
+  MonoTime next = absl::InfiniteDuration();
+  for (uint64_t id : ring_.SubjectsOf(self_->id)) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) continue;
+    Member& member = *it->second;
+    // A new monitor starts its clock at the assignment: a member that is
+    // already dead is then still detected, one detection time later.
+    if (!member.detector.has_arrival()) member.detector.Heartbeat(now);
+    bool suspect = false;
+    for (const Member::Report& r : member.reports) {
+      if (r.monitor == self_->id) suspect = r.suspect;
+    }
+    if (suspect) continue;
+    if (member.detector.Phi(now) >= options_.report_level) {
+      ReportChanged(member, true, now);
+      continue;
+    }
+    absl::optional<MonoTime> at =
+        member.detector.TimeAtPhi(options_.report_level);
+    if (at.has_value()) next = std::min(next, *at);
+  }
+  return next;
+}
+
+void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
+  Member::Report report{self_->id, ++report_seq_, suspect,
+                        member.detector.curve(), now};
+  StoreReport(member, report);
+  const bool was = member.at_quorum;
+  UpdateQuorum(member, now, true);
+  if (!was && !member.at_quorum) confers_.push_back(&member);
+}
+
+bool Membership::StoreReport(Member& member, const Member::Report& report) {
+  std::vector<Member::Report>& reports = member.reports;
+  for (Member::Report& r : reports) {
+    if (r.monitor != report.monitor) continue;
+    if (report.seq <= r.seq) return false;
+    r = report;
+    return true;
+  }
+  if (reports.size() >= kMaxReports) {
+    reports.erase(std::min_element(
+        reports.begin(), reports.end(),
+        [](const auto& a, const auto& b) { return a.received < b.received; }));
+  }
+  reports.push_back(report);
+  reported_.insert(&member);
+  return true;
+}
+
+void Membership::UpdateQuorum(Member& member, MonoTime now,
+                              bool reports_changed) {
+  const bool was = member.at_quorum;
+  std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
+  int suspects = 0;
+  for (const Member::Report& r : member.reports) {
+    if (r.suspect &&
+        std::find(monitors.begin(), monitors.end(), r.monitor) !=
+            monitors.end()) {
+      ++suspects;
+    }
+  }
+  member.at_quorum = suspects >= QuorumFor(monitors.size());
+  if (reports_changed && (was || member.at_quorum)) {
+    SetNews(member);
+    urgent_ = true;
+  }
+  (void)now;
+}
+
+bool Membership::MergeReports(Member& member,
+                              const std::vector<ReportEntry>& reports,
+                              MonoTime now) {
+  if (reports.empty() || &member == self_) return false;
+  PhiCurve before;
+  bool computed_before = false;
+  bool changed = false;
+  for (const ReportEntry& e : reports) {
+    if (e.monitor == self_->id) continue;  // ours are authoritative
+    if (!computed_before) {
+      before = CurveOf(member, now);
+      computed_before = true;
+    }
+    Member::Report report{
+        e.monitor, e.seq, e.suspect,
+        ArrivalCurve{e.model, e.distribution, now - e.age}, now};
+    changed |= StoreReport(member, report);
+  }
+  if (!changed) return false;
+  ++counters_->reports;
+  if (listener_ != nullptr) {
+    listener_->OnEvidence(member.record.name, before, now);
+  }
+  UpdateQuorum(member, now, true);
+  return true;
+}
+
+bool Membership::KnowsOurReports(
+    const Member& member, const std::vector<ReportEntry>& incoming) const {
+  for (const Member::Report& r : member.reports) {
+    bool known = false;
+    for (const ReportEntry& e : incoming) {
+      if (e.monitor == r.monitor && e.seq >= r.seq) known = true;
+    }
+    if (!known) return false;
+  }
+  return true;
+}
+
+PhiCurve Membership::CurveOf(const Member& member, MonoTime now) const {
+  if (&member == self_ || member.record.status != MemberStatus::kAlive) {
+    return PhiCurve();
+  }
+  if (!v2()) {
+    return member.detector.has_arrival() ? PhiCurve(member.detector.curve())
+                                         : PhiCurve();
+  }
+  std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
+  absl::InlinedVector<ArrivalCurve, 4> curves;
+  for (uint64_t m : monitors) {
+    if (curves.size() >= static_cast<size_t>(PhiCurve::kMaxCurves)) break;
+    if (m == self_->id) {
+      if (member.detector.has_arrival()) {
+        curves.push_back(member.detector.curve());
+      }
+      continue;
+    }
+    for (const Member::Report& r : member.reports) {
+      if (r.monitor == m && r.suspect) curves.push_back(r.curve);
+    }
+  }
+  (void)now;
+  return PhiCurve(curves, QuorumFor(monitors.size()));
+}
+
+std::vector<Membership::ReportKeyValue> Membership::SummaryKeys(
+    MonoTime now) const {
+  std::vector<ReportKeyValue> keys;
+  for (const Member* member : reported_) {
+    for (const Member::Report& r : member->reports) {
+      if (r.suspect || now - r.received < kRecoveryListed) {
+        keys.push_back({member->id, r.monitor, r.seq});
+      }
+    }
+  }
+  std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.subject, a.monitor) < std::tie(b.subject, b.monitor);
+  });
+  return keys;
+}
+
+uint64_t Membership::ReportSeq(uint64_t subject, uint64_t monitor) const {
+  const Member* member = FindById(subject);
+  if (member == nullptr) return 0;
+  for (const Member::Report& r : member->reports) {
+    if (r.monitor == monitor) return r.seq;
+  }
+  return 0;
+}
+
+std::vector<const Membership::Member*> Membership::TakeConfers() {
+  std::vector<const Member*> out;
+  out.swap(confers_);
+  return out;
+}
+
+bool Membership::TakeUrgent() {
+  bool urgent = urgent_;
+  urgent_ = false;
+  return urgent;
+}
+
+}  // namespace phid
