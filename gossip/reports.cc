@@ -120,12 +120,15 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
       if (r.monitor == self_->id) suspect = r.suspect;
     }
     if (suspect) continue;
-    if (member.detector.Phi(now) >= options_.report_level) {
+    // The crossing instant itself counts as reached (phi there may round
+    // just below the level; a caller woken at it must not spin).
+    absl::optional<MonoTime> at =
+        member.detector.TimeAtPhi(options_.report_level);
+    if (member.detector.Phi(now) >= options_.report_level ||
+        (at.has_value() && *at <= now)) {
       ReportChanged(member, true, now);
       continue;
     }
-    absl::optional<MonoTime> at =
-        member.detector.TimeAtPhi(options_.report_level);
     if (at.has_value()) next = std::min(next, *at);
   }
   return next;

@@ -1,0 +1,268 @@
+// Protocol v2 end to end on the simulated network and clock: direct
+// monitors, quorum reports, anti-entropy, churn.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gossip/gossip_node.h"
+#include "gossip/sim_cluster.h"
+#include "gtest/gtest.h"
+
+namespace phid {
+namespace {
+
+GossipOptions V2() {
+  GossipOptions o = GossipOptions::ForLan();
+  o.protocol = 2;
+  return o;
+}
+
+// Counts, per member name, evidence that arrived while that member's phi
+// at this observer was at or above `threshold` (a suspicion that ended).
+class Recorder : public MembershipListener {
+ public:
+  explicit Recorder(double threshold = 8) : threshold_(threshold) {}
+  void OnEvidence(const std::string& name, const PhiCurve& before,
+                  MonoTime now) override {
+    if (before.Phi(now) >= threshold_) suspicions.push_back(name);
+  }
+  std::vector<std::string> suspicions;
+
+ private:
+  double threshold_;
+};
+
+bool AllSeeAll(SimCluster& c, const std::vector<int>& live) {
+  for (int i : live) {
+    const Membership& m = c.node(i).gossip->membership();
+    for (int j : live) {
+      const auto* member = m.Find(c.node(j).name);
+      if (member == nullptr ||
+          member->record.generation != c.node(j).gossip->generation()) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+// When observer i's curve for node v reaches `threshold`.
+MonoTime CrossingAt(SimCluster& c, int i, int v, double threshold) {
+  const Membership& m = c.node(i).gossip->membership();
+  const auto* victim = m.Find(c.node(v).name);
+  if (victim == nullptr) return absl::InfiniteDuration();
+  return m.CurveOf(*victim, c.now()).TimeAt(threshold);
+}
+
+std::vector<int> Live(int n, std::vector<int> dead) {
+  std::vector<int> live;
+  for (int i = 0; i < n; ++i) {
+    if (std::find(dead.begin(), dead.end(), i) == dead.end()) live.push_back(i);
+  }
+  return live;
+}
+
+TEST(ProtocolV2Test, TenNodesJoinThroughOneSeed) {
+  SimCluster c(1);
+  for (int i = 0; i < 10; ++i) c.AddNode(V2());
+  EXPECT_TRUE(c.RunUntil([&] { return AllSeeAll(c, Live(10, {})); },
+                         absl::Seconds(5)));
+}
+
+TEST(ProtocolV2Test, EveryMemberHasKMonitorsAndSendsThemHeartbeats) {
+  SimCluster c(2);
+  for (int i = 0; i < 20; ++i) c.AddNode(V2());
+  c.RunFor(absl::Seconds(10));
+  for (int i = 0; i < 20; ++i) {
+    const Membership& m = c.node(i).gossip->membership();
+    const auto* self = m.Find(c.node(i).name);
+    EXPECT_EQ(m.MonitorsOf(*self).size(), 3u);
+    // Heartbeats go to the monitors only: 3 per 100 ms round.
+    uint64_t sent = c.node(i).gossip->counters().heartbeats_sent;
+    EXPECT_GT(sent, 250u);
+    EXPECT_LE(sent, 303u);  // 101 rounds if the phase was 0
+  }
+}
+
+TEST(ProtocolV2Test, ACrashIsDetectedAtPhiEightByEveryObserverWithinASecond) {
+  for (int threads : {0, 2}) {
+    SCOPED_TRACE(absl::StrCat("threads=", threads));
+    SimCluster c(/*seed=*/4, threads);
+    for (int i = 0; i < 30; ++i) c.AddNode(V2());
+    c.RunFor(absl::Seconds(15));
+    MonoTime crash = c.now();
+    c.Crash(7);
+    c.RunFor(absl::Seconds(2));
+    for (int i : Live(30, {7})) {
+      MonoTime at = CrossingAt(c, i, 7, 8);
+      ASSERT_NE(at, absl::InfiniteDuration()) << "observer " << i;
+      EXPECT_LT(at - crash, absl::Milliseconds(700)) << "observer " << i;
+      EXPECT_GT(at - crash, absl::ZeroDuration()) << "observer " << i;
+    }
+  }
+}
+
+TEST(ProtocolV2Test, NoHealthyMemberIsSuspectedUnderFivePercentLoss) {
+  SimCluster c(5);
+  LinkFaults faults;
+  faults.loss = 0.05;
+  faults.delay = absl::Milliseconds(1);
+  faults.jitter = absl::Milliseconds(1);
+  c.network().SetDefaultFaults(faults);
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  for (int i = 0; i < 30; ++i) {
+    recorders.push_back(std::make_unique<Recorder>(8));
+    c.AddNode(V2(), recorders.back().get());
+  }
+  c.RunFor(absl::Seconds(60));
+  for (int i = 0; i < 30; ++i) {
+    EXPECT_TRUE(recorders[i]->suspicions.empty()) << "observer " << i;
+    const Membership& m = c.node(i).gossip->membership();
+    for (const auto& [name, member] : m.members()) {
+      EXPECT_LT(m.CurveOf(member, c.now()).Phi(c.now()), 8) << name;
+    }
+  }
+}
+
+TEST(ProtocolV2Test, AOneWayBadLinkFromTheMemberToOneMonitorSuspectsNobody) {
+  SimCluster c(6);
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  for (int i = 0; i < 12; ++i) {
+    recorders.push_back(std::make_unique<Recorder>(2));
+    c.AddNode(V2(), recorders.back().get());
+  }
+  c.RunFor(absl::Seconds(10));
+  const Membership& m0 = c.node(0).gossip->membership();
+  const auto* subject = m0.Find(c.node(5).name);
+  std::vector<const Membership::Member*> monitors = m0.MonitorsOf(*subject);
+  ASSERT_EQ(monitors.size(), 3u);
+  // Every datagram from node 5 to its first monitor is lost.
+  LinkFaults cut;
+  cut.loss = 1.0;
+  c.network().SetLinkFaults(c.node(5).address, monitors[0]->record.address,
+                            cut);
+  c.RunFor(absl::Seconds(10));
+  for (int i = 0; i < 12; ++i) {
+    if (monitors[0]->record.name == c.node(i).name) continue;
+    EXPECT_EQ(std::count(recorders[i]->suspicions.begin(),
+                         recorders[i]->suspicions.end(), c.node(5).name),
+              0)
+        << "observer " << i;
+    EXPECT_LT(c.node(i).gossip->membership().CurveOf(
+                  *c.node(i).gossip->membership().Find(c.node(5).name),
+                  c.now()).Phi(c.now()),
+              2)
+        << "observer " << i;
+  }
+}
+
+TEST(ProtocolV2Test, ASubjectAndOneOfItsMonitorsCrashTogetherAndAreDetected) {
+  SimCluster c(7);
+  for (int i = 0; i < 20; ++i) c.AddNode(V2());
+  c.RunFor(absl::Seconds(10));
+  const Membership& m0 = c.node(0).gossip->membership();
+  std::vector<const Membership::Member*> monitors =
+      m0.MonitorsOf(*m0.Find(c.node(9).name));
+  int monitor = -1;
+  for (int i = 0; i < 20; ++i) {
+    if (c.node(i).name == monitors[0]->record.name) monitor = i;
+  }
+  ASSERT_GE(monitor, 0);
+  if (monitor == 0) GTEST_SKIP() << "observer 0 would crash";
+  MonoTime crash = c.now();
+  c.Crash(9);
+  c.Crash(monitor);
+  c.RunFor(absl::Seconds(2));
+  for (int i : Live(20, {9, monitor})) {
+    MonoTime at = CrossingAt(c, i, 9, 8);
+    EXPECT_LT(at - crash, absl::Seconds(1)) << "observer " << i;
+    at = CrossingAt(c, i, monitor, 8);
+    EXPECT_LT(at - crash, absl::Seconds(1)) << "observer " << i;
+  }
+}
+
+TEST(ProtocolV2Test, APausedMonitorReportsNothingFalse) {
+  SimCluster c(8);
+  std::vector<std::unique_ptr<Recorder>> recorders;
+  for (int i = 0; i < 10; ++i) {
+    recorders.push_back(std::make_unique<Recorder>(1));
+    c.AddNode(V2(), recorders.back().get());
+  }
+  c.RunFor(absl::Seconds(10));
+  c.Pause(4);
+  c.RunFor(absl::Seconds(3));
+  c.Resume(4);
+  c.RunFor(absl::Seconds(3));
+  // Only node 4 itself was silent: nobody may have suspected anyone else.
+  for (int i = 0; i < 10; ++i) {
+    for (const std::string& name : recorders[i]->suspicions) {
+      EXPECT_EQ(name, c.node(4).name) << "observer " << i;
+    }
+  }
+  EXPECT_GE(c.node(4).gossip->counters().pauses, 1u);
+}
+
+TEST(ProtocolV2Test, LostReportsAndALostRecoveryAreRepairedByAntiEntropy) {
+  SimCluster c(9);
+  for (int i = 0; i < 12; ++i) c.AddNode(V2());
+  c.RunFor(absl::Seconds(10));
+  // Node 11 hears nothing for a while: it misses node 3's suspicion.
+  c.network().Isolate(c.node(11).address, true);
+  c.Pause(3);
+  c.RunFor(absl::Seconds(2));
+  c.network().Isolate(c.node(11).address, false);
+  c.RunFor(absl::Seconds(3));
+  EXPECT_LT(CrossingAt(c, 11, 3, 8), c.now()) << "suspicion repaired";
+  // Now node 11 misses the recovery.
+  c.network().Isolate(c.node(11).address, true);
+  c.Resume(3);
+  c.RunFor(absl::Seconds(1));
+  EXPECT_EQ(CrossingAt(c, 0, 3, 8), absl::InfiniteDuration());
+  c.network().Isolate(c.node(11).address, false);
+  c.RunFor(absl::Seconds(4));
+  EXPECT_EQ(CrossingAt(c, 11, 3, 8), absl::InfiniteDuration())
+      << "recovery repaired";
+}
+
+TEST(ProtocolV2Test, RestartLeaveAndNameReuseWork) {
+  SimCluster c(10);
+  for (int i = 0; i < 8; ++i) c.AddNode(V2());
+  c.RunFor(absl::Seconds(5));
+  c.Restart(2);
+  EXPECT_TRUE(c.RunUntil([&] { return AllSeeAll(c, Live(8, {})); },
+                         absl::Seconds(5)));
+  c.node(5).gossip->Leave(c.now());
+  c.RunFor(absl::Seconds(2));
+  for (int i : Live(8, {5})) {
+    const auto* left = c.node(i).gossip->membership().Find(c.node(5).name);
+    ASSERT_NE(left, nullptr);
+    EXPECT_EQ(left->record.status, MemberStatus::kLeft) << "observer " << i;
+  }
+  // The left member's subjects were handed to other monitors.
+  for (int i : Live(8, {5})) {
+    const Membership& m = c.node(i).gossip->membership();
+    for (const auto* monitor : m.MonitorsOf(*m.Find(c.node(i).name))) {
+      EXPECT_NE(monitor->record.name, c.node(5).name);
+    }
+  }
+}
+
+TEST(ProtocolV2Test, KeyringProtectsTheNewWire) {
+  absl::StatusOr<Keyring> ring = Keyring::FromKeys({std::string(32, 'k')});
+  ASSERT_TRUE(ring.ok());
+  absl::StatusOr<Keyring> other = Keyring::FromKeys({std::string(32, 'x')});
+  ASSERT_TRUE(other.ok());
+  SimCluster c(11);
+  for (int i = 0; i < 5; ++i) c.AddNode(V2(), nullptr, &*ring);
+  int outsider = c.AddNode(V2(), nullptr, &*other);
+  c.RunFor(absl::Seconds(5));
+  EXPECT_TRUE(AllSeeAll(c, {0, 1, 2, 3, 4}));
+  EXPECT_EQ(c.node(outsider).gossip->membership().size(), 1);
+  EXPECT_GT(c.node(0).gossip->counters()
+                .drops[static_cast<size_t>(DropReason::kAuthFailed)],
+            0u);
+}
+
+}  // namespace
+}  // namespace phid
