@@ -40,8 +40,7 @@ const ArrivalCurve* PhiCurve::Decisive(MonoTime now) const {
   const int n = static_cast<int>(curves_.size());
   for (int i = 0; i < n; ++i) phis[i] = {curves_[i].Phi(now), i};
   // The quorum-th highest: nth_element on descending phi.
-  std::nth_element(phis.begin(), phis.begin() + (quorum_ - 1),
-                   phis.begin() + n,
+  std::nth_element(phis.begin(), phis.begin() + (quorum_ - 1), phis.begin() + n,
                    [](const auto& a, const auto& b) { return a > b; });
   return &curves_[phis[quorum_ - 1].second];
 }

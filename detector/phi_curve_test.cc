@@ -9,8 +9,7 @@ namespace {
 
 // Heartbeats every 100 ms, stddev 50 ms, no pause: phi 8 comes about
 // 100 + 5.6 * 50 ms after the last arrival.
-ArrivalCurve CurveArrivedAt(absl::Duration last_arrival,
-                            double mean_ms = 100) {
+ArrivalCurve CurveArrivedAt(absl::Duration last_arrival, double mean_ms = 100) {
   ArrivalCurve c;
   c.model = PhiModel::kNormal;
   c.distribution.mean_ms = mean_ms;
@@ -81,9 +80,8 @@ TEST(PhiCurveTest, FewerCurvesThanTheQuorumMeanNoEvidence) {
 TEST(PhiCurveTest, QuorumCombinesDifferentDistributions) {
   // A slow-arrival monitor (mean 1 s) and a fast one: the crossing is the
   // second one to reach the threshold, whichever curve that is.
-  std::vector<ArrivalCurve> curves = {
-      CurveArrivedAt(absl::Seconds(1), 1000),
-      CurveArrivedAt(absl::Seconds(1), 100)};
+  std::vector<ArrivalCurve> curves = {CurveArrivedAt(absl::Seconds(1), 1000),
+                                      CurveArrivedAt(absl::Seconds(1), 100)};
   PhiCurve both(curves, 2);
   EXPECT_EQ(both.TimeAt(4), curves[0].TimeAt(4));
   EXPECT_GT(curves[0].TimeAt(4), curves[1].TimeAt(4));

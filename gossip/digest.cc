@@ -101,8 +101,9 @@ void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
       w->set_mean_ms(report.curve.distribution.mean_ms);
       w->set_stddev_ms(report.curve.distribution.stddev_ms);
       w->set_acceptable_pause_ms(report.curve.distribution.acceptable_pause_ms);
-      w->set_last_heartbeat_age_us(static_cast<uint64_t>(absl::ToInt64Microseconds(
-          std::max(absl::ZeroDuration(), now - report.curve.last_arrival))));
+      w->set_last_heartbeat_age_us(
+          static_cast<uint64_t>(absl::ToInt64Microseconds(std::max(
+              absl::ZeroDuration(), now - report.curve.last_arrival))));
     }
     return;
   }

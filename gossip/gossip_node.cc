@@ -75,10 +75,11 @@ void GossipNode::Tick(MonoTime now) {
   if (v2()) {
     TickV2(now, true);
     if (now >= next_reap_) {
-      next_reap_ = now + std::clamp(std::min(options_.dead_reap_after,
-                                             options_.left_reap_after) /
-                                        10,
-                                    absl::Seconds(1), absl::Seconds(5));
+      next_reap_ =
+          now +
+          std::clamp(
+              std::min(options_.dead_reap_after, options_.left_reap_after) / 10,
+              absl::Seconds(1), absl::Seconds(5));
       membership_->Reap(now);
     }
     return;
@@ -168,7 +169,8 @@ void GossipNode::MaybePushPull(MonoTime now) {
     join_backoff_ = std::min(join_backoff_ * 2, options_.join_retry_max);
     return;
   }
-  if (alone || now < next_push_pull_) return;
+  // v2 repairs with summaries (gossip_node_v2.cc): full state only to join.
+  if (alone || v2() || now < next_push_pull_) return;
   double log2n = std::max(1.0, std::log2(membership_->size()));
   next_push_pull_ = now + JitteredPushPullInterval(log2n);
   std::vector<std::string> peer = PickPeers(1);

@@ -27,7 +27,8 @@ namespace wire = phi::gossip::v1;
 constexpr int kMaxRepliesPerSecond = 20;
 constexpr size_t kHeaderReserve = 100;
 // Report keys a summary lists at most; more wait for the next summary.
-constexpr int kMaxSummaryKeys = 48;
+// 24 keys (~25 bytes each) and 64 bucket hashes fit one datagram.
+constexpr int kMaxSummaryKeys = 24;
 constexpr size_t kMaxNewsPerPacket = 32;
 
 }  // namespace
@@ -39,10 +40,10 @@ void GossipNode::TickV2(MonoTime now, bool round_due) {
     SendNews(now);
     MaybePushPull(now);
     if (membership_->size() > 1 && now >= next_summary_) {
-      next_summary_ = now + options_.summary_interval *
-                                (std::uniform_int_distribution<int>(
-                                     500, 1499)(rng_) /
-                                 1000.0);
+      next_summary_ =
+          now +
+          options_.summary_interval *
+              (std::uniform_int_distribution<int>(500, 1499)(rng_) / 1000.0);
       SendSummary(now);
     }
   }

@@ -54,9 +54,9 @@ struct MemberView {
   MonoTime last_arrival;
   // For display: the decisive curve's distribution (its mean and stddev).
   IntervalDistribution distribution;
-  uint64_t samples = 0;               // intervals behind the distribution
-  int suspected_by = 0;               // other live observers above the level
-  MonoTime joined_at;                 // when this node learned the member
+  uint64_t samples = 0;  // intervals behind the distribution
+  int suspected_by = 0;  // other live observers above the level
+  MonoTime joined_at;    // when this node learned the member
 };
 
 }  // namespace phid

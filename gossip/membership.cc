@@ -509,7 +509,8 @@ MemberView Membership::View(const Member& member, MonoTime now,
   // v2: evidence is our own direct heartbeats (at a monitor) and reports.
   const bool monitor = IsOurSubject(member) && member.detector.has_arrival();
   view.has_arrival = monitor || !member.reports.empty();
-  view.last_arrival = monitor ? member.detector.last_arrival() : member.joined_at;
+  view.last_arrival =
+      monitor ? member.detector.last_arrival() : member.joined_at;
   for (const Member::Report& r : member.reports) {
     view.last_arrival = std::max(view.last_arrival, r.received);
   }

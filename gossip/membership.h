@@ -32,13 +32,13 @@
 #include "detector/clock.h"
 #include "detector/heartbeat_history.h"
 #include "detector/phi_accrual_detector.h"
+#include "detector/phi_curve.h"
 #include "gossip/events.h"
 #include "gossip/gossip_counters.h"
 #include "gossip/gossip_options.h"
 #include "gossip/member.h"
 #include "gossip/monitor_ring.h"
 #include "gossip/packet_codec.h"
-#include "detector/phi_curve.h"
 
 namespace phid {
 
@@ -58,8 +58,8 @@ struct GossipEntry {
   MemberRecord record;  // compact entries: address and tags empty
   bool compact = false;
   bool has_stats = false;
-  IntervalStats stats;  // the sender's history of this member
-  double phi = 0;       // the sender's phi for this member
+  IntervalStats stats;               // the sender's history of this member
+  double phi = 0;                    // the sender's phi for this member
   std::vector<ReportEntry> reports;  // v2
 };
 
@@ -112,6 +112,9 @@ class Membership {
     // `quorum` of its current monitors report it suspect here: its reports
     // are news for the whole cluster, not only for its monitors.
     bool at_quorum = false;
+    // When at_quorum last turned false: its recovery is listed in
+    // summaries for a while after (a peer may still hold the suspicion).
+    MonoTime quorum_ended = -absl::InfiniteDuration();
   };
   static constexpr size_t kMaxReports = 32;
   // `self` is our own record; `options` must outlive the membership.
@@ -193,8 +196,9 @@ class Membership {
   static int BucketOf(uint64_t id) { return static_cast<int>(id >> 58); }
   uint64_t MembersHash() const { return members_hash_; }
   std::vector<uint64_t> BucketHashes() const;
-  // Reports worth listing in a summary: suspect ones, and recoveries
-  // younger than a minute (a peer may still hold the suspicion).
+  // Reports worth listing in a summary: those of members at quorum, and
+  // of members whose quorum ended less than a minute ago. Reports below
+  // quorum stay among the member's monitors.
   struct ReportKeyValue {
     uint64_t subject, monitor, seq;
   };

@@ -18,8 +18,7 @@ class RecordingListener : public MembershipListener {
     events.push_back(std::string(MemberEventTypeName(event.type)) + ":" +
                      event.record.name);
   }
-  void OnEvidence(const std::string& name, const PhiCurve&,
-                  MonoTime) override {
+  void OnEvidence(const std::string& name, const PhiCurve&, MonoTime) override {
     arrivals.push_back(name);
   }
   std::vector<std::string> events;

@@ -5,8 +5,8 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "google/protobuf/stubs/common.h"
 #include "glog/logging.h"
+#include "google/protobuf/stubs/common.h"
 #include "gossip/crc32c.h"
 #include "gossip/transport.h"
 
@@ -25,7 +25,8 @@ constexpr char kKnownFlags = kFlagEncrypted;
 constexpr size_t kHeaderBytes = 3;
 constexpr uint32_t kPacketVersion = 1;
 constexpr char kFlagHeartbeat = 0x02;  // v2
-constexpr size_t kV2HeaderBytes = 5;
+constexpr char kV2Magic = 0x72;  // 'r': magic and envelope version 2 in one
+constexpr size_t kV2HeaderBytes = 4;
 constexpr size_t kChecksumBytes = 4;
 
 // Protocol rules a well-formed Packet must also satisfy.
@@ -238,7 +239,8 @@ void PutLittleEndian(uint64_t value, int bytes, std::string* out) {
 uint64_t GetLittleEndian(absl::string_view in, int bytes) {
   uint64_t value = 0;
   for (int i = 0; i < bytes; ++i) {
-    value |= static_cast<uint64_t>(static_cast<unsigned char>(in[i])) << (8 * i);
+    value |= static_cast<uint64_t>(static_cast<unsigned char>(in[i]))
+             << (8 * i);
   }
   return value;
 }
@@ -250,7 +252,7 @@ constexpr size_t kHeartbeatBodyBytes = 12;
 std::string PacketCodec::V2Header(bool heartbeat) const {
   char flags = (keyring_ != nullptr ? kFlagEncrypted : 0) |
                (heartbeat ? kFlagHeartbeat : 0);
-  std::string header = {kMagic, 2, flags};
+  std::string header = {kV2Magic, flags};
   PutLittleEndian(cluster_tag_, 2, &header);
   return header;
 }
@@ -289,20 +291,21 @@ DropReason PacketCodec::DecodeV2(absl::string_view datagram,
                 absl::StrCat(datagram.size(), "-byte datagram, over the ",
                              kMaxDatagramBytes, "-byte limit"));
   }
-  if (datagram.size() < 3 || datagram[0] != kMagic) {
+  if (datagram.size() >= 2 && datagram[0] == kMagic) {
+    return Drop(DropReason::kBadVersion,
+                absl::StrCat("a protocol v1 datagram (envelope version ",
+                             static_cast<int>(datagram[1]),
+                             "); this daemon speaks v2 (--protocol)"));
+  }
+  if (datagram.size() < kV2HeaderBytes || datagram[0] != kV2Magic) {
     return Drop(DropReason::kBadEnvelope, "short datagram or wrong magic");
   }
-  if (datagram[1] != 2) {
-    return Drop(DropReason::kBadVersion,
-                absl::StrCat("unsupported envelope version ",
-                             static_cast<int>(datagram[1]), " (we speak 2)"));
-  }
-  const char flags = datagram[2];
+  const char flags = datagram[1];
   if ((flags & ~(kFlagEncrypted | kFlagHeartbeat)) != 0 ||
       datagram.size() < kV2HeaderBytes) {
     return Drop(DropReason::kBadEnvelope, "unknown flags or short header");
   }
-  if (GetLittleEndian(datagram.substr(3), 2) != cluster_tag_) {
+  if (GetLittleEndian(datagram.substr(2), 2) != cluster_tag_) {
     return Drop(DropReason::kWrongCluster,
                 "cluster tag differs: a packet of another cluster");
   }
@@ -338,8 +341,8 @@ DropReason PacketCodec::DecodeV2(absl::string_view datagram,
     }
     absl::string_view covered =
         datagram.substr(0, datagram.size() - kChecksumBytes);
-    uint32_t want = static_cast<uint32_t>(GetLittleEndian(
-        datagram.substr(datagram.size() - kChecksumBytes), 4));
+    uint32_t want = static_cast<uint32_t>(
+        GetLittleEndian(datagram.substr(datagram.size() - kChecksumBytes), 4));
     if (Crc32c(covered, Crc32c(cluster_)) != want) {
       return Drop(DropReason::kBadChecksum,
                   "checksum mismatch: corrupted, or another cluster");
@@ -352,7 +355,8 @@ DropReason PacketCodec::DecodeV2(absl::string_view datagram,
                   absl::StrCat("heartbeat body of ", body.size(), " bytes"));
     }
     heartbeat->sender = GetLittleEndian(body, 8);
-    heartbeat->counter = static_cast<uint32_t>(GetLittleEndian(body.substr(8), 4));
+    heartbeat->counter =
+        static_cast<uint32_t>(GetLittleEndian(body.substr(8), 4));
     *is_heartbeat = true;
     return DropReason::kNone;
   }

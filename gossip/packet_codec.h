@@ -14,18 +14,19 @@
 // clusters never merge even without keys.
 //
 // Protocol v2 envelope (wire_version 2), built to keep a heartbeat small:
-//   byte 0     magic 0x70
-//   byte 1     envelope version (2); any other version is kBadVersion
-//   byte 2     flags: bit 0 = encrypted, bit 1 = heartbeat layout
-//   bytes 3-4  cluster tag: the low 16 bits of CRC-32C(cluster name), so a
+//   byte 0     0x72: magic and envelope version 2 in one byte (a v1
+//              datagram, 0x70, is kBadVersion)
+//   byte 1     flags: bit 0 = encrypted, bit 1 = heartbeat layout
+//   bytes 2-3  cluster tag: the low 16 bits of CRC-32C(cluster name), so a
 //              packet of another cluster is told apart (kWrongCluster)
 //   body       heartbeat: member id (8 bytes LE) | counter (4 bytes LE);
 //              otherwise a serialized Packet (version 2, no cluster field)
 //   plaintext: CRC-32C of (cluster name | every byte before it), 4 bytes LE:
 //              corruption is dropped (kBadChecksum), forgery is not;
 //   encrypted: 12-byte nonce | AES-256-GCM(body) | 16-byte tag, with bytes
-//              0-4 and the cluster name as additional authenticated data.
-// A plaintext heartbeat is 21 bytes (49 on the wire with IP/UDP headers).
+//              0-3 and the cluster name as additional authenticated data.
+// A plaintext heartbeat is 20 bytes (48 on the wire with IP/UDP headers);
+// with a keyring, 44 (72).
 //
 // Thread safety: const methods are safe to call concurrently.
 #ifndef PHID_GOSSIP_PACKET_CODEC_H_

@@ -66,8 +66,8 @@ std::vector<int> Live(int n, std::vector<int> dead) {
 TEST(ProtocolV2Test, TenNodesJoinThroughOneSeed) {
   SimCluster c(1);
   for (int i = 0; i < 10; ++i) c.AddNode(V2());
-  EXPECT_TRUE(c.RunUntil([&] { return AllSeeAll(c, Live(10, {})); },
-                         absl::Seconds(5)));
+  EXPECT_TRUE(
+      c.RunUntil([&] { return AllSeeAll(c, Live(10, {})); }, absl::Seconds(5)));
 }
 
 TEST(ProtocolV2Test, EveryMemberHasKMonitorsAndSendsThemHeartbeats) {
@@ -149,9 +149,11 @@ TEST(ProtocolV2Test, AOneWayBadLinkFromTheMemberToOneMonitorSuspectsNobody) {
                          recorders[i]->suspicions.end(), c.node(5).name),
               0)
         << "observer " << i;
-    EXPECT_LT(c.node(i).gossip->membership().CurveOf(
-                  *c.node(i).gossip->membership().Find(c.node(5).name),
-                  c.now()).Phi(c.now()),
+    EXPECT_LT(c.node(i)
+                  .gossip->membership()
+                  .CurveOf(*c.node(i).gossip->membership().Find(c.node(5).name),
+                           c.now())
+                  .Phi(c.now()),
               2)
         << "observer " << i;
   }
@@ -230,8 +232,8 @@ TEST(ProtocolV2Test, RestartLeaveAndNameReuseWork) {
   for (int i = 0; i < 8; ++i) c.AddNode(V2());
   c.RunFor(absl::Seconds(5));
   c.Restart(2);
-  EXPECT_TRUE(c.RunUntil([&] { return AllSeeAll(c, Live(8, {})); },
-                         absl::Seconds(5)));
+  EXPECT_TRUE(
+      c.RunUntil([&] { return AllSeeAll(c, Live(8, {})); }, absl::Seconds(5)));
   c.node(5).gossip->Leave(c.now());
   c.RunFor(absl::Seconds(2));
   for (int i : Live(8, {5})) {
@@ -259,8 +261,8 @@ TEST(ProtocolV2Test, KeyringProtectsTheNewWire) {
   c.RunFor(absl::Seconds(5));
   EXPECT_TRUE(AllSeeAll(c, {0, 1, 2, 3, 4}));
   EXPECT_EQ(c.node(outsider).gossip->membership().size(), 1);
-  EXPECT_GT(c.node(0).gossip->counters()
-                .drops[static_cast<size_t>(DropReason::kAuthFailed)],
+  EXPECT_GT(c.node(0).gossip->counters().drops[static_cast<size_t>(
+                DropReason::kAuthFailed)],
             0u);
 }
 

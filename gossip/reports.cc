@@ -29,6 +29,9 @@ uint64_t Mix(uint64_t z) {
 // Recoveries stay listed in summaries this long: a peer that missed the
 // recovery may still hold the suspicion.
 constexpr absl::Duration kRecoveryListed = absl::Minutes(1);
+// How long a subject may take to hear of a new monitor (news reaches all in
+// O(log N) hops; a joiner learns everyone from its push-pull reply).
+constexpr absl::Duration kAssignmentGrace = absl::Seconds(2);
 
 }  // namespace
 
@@ -112,9 +115,12 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) continue;
     Member& member = *it->second;
-    // A new monitor starts its clock at the assignment: a member that is
-    // already dead is then still detected, one detection time later.
-    if (!member.detector.has_arrival()) member.detector.Heartbeat(now);
+    // A new monitor starts its clock kAssignmentGrace after the assignment
+    // (the subject may not know of its new monitor yet): a member that is
+    // already dead is then still detected, that much later.
+    if (!member.detector.has_arrival()) {
+      member.detector.Heartbeat(now + kAssignmentGrace);
+    }
     bool suspect = false;
     for (const Member::Report& r : member.reports) {
       if (r.monitor == self_->id) suspect = r.suspect;
@@ -167,18 +173,17 @@ void Membership::UpdateQuorum(Member& member, MonoTime now,
   std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
   int suspects = 0;
   for (const Member::Report& r : member.reports) {
-    if (r.suspect &&
-        std::find(monitors.begin(), monitors.end(), r.monitor) !=
-            monitors.end()) {
+    if (r.suspect && std::find(monitors.begin(), monitors.end(), r.monitor) !=
+                         monitors.end()) {
       ++suspects;
     }
   }
   member.at_quorum = suspects >= QuorumFor(monitors.size());
+  if (was && !member.at_quorum) member.quorum_ended = now;
   if (reports_changed && (was || member.at_quorum)) {
     SetNews(member);
     urgent_ = true;
   }
-  (void)now;
 }
 
 bool Membership::MergeReports(Member& member,
@@ -194,9 +199,9 @@ bool Membership::MergeReports(Member& member,
       before = CurveOf(member, now);
       computed_before = true;
     }
-    Member::Report report{
-        e.monitor, e.seq, e.suspect,
-        ArrivalCurve{e.model, e.distribution, now - e.age}, now};
+    Member::Report report{e.monitor, e.seq, e.suspect,
+                          ArrivalCurve{e.model, e.distribution, now - e.age},
+                          now};
     changed |= StoreReport(member, report);
   }
   if (!changed) return false;
@@ -250,10 +255,11 @@ std::vector<Membership::ReportKeyValue> Membership::SummaryKeys(
     MonoTime now) const {
   std::vector<ReportKeyValue> keys;
   for (const Member* member : reported_) {
+    if (!member->at_quorum && now - member->quorum_ended >= kRecoveryListed) {
+      continue;
+    }
     for (const Member::Report& r : member->reports) {
-      if (r.suspect || now - r.received < kRecoveryListed) {
-        keys.push_back({member->id, r.monitor, r.seq});
-      }
+      keys.push_back({member->id, r.monitor, r.seq});
     }
   }
   std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {

@@ -32,8 +32,8 @@ absl::StatusOr<v1::ListPeersResponse> Daemon::ListPeers(
   response.set_threshold(*threshold);
   for (const MemberView& view : views) {
     if (!Matches(*selector, view.record.tags)) continue;
-    FillPeer(view, JudgeOnce(view, *threshold, now), *threshold,
-             now, response.add_peers());
+    FillPeer(view, JudgeOnce(view, *threshold, now), *threshold, now,
+             response.add_peers());
   }
   return response;
 }
@@ -60,8 +60,7 @@ absl::StatusOr<v1::Peer> Daemon::GetPeer(const v1::GetPeerRequest& request) {
     view = node_->membership().View(*member, now, *threshold);
   }
   v1::Peer peer;
-  FillPeer(view, JudgeOnce(view, *threshold, now), *threshold,
-           now, &peer);
+  FillPeer(view, JudgeOnce(view, *threshold, now), *threshold, now, &peer);
   return peer;
 }
 

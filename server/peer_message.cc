@@ -51,8 +51,8 @@ void FillPeerFromRecord(const MemberRecord& record, v1::PeerState state,
   peer->mutable_tags()->insert(record.tags.begin(), record.tags.end());
 }
 
-void FillPeer(const MemberView& view, v1::PeerState state,
-              double threshold, MonoTime now, v1::Peer* peer) {
+void FillPeer(const MemberView& view, v1::PeerState state, double threshold,
+              MonoTime now, v1::Peer* peer) {
   FillPeerFromRecord(view.record, state, threshold, peer);
   peer->set_is_self(view.is_self);
   peer->set_suspected_by(view.suspected_by);
@@ -70,11 +70,11 @@ void FillPeer(const MemberView& view, v1::PeerState state,
   }
 }
 
-v1::PeerState JudgeOnce(const MemberView& view,
-                        double threshold, MonoTime now) {
+v1::PeerState JudgeOnce(const MemberView& view, double threshold,
+                        MonoTime now) {
   if (view.record.status == MemberStatus::kLeft) return v1::PEER_STATE_LEFT;
   return now >= CrossingOfView(view, threshold) ? v1::PEER_STATE_SUSPECT
-                                                       : v1::PEER_STATE_ALIVE;
+                                                : v1::PEER_STATE_ALIVE;
 }
 
 }  // namespace phid

@@ -27,8 +27,8 @@ void FillPeer(const MemberView& view, phi::v1::PeerState state,
 
 // A member judged once, without hysteresis (ListPeers, GetPeer): LEFT if it
 // left, SUSPECT if phi >= threshold, else ALIVE.
-phi::v1::PeerState JudgeOnce(const MemberView& view,
-                             double threshold, MonoTime now);
+phi::v1::PeerState JudgeOnce(const MemberView& view, double threshold,
+                             MonoTime now);
 
 // A Peer from a record alone (a member heard of by an event but not yet
 // seen in a view).

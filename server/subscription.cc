@@ -179,10 +179,9 @@ Subscription::Update Subscription::OnView(const MemberView& view,
     case v1::PEER_STATE_ALIVE:
       if (reached) {
         m.state = v1::PEER_STATE_SUSPECT;
-        update.transition =
-            MemberTransition{name, v1::PEER_STATE_ALIVE, v1::PEER_STATE_SUSPECT,
-                             v1::TRANSITION_REASON_CROSSED_THRESHOLD,
-                             PhiOfView(view, now)};
+        update.transition = MemberTransition{
+            name, v1::PEER_STATE_ALIVE, v1::PEER_STATE_SUSPECT,
+            v1::TRANSITION_REASON_CROSSED_THRESHOLD, PhiOfView(view, now)};
       }
       break;
     case v1::PEER_STATE_SUSPECT:

@@ -332,8 +332,7 @@ TEST(SubscriptionTest, PauseDiscountLetsASuspectRecover) {
 
 TEST(PhiOfViewTest, ClampedAndZeroForSelfAndLeft) {
   MemberView v = View("a", kT0);
-  EXPECT_LE(PhiOfView(v, kT0 + absl::Hours(10)),
-            kMaxReportedPhi);
+  EXPECT_LE(PhiOfView(v, kT0 + absl::Hours(10)), kMaxReportedPhi);
   v.curve = PhiCurve(ArrivalCurve{PhiModel::kExponential, Dist(), kT0});
   EXPECT_TRUE(std::isfinite(PhiOfView(v, kT0 + absl::Hours(10))));
   v.record.status = MemberStatus::kLeft;

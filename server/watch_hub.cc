@@ -17,8 +17,7 @@ WatchHub::Judge& WatchHub::JudgeFor(const WatchSpec& spec, MonoTime now) {
   WatchSpec unfiltered;
   unfiltered.threshold = spec.threshold;
   unfiltered.recovery_threshold = spec.recovery_threshold;
-  auto judge =
-      std::make_unique<Judge>(next_judge_++, unfiltered);
+  auto judge = std::make_unique<Judge>(next_judge_++, unfiltered);
   Judge& j = *judge;
   judges_by_id_[j.id] = &j;
   judges_.emplace(key, std::move(judge));
@@ -50,8 +49,8 @@ WatchHub::SubscriberId WatchHub::Subscribe(WatchSpec spec,
   snapshot->set_self(self_name_);
   for (const auto& [name, view] : views_) {
     if (!s.spec.Matches(view.record)) continue;
-    FillPeer(view, judge.judgement.StateOf(name),
-             s.spec.threshold, now, snapshot->add_peers());
+    FillPeer(view, judge.judgement.StateOf(name), s.spec.threshold, now,
+             snapshot->add_peers());
   }
   ++counters_.snapshots;
   Deliver(s, message, now);
@@ -101,8 +100,7 @@ void WatchHub::EmitTransition(Judge& judge, const MemberTransition& t,
   if (view != views_.end() &&
       view->second.record.generation == record.generation &&
       t.state != v1::PEER_STATE_REMOVED) {
-    FillPeer(view->second, t.state, threshold, now,
-             transition->mutable_peer());
+    FillPeer(view->second, t.state, threshold, now, transition->mutable_peer());
   } else {
     FillPeerFromRecord(record, t.state, threshold, transition->mutable_peer());
   }

@@ -64,8 +64,7 @@ WatchSpec Spec(double threshold, double recovery = 0) {
 class WatchHubTest : public ::testing::Test {
  protected:
   WatchHubTest()
-      : hub_(WatchHub::Options{kEpoch,
-                               [] { return int64_t{1234}; }}) {
+      : hub_(WatchHub::Options{kEpoch, [] { return int64_t{1234}; }}) {
     hub_.OnMembersChanged({Self(), View("a", kT0)}, kT0);
   }
 

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -143,6 +146,18 @@ void RecordCrashDetections(SimCluster& cluster, const std::vector<int>& victims,
   }
 }
 
+// VmHWM from /proc/self/status, in MB; 0 where unreadable.
+double PeakRssMb() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) {
+      return std::atof(line.c_str() + 6) / 1024.0;
+    }
+  }
+  return 0;
+}
+
 }  // namespace
 
 absl::StatusOr<ScenarioKind> ParseScenarioKind(const std::string& name) {
@@ -209,6 +224,26 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
   switch (config.kind) {
     case ScenarioKind::kCrash:
       for (int v : victims) cluster.Crash(v);
+      if (config.options.protocol == 2) {
+        auto everyone_heard = [&] {
+          for (int i = 0; i < cluster.size(); ++i) {
+            if (cluster.node(i).crashed) continue;
+            const Membership& m = cluster.node(i).gossip->membership();
+            for (int v : victims) {
+              const Membership::Member* victim = m.Find(cluster.node(v).name);
+              if (victim != nullptr &&
+                  !m.CurveOf(*victim, cluster.now()).has_evidence()) {
+                return false;
+              }
+            }
+          }
+          return true;
+        };
+        if (cluster.RunUntil(everyone_heard, config.duration / 2)) {
+          result.rumour_ms =
+              absl::ToDoubleMilliseconds(cluster.now() - fault_start);
+        }
+      }
       // Judge before the victims are reaped from the membership.
       cluster.RunFor(std::min(config.duration, config.options.dead_reap_after -
                                                    absl::Milliseconds(1)));
@@ -288,9 +323,12 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
                            : 0;
     result.thresholds.push_back(r);
   }
-  result.bytes_per_node_second =
-      (cluster.network().bytes_sent() - bytes_before) /
-      (cluster.size() * seconds);
+  constexpr double kIpUdpHeaderBytes = 28;
+  uint64_t packets = cluster.network().sent() - packets_before;
+  result.bytes_per_node_second = (cluster.network().bytes_sent() -
+                                  bytes_before + kIpUdpHeaderBytes * packets) /
+                                 (cluster.size() * seconds);
+  result.max_rss_mb = PeakRssMb();
   result.packets_per_node_second =
       (cluster.network().sent() - packets_before) / (cluster.size() * seconds);
   result.observer_pauses = tally.pauses;
@@ -312,6 +350,12 @@ std::string FormatResult(const ScenarioConfig& config,
       static_cast<int>(config.seed), result.bytes_per_node_second,
       result.packets_per_node_second, result.observer_pauses,
       result.wall_seconds, result.simulated_seconds);
+  absl::StrAppendFormat(&out, ", protocol %d, peak RSS %.0f MB",
+                        config.options.protocol, result.max_rss_mb);
+  if (result.rumour_ms >= 0) {
+    absl::StrAppendFormat(&out, ", reports reached every observer in %.0f ms",
+                          result.rumour_ms);
+  }
   if (result.dissemination_rounds >= 0) {
     absl::StrAppendFormat(&out, ", join reached all in %.1f rounds",
                           result.dissemination_rounds);

@@ -69,12 +69,17 @@ struct ThresholdResult {
 
 struct ScenarioResult {
   std::vector<ThresholdResult> thresholds;
+  // Bytes on the wire: payload plus 28 bytes of IPv4/UDP header a datagram.
   double bytes_per_node_second = 0;
   double packets_per_node_second = 0;
   // Rounds from the fault (a join or a crash-free restart) until every live
   // node knew of the change; -1 if not measured or not reached.
   double dissemination_rounds = -1;
   int observer_pauses = 0;  // local pauses the nodes detected
+  // Crash, protocol v2: from the crash until every live observer held a
+  // quorum of reports on every victim; -1 if not measured or not reached.
+  double rumour_ms = -1;
+  double max_rss_mb = 0;  // the process's peak resident set after the run
   double wall_seconds = 0;
   double simulated_seconds = 0;
 };

@@ -47,6 +47,13 @@ ABSL_FLAG(int, threads, 2,
           "threads that run the simulated nodes (parallel driver, in windows "
           "of the one-way delay; same results for any count >= 1); 0 = the "
           "sequential driver");
+ABSL_FLAG(int, protocol, 2,
+          "gossip protocol: 2 (direct monitors, quorum reports) or 1 (every "
+          "heartbeat relayed to every observer)");
+ABSL_FLAG(int, monitors, 3, "protocol 2: monitors per member (K)");
+ABSL_FLAG(int, quorum, 2, "protocol 2: monitors that must agree (H of K)");
+ABSL_FLAG(double, report_level, 2,
+          "protocol 2: phi at which a monitor reports a member");
 ABSL_FLAG(bool, matrix, false,
           "run the standard matrix: N = 10, 100, 1000 x loss 0%, 5% x "
           "crash, pause (ignores the other scenario flags)");
@@ -80,6 +87,10 @@ int Run() {
   }
   base.options.gossip_interval = absl::GetFlag(FLAGS_gossip_interval);
   base.options.fanout = absl::GetFlag(FLAGS_fanout);
+  base.options.protocol = absl::GetFlag(FLAGS_protocol);
+  base.options.monitors = absl::GetFlag(FLAGS_monitors);
+  base.options.quorum = absl::GetFlag(FLAGS_quorum);
+  base.options.report_level = absl::GetFlag(FLAGS_report_level);
   base.options.detector =
       DetectorOptionsForInterval(base.options.gossip_interval);
   base.options.detector.model = *model;
