@@ -40,17 +40,9 @@
 #include "gossip/member.h"
 #include "gossip/tags.h"
 #include "proto/phi.pb.h"
+#include "server/api_limits.h"
 
 namespace phid {
-
-// Valid thresholds are (0, kMaxPhiThreshold].
-inline constexpr double kMaxPhiThreshold = 64;
-// Every phi the API reports is clamped to this (finite, JSON friendly).
-inline constexpr double kMaxReportedPhi = 1000;
-inline constexpr absl::Duration kMinLevelInterval = absl::Milliseconds(100);
-inline constexpr absl::Duration kMinIdleInterval = absl::Milliseconds(100);
-inline constexpr absl::Duration kMaxIdleInterval = absl::Hours(1);
-inline constexpr absl::Duration kDefaultIdleInterval = absl::Seconds(5);
 
 // A validated WatchRequest.
 struct WatchSpec {
