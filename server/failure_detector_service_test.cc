@@ -90,7 +90,7 @@ TEST_F(ServiceTest, GetPeerOfAnUnknownNameIsNotFound) {
   grpc::Status status = stub_->GetPeer(&context, request, &peer);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(),
-            "no member named 'nobody'; ListPeers shows the known names");
+            "no member named \"nobody\"; ListPeers shows the known names");
 }
 
 TEST_F(ServiceTest, GetPeerReturnsOneMember) {

@@ -41,39 +41,9 @@
 #include "gossip/tags.h"
 #include "proto/phi.pb.h"
 #include "server/api_limits.h"
+#include "server/watch_request.h"
 
 namespace phid {
-
-// A validated WatchRequest.
-struct WatchSpec {
-  // Suspect at phi >= threshold. (0, 64].
-  double threshold = 8;
-  // Recover when phi < recovery_threshold on an arrival. (0, threshold].
-  double recovery_threshold = 8;
-  // Only these member names; empty = all.
-  std::set<std::string> names;
-  // Only members whose tags match every pair; empty = all.
-  TagSelector tag_selector;
-  // Zero = no level messages; otherwise >= kMinLevelInterval.
-  absl::Duration level_interval = absl::ZeroDuration();
-  // A heartbeat after this much silence; [kMinIdleInterval, kMaxIdleInterval].
-  absl::Duration idle_interval = kDefaultIdleInterval;
-
-  // Whether this spec watches the member.
-  bool Matches(const MemberRecord& record) const;
-};
-
-// A request's threshold: 0 means `default_threshold`; otherwise it must be in
-// (0, 64]. INVALID_ARGUMENT names `field` and the range.
-absl::StatusOr<double> ResolveThreshold(double requested,
-                                        double default_threshold,
-                                        absl::string_view field);
-
-// Validates every field of `request`. INVALID_ARGUMENT whose message names
-// the field and its valid range, e.g.
-// "phi_threshold must be in (0, 64], got 70".
-absl::StatusOr<WatchSpec> ParseWatchRequest(
-    const phi::v1::WatchRequest& request, double default_threshold);
 
 // phi of `view` at `now` under `model`: 0 for self, LEFT members and members
 // without an arrival; clamped to [0, kMaxReportedPhi].
