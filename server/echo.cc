@@ -40,7 +40,8 @@ size_t Utf8Sequence(absl::string_view text, uint32_t* code_point) {
 
 // Appends `text` escaped, stopping before `max_bytes` of input are used;
 // returns whether all of it fitted.
-bool AppendEscaped(absl::string_view text, size_t max_bytes, std::string* out) {
+bool AppendEscaped(absl::string_view text, size_t max_bytes, bool escape_quotes,
+                   std::string* out) {
   size_t i = 0;
   while (i < text.size()) {
     uint32_t cp = 0;
@@ -57,9 +58,9 @@ bool AppendEscaped(absl::string_view text, size_t max_bytes, std::string* out) {
       out->append("\\t");
     } else if (cp == '\r') {
       out->append("\\r");
-    } else if (cp == '"') {
+    } else if (escape_quotes && cp == '"') {
       out->append("\\\"");
-    } else if (cp == '\\') {
+    } else if (escape_quotes && cp == '\\') {
       out->append("\\\\");
     } else if (cp < 0x20 || cp == 0x7f) {
       absl::StrAppendFormat(out, "\\x%02x", cp);
@@ -78,7 +79,8 @@ bool AppendEscaped(absl::string_view text, size_t max_bytes, std::string* out) {
 
 std::string Echo(absl::string_view value) {
   std::string out = "\"";
-  const bool whole = AppendEscaped(value, kMaxEchoedBytes, &out);
+  const bool whole =
+      AppendEscaped(value, kMaxEchoedBytes, /*escape_quotes=*/true, &out);
   out += '"';
   if (!whole) out += "…";
   return out;
@@ -86,7 +88,8 @@ std::string Echo(absl::string_view value) {
 
 std::string SanitizeMessage(absl::string_view message, size_t max_bytes) {
   std::string out;
-  if (!AppendEscaped(message, max_bytes, &out)) out += "…";
+  if (!AppendEscaped(message, max_bytes, /*escape_quotes=*/false, &out))
+    out += "…";
   return out;
 }
 

@@ -20,7 +20,8 @@ namespace phid {
 std::string Echo(absl::string_view value);
 
 // A whole message (which may quote values other code did not Echo) made
-// safe the same way, without quotes, cut short after `max_bytes`.
+// safe the same way, cut short after `max_bytes`; its quotes and
+// backslashes are left as they are.
 std::string SanitizeMessage(absl::string_view message, size_t max_bytes);
 
 // Whether `text` is valid UTF-8 (no overlong forms, surrogates or code

@@ -51,6 +51,8 @@ TEST(EchoTest, NeverCutsAUtf8SequenceInTwo) {
 TEST(EchoTest, SanitizeMessageEscapesAndCutsAWholeMessage) {
   EXPECT_EQ(SanitizeMessage("tag 'a\x1b' bad", 100), "tag 'a\\x1b' bad");
   EXPECT_EQ(SanitizeMessage("abcdef", 3), "abc…");
+  EXPECT_EQ(SanitizeMessage("no member named \"a\\x1b\"", 100),
+            "no member named \"a\\x1b\"");
 }
 
 TEST(Utf8Test, TellsValidFromInvalid) {
