@@ -29,6 +29,8 @@ inline constexpr size_t kMaxWatchNames = 1000;
 // An error message quotes at most this many bytes of a value the client
 // sent, then "…" (server/echo.h).
 inline constexpr size_t kMaxEchoedBytes = 64;
+// A status message is cut short after this many bytes, whatever it quotes.
+inline constexpr size_t kMaxStatusMessageBytes = 1024;
 
 }  // namespace phid
 
