@@ -1,6 +1,8 @@
 #include "client/fake_failure_detector.h"
 
 #include <chrono>
+#include <set>
+#include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -282,6 +284,13 @@ grpc::ServerWriteReactor<phi::v1::WatchResponse>* FakeFailureDetector::Watch(
     phi::v1::WatchResponse snapshot;
     snapshot.mutable_snapshot()->set_self(judged.self());
     *snapshot.mutable_snapshot()->mutable_peers() = judged.peers();
+    // As the daemon does: the requested names no member has.
+    std::set<std::string> unknown(request->names().begin(),
+                                  request->names().end());
+    for (const phi::v1::Peer& peer : judged.peers()) unknown.erase(peer.name());
+    for (const std::string& name : unknown) {
+      snapshot.mutable_snapshot()->add_unknown_names(name);
+    }
     messages.push_back(std::move(snapshot));
   }
   for (const phi::v1::WatchResponse& event : plan.events) {

@@ -273,6 +273,11 @@ int RunWatch(const PhidClient& client, const phi::v1::WatchRequest& request,
       *env.err << "phictl: messages were lost before sequence "
                << message.sequence() << "\n";
     }
+    if (message.has_snapshot() && message.snapshot().unknown_names_size() > 0) {
+      *env.err << "phictl: warning: phid knows no member named "
+               << absl::StrJoin(message.snapshot().unknown_names(), ", ")
+               << " (a typo? watched all the same, in case one joins)\n";
+    }
     if (flags.json) {
       if (!PrintJson(message, env)) break;
     } else if (!message.has_heartbeat()) {

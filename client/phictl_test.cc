@@ -265,6 +265,17 @@ TEST_F(PhictlTest, WatchSendsTheRequestBuiltFromFlags) {
   EXPECT_EQ(requests[0].tag_selector(), "dc=eu");
 }
 
+TEST_F(PhictlTest, WatchWarnsOfNamesTheDaemonDoesNotKnow) {
+  fake_.QueueWatchPlan(EndingWith(grpc::StatusCode::PERMISSION_DENIED, "no"));
+  flags_.peers = "b,bb,zz";
+  EXPECT_EQ(Run({"watch"}), kExitFailure);
+  const std::vector<std::string> notices = Lines(err_.str());
+  ASSERT_EQ(notices.size(), 2u) << err_.str();
+  EXPECT_EQ(notices[0],
+            "phictl: warning: phid knows no member named bb, zz (a typo? "
+            "watched all the same, in case one joins)");
+}
+
 TEST_F(PhictlTest, WatchInJsonPrintsOneMessagePerLine) {
   fake_.QueueWatchPlan(EndingWith(grpc::StatusCode::PERMISSION_DENIED, "no"));
   flags_.json = true;

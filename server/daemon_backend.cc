@@ -3,8 +3,10 @@
 #include "absl/strings/str_cat.h"
 #include "gossip/tags.h"
 #include "server/daemon.h"
+#include "server/echo.h"
 #include "server/peer_message.h"
 #include "server/subscription.h"
+#include "server/watch_request.h"
 
 namespace phid {
 
@@ -15,11 +17,9 @@ absl::StatusOr<v1::ListPeersResponse> Daemon::ListPeers(
   absl::StatusOr<double> threshold = ResolveThreshold(
       request.phi_threshold(), options_.default_threshold, "phi_threshold");
   if (!threshold.ok()) return threshold.status();
-  absl::StatusOr<Tags> selector = ParseTags(request.tag_selector());
-  if (!selector.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "tag_selector must be k=v,k2=v2: ", selector.status().message()));
-  }
+  absl::StatusOr<TagSelector> selector =
+      ParseTagSelector(request.tag_selector());
+  if (!selector.ok()) return selector.status();
   std::vector<MemberView> views;
   MonoTime now;
   v1::ListPeersResponse response;
@@ -39,9 +39,8 @@ absl::StatusOr<v1::ListPeersResponse> Daemon::ListPeers(
 }
 
 absl::StatusOr<v1::Peer> Daemon::GetPeer(const v1::GetPeerRequest& request) {
-  if (request.name().empty()) {
-    return absl::InvalidArgumentError(
-        "name must be set to a member name; ListPeers shows the known names");
+  if (absl::Status s = ValidateMemberName(request.name(), "name"); !s.ok()) {
+    return s;
   }
   absl::StatusOr<double> threshold = ResolveThreshold(
       request.phi_threshold(), options_.default_threshold, "phi_threshold");
@@ -54,8 +53,8 @@ absl::StatusOr<v1::Peer> Daemon::GetPeer(const v1::GetPeerRequest& request) {
     const Membership::Member* member = node_->membership().Find(request.name());
     if (member == nullptr) {
       return absl::NotFoundError(
-          absl::StrCat("no member named '", request.name(),
-                       "'; ListPeers shows the known names"));
+          absl::StrCat("no member named ", Echo(request.name()),
+                       "; ListPeers shows the known names"));
     }
     view = node_->membership().View(*member, now, *threshold);
   }

@@ -1,8 +1,13 @@
 // DaemonOptions: everything a phid daemon is configured with, validated up
-// front. phid_main.cc fills it from flags; tests fill it directly.
+// front. phid_flags.cc fills it from flags; tests fill it directly.
 //
-// Field names match the command-line flags, and Validate() names the field,
-// so an error tells the operator which flag to fix.
+// Validate() checks values and CheckFiles() the files they name; both are
+// what a real start checks before it binds a socket, so `phid
+// --only_check_args` runs them too. Their errors name the command-line flag
+// ("--grpc_address: ..."), which is what an operator fixes, and are
+// INVALID_ARGUMENT (phid exits 2).
+//
+// Thread safety: a plain value.
 #ifndef PHID_SERVER_DAEMON_OPTIONS_H_
 #define PHID_SERVER_DAEMON_OPTIONS_H_
 
@@ -17,25 +22,27 @@
 namespace phid {
 
 struct DaemonOptions {
-  // The gossip protocol: name, cluster, seeds, tags, intervals, detector.
-  // Default GossipOptions::ForLan() (the name must still be set).
+  // The gossip protocol: name (--name), cluster, seeds, tags, intervals,
+  // detector. Default GossipOptions::ForLan() (the name must still be set).
   GossipOptions gossip = GossipOptions::ForLan();
-  // The UDP socket: bind and advertise addresses, fault injection. The bind
-  // address is required; advertise is required for a wildcard bind.
+  // The UDP socket: bind (--bind) and advertise (--advertise) addresses,
+  // fault injection. The bind address is required; advertise is required for
+  // a wildcard bind.
   UdpOptions udp;
   // Keyring file (see gossip/keyring.h); empty = no encryption. Default "".
   std::string keyring;
-  // gRPC API listen address; port 0 = any free port. Default
+  // gRPC API listen address: host:port (port 0 = any free port; host a name,
+  // an IPv4 address or [IPv6]) or unix:/absolute/path. Default
   // "127.0.0.1:7070".
   std::string grpc_address = "127.0.0.1:7070";
-  // Prometheus /metrics listen address; empty = off. Default
+  // Prometheus /metrics listen address, host:port; empty = off. Default
   // "127.0.0.1:9470".
   std::string metrics_address = "127.0.0.1:9470";
   // PEM files for TLS on the gRPC API; both or neither. Default off.
   std::string tls_cert;
   std::string tls_key;
   // Threshold for ListPeers/GetPeer/Watch requests that give 0, and for
-  // metrics. Default 8; (0, 64].
+  // metrics. Default 8; (0, kMaxPhiThreshold] (server/api_limits.h).
   double default_threshold = 8;
   // Concurrent Watch streams. Default 10000; [1, 1000000].
   int max_watchers = 10000;
@@ -49,9 +56,21 @@ struct DaemonOptions {
   // about this long. Default 3 s; [100 ms, 1 min].
   absl::Duration shutdown_timeout = absl::Seconds(3);
 
-  // OK, or INVALID_ARGUMENT naming the field (= flag) and its valid range.
+  // OK, or INVALID_ARGUMENT naming the flag and its valid range. Reads no
+  // file and binds nothing.
   absl::Status Validate() const;
+
+  // Loads the keyring and the TLS certificate and key as a start would, and
+  // checks that the key belongs to the certificate. INVALID_ARGUMENT naming
+  // --keyring, --tls_cert or --tls_key. Call after Validate().
+  absl::Status CheckFiles() const;
 };
+
+// OK if `address` is host:port (port in [0, 65535]; host a DNS name, an IPv4
+// address or [IPv6]), or, if `allow_unix`, unix:/absolute/path. Otherwise
+// INVALID_ARGUMENT "--<flag>: ...".
+absl::Status ValidateListenAddress(absl::string_view flag,
+                                   absl::string_view address, bool allow_unix);
 
 }  // namespace phid
 

@@ -1,11 +1,13 @@
 #include "server/failure_detector_service.h"
 
+#include <functional>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "server/grpc_status.h"
+#include "server/raw_messages.h"
 
 namespace phid {
 
@@ -16,32 +18,54 @@ FailureDetectorService::FailureDetectorService(const Options& options,
                                                const Clock& clock)
     : options_(options), backend_(backend), clock_(clock) {}
 
-grpc::ServerUnaryReactor* FailureDetectorService::ListPeers(
-    grpc::CallbackServerContext* context, const v1::ListPeersRequest* request,
-    v1::ListPeersResponse* response) {
+namespace {
+
+// Decodes the request, asks `answer`, encodes its response: one unary RPC.
+template <typename Request, typename Response>
+grpc::ServerUnaryReactor* Unary(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes,
+    grpc::ByteBuffer* response,
+    const std::function<absl::StatusOr<Response>(const Request&)>& answer) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<v1::ListPeersResponse> result = backend_->ListPeers(*request);
-  if (result.ok()) *response = *std::move(result);
+  Request request;
+  const absl::Status decoded = DecodeRequest(*bytes, &request);
+  absl::StatusOr<Response> result =
+      decoded.ok() ? answer(request) : absl::StatusOr<Response>(decoded);
+  if (result.ok()) EncodeMessage(*result, response);
   reactor->Finish(ToGrpcStatus(result.status()));
   return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* FailureDetectorService::ListPeers(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Unary<v1::ListPeersRequest, v1::ListPeersResponse>(
+      context, request, response,
+      [this](const v1::ListPeersRequest& r) { return backend_->ListPeers(r); });
 }
 
 grpc::ServerUnaryReactor* FailureDetectorService::GetPeer(
-    grpc::CallbackServerContext* context, const v1::GetPeerRequest* request,
-    v1::Peer* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<v1::Peer> result = backend_->GetPeer(*request);
-  if (result.ok()) *response = *std::move(result);
-  reactor->Finish(ToGrpcStatus(result.status()));
-  return reactor;
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Unary<v1::GetPeerRequest, v1::Peer>(
+      context, request, response,
+      [this](const v1::GetPeerRequest& r) { return backend_->GetPeer(r); });
 }
 
-grpc::ServerWriteReactor<v1::WatchResponse>* FailureDetectorService::Watch(
-    grpc::CallbackServerContext* context, const v1::WatchRequest* request) {
+grpc::ServerWriteReactor<grpc::ByteBuffer>* FailureDetectorService::Watch(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
   auto stream = std::make_shared<WatchStream>(
       context, options_.stream, clock_,
       [this](WatchStream* done) { StreamDone(done); });
   stream->Start(stream);
+  v1::WatchRequest watch_request;
+  if (absl::Status s = DecodeRequest(*bytes, &watch_request); !s.ok()) {
+    stream->End(ToGrpcStatus(s));
+    return stream.get();
+  }
+  const v1::WatchRequest* request = &watch_request;
   {
     absl::MutexLock lock(&mu_);
     if (ending_) {

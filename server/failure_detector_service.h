@@ -8,6 +8,11 @@
 // subscriber is evicted for not reading. Concurrent watchers are capped
 // (RESOURCE_EXHAUSTED past the cap).
 //
+// The methods are gRPC's raw callback methods: each decodes its request
+// itself (raw_messages.h), so a request that does not parse, such as a
+// string that is not UTF-8, is answered INVALID_ARGUMENT naming the field
+// rather than gRPC's UNIMPLEMENTED with an empty message.
+//
 // Every absl::Status from below becomes a grpc::Status in ToGrpcStatus
 // (grpc_status.h) and nowhere else.
 //
@@ -50,7 +55,10 @@ class FailureDetectorBackend {
 };
 
 class FailureDetectorService final
-    : public phi::v1::FailureDetector::CallbackService {
+    : public phi::v1::FailureDetector::WithRawCallbackMethod_ListPeers<
+          phi::v1::FailureDetector::WithRawCallbackMethod_GetPeer<
+              phi::v1::FailureDetector::WithRawCallbackMethod_Watch<
+                  phi::v1::FailureDetector::Service>>> {
  public:
   struct Options {
     // Concurrent Watch streams; more get RESOURCE_EXHAUSTED. Default 10000.
@@ -65,16 +73,16 @@ class FailureDetectorService final
   FailureDetectorService(const FailureDetectorService&) = delete;
   FailureDetectorService& operator=(const FailureDetectorService&) = delete;
 
-  grpc::ServerUnaryReactor* ListPeers(
-      grpc::CallbackServerContext* context,
-      const phi::v1::ListPeersRequest* request,
-      phi::v1::ListPeersResponse* response) override;
+  // Requests and responses are the phi.v1 messages' bytes.
+  grpc::ServerUnaryReactor* ListPeers(grpc::CallbackServerContext* context,
+                                      const grpc::ByteBuffer* request,
+                                      grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* GetPeer(grpc::CallbackServerContext* context,
-                                    const phi::v1::GetPeerRequest* request,
-                                    phi::v1::Peer* response) override;
-  grpc::ServerWriteReactor<phi::v1::WatchResponse>* Watch(
+                                    const grpc::ByteBuffer* request,
+                                    grpc::ByteBuffer* response) override;
+  grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(
       grpc::CallbackServerContext* context,
-      const phi::v1::WatchRequest* request) override;
+      const grpc::ByteBuffer* request) override;
 
   // Evicts every watcher whose write has been outstanding too long.
   // Returns how many it evicted now.

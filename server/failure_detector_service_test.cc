@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "detector/phi.h"
 #include "gtest/gtest.h"
 #include "server/test_daemons.h"
@@ -90,7 +91,50 @@ TEST_F(ServiceTest, GetPeerOfAnUnknownNameIsNotFound) {
   grpc::Status status = stub_->GetPeer(&context, request, &peer);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(),
-            "no member named 'nobody'; ListPeers shows the known names");
+            "no member named \"nobody\"; ListPeers shows the known names");
+}
+
+TEST_F(ServiceTest, GetPeerAndWatchJudgeABadNameAlike) {
+  for (const std::string& bad :
+       {std::string("has space"), std::string(200, 'n'),
+        std::string("a\x1b[2J")}) {
+    grpc::ClientContext context;
+    v1::GetPeerRequest request;
+    request.set_name(bad);
+    v1::Peer peer;
+    const grpc::Status get = stub_->GetPeer(&context, request, &peer);
+    WatchReader watch(stub_.get(), WatchFor({bad}));
+    const grpc::Status watched = watch.Finish();
+    EXPECT_EQ(get.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(watched.error_code(), get.error_code());
+    EXPECT_TRUE(absl::StartsWith(get.error_message(), "name must be"));
+    EXPECT_TRUE(absl::StartsWith(watched.error_message(), "names[0] must be"));
+    // The same rest of the message: one rule.
+    EXPECT_EQ(get.error_message().substr(4), watched.error_message().substr(8));
+    EXPECT_LT(get.error_message().size(), 200u);
+    EXPECT_FALSE(absl::StrContains(get.error_message(), "\x1b[")) << "raw ESC";
+  }
+}
+
+TEST_F(ServiceTest, WatchReportsNamesNoMemberHasInTheSnapshot) {
+  WatchReader watch(stub_.get(), WatchFor({"b", "nodd-b"}));
+  const v1::WatchResponse* snapshot =
+      watch.ReadUntil([](const auto& m) { return m.has_snapshot(); });
+  ASSERT_NE(snapshot, nullptr) << watch.status().error_message();
+  ASSERT_EQ(snapshot->snapshot().unknown_names_size(), 1);
+  EXPECT_EQ(snapshot->snapshot().unknown_names(0), "nodd-b");
+  watch.context().TryCancel();
+}
+
+TEST_F(ServiceTest, WatchNamesAreCapped) {
+  std::vector<std::string> names;
+  for (int i = 0; i <= 1000; ++i) names.push_back(absl::StrCat("n", i));
+  WatchReader watch(stub_.get(), WatchFor(names));
+  const grpc::Status status = watch.Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StartsWith(status.error_message(),
+                               "names holds 1001 names; at most 1000"))
+      << status.error_message();
 }
 
 TEST_F(ServiceTest, GetPeerReturnsOneMember) {

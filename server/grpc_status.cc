@@ -2,12 +2,16 @@
 
 #include <string>
 
+#include "server/api_limits.h"
+#include "server/echo.h"
+
 namespace phid {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(
+      static_cast<grpc::StatusCode>(status.code()),
+      SanitizeMessage(status.message(), kMaxStatusMessageBytes));
 }
 
 }  // namespace phid

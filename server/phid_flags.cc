@@ -1,128 +1,206 @@
 #include "server/phid_flags.h"
 
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/config.h"
 #include "absl/flags/flag.h"
+#include "absl/flags/internal/parse.h"
+#include "absl/flags/internal/usage.h"
+#include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "detector/duration_parse.h"
+#include "detector/phi.h"
 #include "gossip/address.h"
 #include "gossip/tags.h"
+#include "server/build_info.h"
+
+namespace phid {
+
+// --model's type: Abseil finds these by argument-dependent lookup.
+bool AbslParseFlag(absl::string_view text, PhiModel* model,
+                   std::string* error) {
+  absl::StatusOr<PhiModel> parsed = ParsePhiModel(text);
+  if (!parsed.ok()) {
+    *error = std::string(parsed.status().message());
+    return false;
+  }
+  *model = *parsed;
+  return true;
+}
+
+std::string AbslUnparseFlag(PhiModel model) {
+  return std::string(PhiModelName(model));
+}
+
+}  // namespace phid
 
 ABSL_FLAG(std::string, name, "",
           "This member's name, unique in the cluster: 1-128 bytes of "
           "[A-Za-z0-9._:-]. Default: the hostname.");
 ABSL_FLAG(std::string, bind, "0.0.0.0:7946",
-          "Gossip UDP bind address, ip:port (port 0 = any). Default "
-          "0.0.0.0:7946.");
+          "Gossip UDP bind address, ip:port (port 0 = any).");
 ABSL_FLAG(std::string, advertise, "",
           "Gossip address peers reach us at, ip:port. Default: the --bind "
           "address; for a wildcard bind, this host's first non-loopback IPv4 "
           "address with the bound port.");
-ABSL_FLAG(std::string, seeds, "",
+ABSL_FLAG(std::vector<std::string>, seeds, {},
           "Comma-separated gossip addresses (ip:port) to join through. "
           "Default: none (a cluster of one until someone joins us).");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1:7070",
           "gRPC API listen address (phi.v1.FailureDetector, reflection, "
-          "health). Default 127.0.0.1:7070.");
+          "health): host:port (port 0 = any free port) or unix:/path.");
 ABSL_FLAG(std::string, metrics_address, "127.0.0.1:9470",
-          "Prometheus /metrics HTTP listen address; empty = off. Default "
-          "127.0.0.1:9470.");
+          "Prometheus /metrics HTTP listen address, host:port; empty = off.");
 ABSL_FLAG(std::string, cluster, "phid",
-          "Cluster name; packets of other clusters are dropped. Default "
-          "phid.");
+          "Cluster name, 1-64 bytes of [A-Za-z0-9._:-]; packets of other "
+          "clusters are dropped.");
 ABSL_FLAG(std::string, keyring, "",
           "Keyring file (one 32-byte key per line, hex or base64; the first "
           "encrypts) for AES-256-GCM gossip. Default: none (plaintext).");
 ABSL_FLAG(std::string, preset, "lan",
           "Protocol preset: lan (100ms rounds), wan (500ms rounds, more "
-          "tolerance) or local (many daemons on one host). Default lan.");
-ABSL_FLAG(std::string, gossip_interval, "",
+          "tolerance) or local (many daemons on one host).");
+ABSL_FLAG(std::optional<absl::Duration>, gossip_interval, std::nullopt,
           "Gossip round period, e.g. 100ms; [10ms, 10s]. Setting it "
-          "re-derives the detector defaults from it. Default: the preset's "
-          "(lan 100ms, wan 500ms, local 100ms).");
-ABSL_FLAG(std::string, fanout, "",
+          "re-derives the detector defaults from it (acceptable_pause 2 "
+          "rounds, min_stddev half a round). Default: the preset's (lan "
+          "100ms, wan 500ms, local 100ms).");
+ABSL_FLAG(std::optional<int>, fanout, std::nullopt,
           "Peers each round's digest goes to; [1, 16]. Default: the preset's "
           "(lan 3, wan 4, local 3).");
-ABSL_FLAG(std::string, model, "",
+ABSL_FLAG(std::optional<phid::PhiModel>, model, std::nullopt,
           "phi model: normal, akka or exponential. Default: the preset's "
           "(normal).");
-ABSL_FLAG(std::string, acceptable_pause, "",
-          "Silence tolerated before phi rises, e.g. 200ms. Default: the "
-          "preset's (lan 200ms, wan 2s, local 300ms).");
-ABSL_FLAG(std::string, min_stddev, "",
-          "Floor on the interval standard deviation, e.g. 50ms. Default: the "
-          "preset's (half a gossip interval).");
+ABSL_FLAG(std::optional<absl::Duration>, acceptable_pause, std::nullopt,
+          "Silence tolerated before phi rises, e.g. 200ms; [0, 1h]. Default: "
+          "the preset's (lan 200ms, wan 2s, local 300ms).");
+ABSL_FLAG(std::optional<absl::Duration>, min_stddev, std::nullopt,
+          "Floor on the interval standard deviation, e.g. 50ms; (0, 1h]. "
+          "Default: the preset's (half a gossip interval).");
 ABSL_FLAG(double, default_threshold, 8,
           "phi threshold for requests that give 0, and for metrics; "
-          "(0, 64]. Default 8.");
+          "(0, 64].");
 ABSL_FLAG(std::string, tags, "",
           "This member's tags, k=v,k2=v2 (keys [a-z0-9_.-/]). Default: none.");
 ABSL_FLAG(std::string, tls_cert, "",
           "PEM certificate chain for TLS on the gRPC API (with --tls_key). "
           "Default: none (plaintext).");
 ABSL_FLAG(std::string, tls_key, "",
-          "PEM private key for --tls_cert. Default: none.");
+          "PEM private key of --tls_cert (unencrypted). Default: none.");
 ABSL_FLAG(int, max_watchers, 10000,
-          "Concurrent Watch streams; more get RESOURCE_EXHAUSTED. Default "
-          "10000.");
-ABSL_FLAG(std::string, write_timeout, "10s",
+          "Concurrent Watch streams, [1, 1000000]; more get "
+          "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(absl::Duration, write_timeout, absl::Seconds(10),
           "A watcher whose stream write is outstanding this long is "
-          "evicted. Default 10s.");
-ABSL_FLAG(int, max_queued_messages, 10000,
-          "Messages that may wait for one watcher before it is evicted. "
-          "Default 10000.");
+          "evicted; [10ms, 1h].");
+ABSL_FLAG(size_t, max_queued_messages, 10000,
+          "Messages that may wait for one watcher before it is evicted; "
+          "[16, 10000000].");
 ABSL_FLAG(double, drop_probability, 0,
           "Fault injection: probability of dropping each outgoing gossip "
-          "datagram, [0, 1]. Default 0.");
-ABSL_FLAG(std::string, added_delay, "0s",
-          "Fault injection: delay added to each outgoing gossip datagram. "
-          "Default 0s.");
-ABSL_FLAG(std::string, shutdown_timeout, "3s",
+          "datagram, [0, 1].");
+ABSL_FLAG(absl::Duration, added_delay, absl::ZeroDuration(),
+          "Fault injection: delay added to each outgoing gossip datagram, "
+          ">= 0.");
+ABSL_FLAG(absl::Duration, shutdown_timeout, absl::Seconds(3),
           "Upper bound on a graceful shutdown (leave, end watches, stop the "
-          "server). Default 3s.");
-ABSL_FLAG(int, v, 0, "Verbose logging level (glog VLOG). Default 0.");
+          "server); [100ms, 1m].");
+ABSL_FLAG(int, v, 0, "Verbose logging level (glog VLOG).");
+
+// Abseil's parser reports every command-line error (unknown flag, bad value,
+// unreadable --flagfile) through this hook, after printing "ERROR: <what>"
+// and before std::exit(1) (absl/flags/usage_config.h). phid promises 2 for
+// invalid options, so it exits here. Defined in this file, the hook is
+// phid's only: phictl and phi_calc do not link it.
+extern "C" void ABSL_INTERNAL_C_SYMBOL(AbslInternalReportFatalUsageError)(
+    absl::string_view) {
+  std::fputs("phid: invalid command line (see phid --help)\n", stderr);
+  std::fflush(stderr);
+  _exit(phid::kExitBadOptions);
+}
 
 namespace phid {
 namespace {
 
-absl::Status FlagError(absl::string_view flag, absl::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", message));
-}
-
-absl::Status ParseDurationFlag(absl::string_view flag, const std::string& text,
-                               absl::Duration* out) {
-  absl::StatusOr<absl::Duration> d = ParseDurationArg(text);
-  if (!d.ok()) return FlagError(flag, d.status().message());
-  *out = *d;
-  return absl::OkStatus();
-}
-
-// Rewrites field names in the layers' messages into flag names.
-absl::Status NameTheFlag(const absl::Status& status) {
-  if (status.ok()) return status;
-  std::string message = absl::StrReplaceAll(
-      status.message(), {{"UdpOptions.bind_address", "bind"},
-                         {"UdpOptions.advertise_address", "advertise"},
-                         {"UdpOptions.", ""},
-                         {"detector.", ""}});
-  return absl::InvalidArgumentError(absl::StrCat("--", message));
-}
+constexpr char kUsage[] =
+    "a phi-accrual failure-detector daemon.\n"
+    "\n"
+    "  phid --name=db-1 --bind=10.0.0.5:7946 --seeds=10.0.0.4:7946\n"
+    "  phid --flagfile=/etc/phid/phid.flags [--only_check_args]\n"
+    "\n"
+    "Daemons gossip heartbeats over UDP; local services ask over gRPC\n"
+    "(phi.v1.FailureDetector on --grpc_address) for peers and Watch\n"
+    "suspicion at their own phi threshold. Options may also come from\n"
+    "--flagfile (one --flag=value per line). --only_check_args checks the\n"
+    "options and the files they name (keyring, TLS) as a start would, and\n"
+    "binds nothing. --version prints the version, commit and build mode;\n"
+    "--helpfull lists the libraries' flags too.\n"
+    "\n"
+    "Exit status: 0 after a clean shutdown (SIGTERM, SIGINT) or a passed\n"
+    "check; 1 if the daemon could not start (a port in use...); 2 for\n"
+    "invalid options.";
 
 absl::StatusOr<GossipOptions> Preset(const std::string& name) {
   if (name == "lan") return GossipOptions::ForLan();
   if (name == "wan") return GossipOptions::ForWan();
   if (name == "local") return GossipOptions::ForLocalTesting();
-  return FlagError("preset",
-                   absl::StrCat("must be lan, wan or local, got '", name, "'"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--preset: must be lan, wan or local, got '", name, "'"));
+}
+
+void ConfigureUsage() {
+  absl::SetProgramUsageMessage(kUsage);
+  absl::FlagsUsageConfig config;
+  config.contains_help_flags = IsPhidFlagsFile;
+  config.contains_helpshort_flags = IsPhidFlagsFile;
+  config.version_string = BuildInfoText;
+  absl::SetFlagsUsageConfig(config);
 }
 
 }  // namespace
+
+bool IsPhidFlagsFile(absl::string_view file) {
+  return absl::EndsWith(file, "server/phid_flags.cc");
+}
+
+PhidCommand ParsePhidCommandLine(int argc, char** argv) {
+  ConfigureUsage();
+  // absl::ParseCommandLine is this call with kHandleUsage, which would end
+  // the process on --only_check_args before phid checked anything. Usage
+  // flags are handled below instead (newer Abseil makes the same split
+  // public as ParseAbseilFlagsOnly).
+  const std::vector<char*> positional =
+      absl::flags_internal::ParseCommandLineImpl(
+          argc, argv, absl::flags_internal::ArgvListAction::kRemoveParsedArgs,
+          absl::flags_internal::UsageFlagsAction::kIgnoreUsage,
+          absl::flags_internal::OnUndefinedFlag::kAbortIfUndefined);
+  const auto mode = absl::flags_internal::GetFlagsHelpMode();
+  if (mode != absl::flags_internal::HelpMode::kNone &&
+      mode != absl::flags_internal::HelpMode::kOnlyCheckArgs) {
+    absl::flags_internal::HandleUsageFlags(std::cout,
+                                           absl::ProgramUsageMessage());
+    std::cout.flush();
+    std::exit(0);
+  }
+  if (positional.size() > 1) {
+    std::fprintf(stderr,
+                 "phid: unexpected argument \"%s\": phid takes only "
+                 "--flags (see phid --help)\n",
+                 positional[1]);
+    std::exit(kExitBadOptions);
+  }
+  return mode == absl::flags_internal::HelpMode::kOnlyCheckArgs
+             ? PhidCommand::kCheckArgsOnly
+             : PhidCommand::kRun;
+}
 
 absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
     const std::string& hostname, const std::string& interface_address) {
@@ -134,67 +212,47 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
   g.name = absl::GetFlag(FLAGS_name);
   if (g.name.empty()) g.name = hostname;
   g.cluster = absl::GetFlag(FLAGS_cluster);
-  for (absl::string_view seed :
-       absl::StrSplit(absl::GetFlag(FLAGS_seeds), ',', absl::SkipEmpty())) {
-    seed = absl::StripAsciiWhitespace(seed);
-    if (!ParseAddress(seed).ok()) {
-      return FlagError("seeds",
-                       absl::StrCat("'", seed, "' is not an address ip:port"));
-    }
-    g.seeds.emplace_back(seed);
+  for (const std::string& seed : absl::GetFlag(FLAGS_seeds)) {
+    absl::string_view trimmed = absl::StripAsciiWhitespace(seed);
+    if (!trimmed.empty()) g.seeds.emplace_back(trimmed);
   }
   absl::StatusOr<Tags> tags = ParseTags(absl::GetFlag(FLAGS_tags));
-  if (!tags.ok()) return FlagError("tags", tags.status().message());
-  g.tags = *tags;
-
-  if (std::string text = absl::GetFlag(FLAGS_gossip_interval); !text.empty()) {
-    if (absl::Status s =
-            ParseDurationFlag("gossip_interval", text, &g.gossip_interval);
-        !s.ok()) {
-      return s;
-    }
+  if (!tags.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--tags: ", tags.status().message()));
+  }
+  g.tags = *std::move(tags);
+  if (std::optional<absl::Duration> interval =
+          absl::GetFlag(FLAGS_gossip_interval)) {
+    g.gossip_interval = *interval;
     g.detector = DetectorOptionsForInterval(g.gossip_interval);
   }
-  if (std::string text = absl::GetFlag(FLAGS_fanout); !text.empty()) {
-    if (!absl::SimpleAtoi(text, &g.fanout)) {
-      return FlagError("fanout", absl::StrCat("not an integer: '", text, "'"));
-    }
+  if (std::optional<int> fanout = absl::GetFlag(FLAGS_fanout)) {
+    g.fanout = *fanout;
   }
-  if (std::string text = absl::GetFlag(FLAGS_model); !text.empty()) {
-    absl::StatusOr<PhiModel> model = ParsePhiModel(text);
-    if (!model.ok()) return FlagError("model", model.status().message());
+  if (std::optional<PhiModel> model = absl::GetFlag(FLAGS_model)) {
     g.detector.model = *model;
   }
-  if (std::string text = absl::GetFlag(FLAGS_acceptable_pause); !text.empty()) {
-    if (absl::Status s = ParseDurationFlag("acceptable_pause", text,
-                                           &g.detector.acceptable_pause);
-        !s.ok()) {
-      return s;
-    }
+  if (std::optional<absl::Duration> pause =
+          absl::GetFlag(FLAGS_acceptable_pause)) {
+    g.detector.acceptable_pause = *pause;
   }
-  if (std::string text = absl::GetFlag(FLAGS_min_stddev); !text.empty()) {
-    if (absl::Status s =
-            ParseDurationFlag("min_stddev", text, &g.detector.min_stddev);
-        !s.ok()) {
-      return s;
-    }
+  if (std::optional<absl::Duration> floor = absl::GetFlag(FLAGS_min_stddev)) {
+    g.detector.min_stddev = *floor;
   }
 
   o.udp.bind_address = absl::GetFlag(FLAGS_bind);
-  absl::StatusOr<sockaddr_storage> bind = ParseAddress(o.udp.bind_address);
-  if (!bind.ok()) return FlagError("bind", bind.status().message());
   o.udp.advertise_address = absl::GetFlag(FLAGS_advertise);
-  if (o.udp.advertise_address.empty() && IsUnspecifiedAddress(*bind)) {
-    // Port 0 in the advertise address means "the bound port".
-    o.udp.advertise_address = absl::StrCat(
-        interface_address.empty() ? "127.0.0.1" : interface_address, ":0");
+  if (o.udp.advertise_address.empty()) {
+    absl::StatusOr<sockaddr_storage> bind = ParseAddress(o.udp.bind_address);
+    if (bind.ok() && IsUnspecifiedAddress(*bind)) {
+      // Port 0 in the advertise address means "the bound port".
+      o.udp.advertise_address = absl::StrCat(
+          interface_address.empty() ? "127.0.0.1" : interface_address, ":0");
+    }
   }
   o.udp.drop_probability = absl::GetFlag(FLAGS_drop_probability);
-  if (absl::Status s = ParseDurationFlag(
-          "added_delay", absl::GetFlag(FLAGS_added_delay), &o.udp.added_delay);
-      !s.ok()) {
-    return s;
-  }
+  o.udp.added_delay = absl::GetFlag(FLAGS_added_delay);
 
   o.keyring = absl::GetFlag(FLAGS_keyring);
   o.grpc_address = absl::GetFlag(FLAGS_grpc_address);
@@ -203,24 +261,10 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
   o.tls_key = absl::GetFlag(FLAGS_tls_key);
   o.default_threshold = absl::GetFlag(FLAGS_default_threshold);
   o.max_watchers = absl::GetFlag(FLAGS_max_watchers);
-  int queued = absl::GetFlag(FLAGS_max_queued_messages);
-  if (queued < 0) {
-    return FlagError("max_queued_messages", "must not be negative");
-  }
-  o.max_queued_messages = static_cast<size_t>(queued);
-  if (absl::Status s =
-          ParseDurationFlag("write_timeout", absl::GetFlag(FLAGS_write_timeout),
-                            &o.write_timeout);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = ParseDurationFlag("shutdown_timeout",
-                                         absl::GetFlag(FLAGS_shutdown_timeout),
-                                         &o.shutdown_timeout);
-      !s.ok()) {
-    return s;
-  }
-  if (absl::Status s = NameTheFlag(o.Validate()); !s.ok()) return s;
+  o.max_queued_messages = absl::GetFlag(FLAGS_max_queued_messages);
+  o.write_timeout = absl::GetFlag(FLAGS_write_timeout);
+  o.shutdown_timeout = absl::GetFlag(FLAGS_shutdown_timeout);
+  if (absl::Status s = o.Validate(); !s.ok()) return s;
   return o;
 }
 

@@ -11,8 +11,6 @@
 #include <cstdio>
 #include <string>
 
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
 #include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "server/daemon.h"
@@ -20,7 +18,7 @@
 
 namespace {
 
-constexpr int kExitBadOptions = 2;
+using phid::kExitBadOptions;
 constexpr int kExitStartFailed = 1;
 
 std::string Hostname() {
@@ -53,16 +51,7 @@ std::string FirstInterfaceAddress() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  absl::SetProgramUsageMessage(
-      "phid: a phi-accrual failure-detector daemon.\n"
-      "\n"
-      "  phid --name=db-1 --bind=10.0.0.5:7946 --seeds=10.0.0.4:7946\n"
-      "\n"
-      "Daemons gossip heartbeats over UDP; local services ask over gRPC\n"
-      "(phi.v1.FailureDetector on --grpc_address) for peers and Watch\n"
-      "suspicion at their own phi threshold. Options may also come from\n"
-      "--flagfile. Exit status 2 means invalid options.");
-  absl::ParseCommandLine(argc, argv);
+  const phid::PhidCommand command = phid::ParsePhidCommandLine(argc, argv);
 
   FLAGS_logtostderr = true;
   FLAGS_v = phid::VerbosityFromFlags();
@@ -70,10 +59,18 @@ int main(int argc, char** argv) {
 
   absl::StatusOr<phid::DaemonOptions> options =
       phid::DaemonOptionsFromFlags(Hostname(), FirstInterfaceAddress());
-  if (!options.ok()) {
+  absl::Status checked = options.status();
+  if (checked.ok()) checked = options->CheckFiles();
+  if (!checked.ok()) {
     std::fprintf(stderr, "phid: %s\n(see phid --help)\n",
-                 std::string(options.status().message()).c_str());
+                 std::string(checked.message()).c_str());
     return kExitBadOptions;
+  }
+  if (command == phid::PhidCommand::kCheckArgsOnly) {
+    std::printf("phid: options OK (member '%s', gossip on %s, gRPC on %s)\n",
+                options->gossip.name.c_str(), options->udp.bind_address.c_str(),
+                options->grpc_address.c_str());
+    return 0;
   }
 
   // Signals are taken synchronously by this thread; block them before any

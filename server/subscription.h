@@ -6,15 +6,15 @@
 // levels and idle heartbeats. A Subscription holds, for every member the spec
 // watches, the judged state (ALIVE / SUSPECT / LEFT) and the instant the next
 // ALIVE -> SUSPECT crossing is due. That instant is computed, not polled:
-//   crossing = last_arrival + PhiToElapsed(model, distribution, threshold)
+//   crossing = view.curve.TimeAt(threshold)
 // so a scheduler can sleep until it (WatchHub keeps the heap).
 //
 // Judgement rules:
 //   * ALIVE -> SUSPECT (CROSSED_THRESHOLD) once `now` reaches the crossing.
-//   * SUSPECT -> ALIVE (RECOVERED) only on an arrival (last_arrival moved
-//     forward; an observer-pause discount counts) that leaves phi below the
-//     recovery threshold. phi only grows between arrivals, so no other
-//     instant can recover a member.
+//   * SUSPECT -> ALIVE (RECOVERED) only on new evidence (last_arrival moved
+//     forward: a heartbeat, a monitor's report, or an observer-pause
+//     discount) that leaves phi below the recovery threshold. phi only grows
+//     between pieces of evidence, so no other instant can recover a member.
 //   * Membership events: JOINED (-> ALIVE), RESTARTED (any -> ALIVE, the new
 //     generation starts clean), LEFT (-> LEFT, final for the generation),
 //     REMOVED (-> REMOVED, then forgotten).
@@ -40,48 +40,10 @@
 #include "gossip/member.h"
 #include "gossip/tags.h"
 #include "proto/phi.pb.h"
+#include "server/api_limits.h"
+#include "server/watch_request.h"
 
 namespace phid {
-
-// Valid thresholds are (0, kMaxPhiThreshold].
-inline constexpr double kMaxPhiThreshold = 64;
-// Every phi the API reports is clamped to this (finite, JSON friendly).
-inline constexpr double kMaxReportedPhi = 1000;
-inline constexpr absl::Duration kMinLevelInterval = absl::Milliseconds(100);
-inline constexpr absl::Duration kMinIdleInterval = absl::Milliseconds(100);
-inline constexpr absl::Duration kMaxIdleInterval = absl::Hours(1);
-inline constexpr absl::Duration kDefaultIdleInterval = absl::Seconds(5);
-
-// A validated WatchRequest.
-struct WatchSpec {
-  // Suspect at phi >= threshold. (0, 64].
-  double threshold = 8;
-  // Recover when phi < recovery_threshold on an arrival. (0, threshold].
-  double recovery_threshold = 8;
-  // Only these member names; empty = all.
-  std::set<std::string> names;
-  // Only members whose tags match every pair; empty = all.
-  TagSelector tag_selector;
-  // Zero = no level messages; otherwise >= kMinLevelInterval.
-  absl::Duration level_interval = absl::ZeroDuration();
-  // A heartbeat after this much silence; [kMinIdleInterval, kMaxIdleInterval].
-  absl::Duration idle_interval = kDefaultIdleInterval;
-
-  // Whether this spec watches the member.
-  bool Matches(const MemberRecord& record) const;
-};
-
-// A request's threshold: 0 means `default_threshold`; otherwise it must be in
-// (0, 64]. INVALID_ARGUMENT names `field` and the range.
-absl::StatusOr<double> ResolveThreshold(double requested,
-                                        double default_threshold,
-                                        absl::string_view field);
-
-// Validates every field of `request`. INVALID_ARGUMENT whose message names
-// the field and its valid range, e.g.
-// "phi_threshold must be in (0, 64], got 70".
-absl::StatusOr<WatchSpec> ParseWatchRequest(
-    const phi::v1::WatchRequest& request, double default_threshold);
 
 // phi of `view` at `now` (its curve): 0 for self, LEFT members and members
 // without an arrival; clamped to [0, kMaxReportedPhi].

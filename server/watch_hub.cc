@@ -52,6 +52,9 @@ WatchHub::SubscriberId WatchHub::Subscribe(WatchSpec spec,
     FillPeer(view, judge.judgement.StateOf(name), s.spec.threshold, now,
              snapshot->add_peers());
   }
+  for (const std::string& name : s.spec.names) {
+    if (views_.count(name) == 0) snapshot->add_unknown_names(name);
+  }
   ++counters_.snapshots;
   Deliver(s, message, now);
 

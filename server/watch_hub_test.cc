@@ -209,6 +209,19 @@ TEST_F(WatchHubTest, NameAndTagFiltersSelectMembers) {
   EXPECT_EQ(all->Transitions().size(), 5u);  // 2 joins, a, b, c crossed
 }
 
+TEST_F(WatchHubTest, TheSnapshotListsTheWatchedNamesNoMemberHas) {
+  WatchSpec spec = Spec(3);
+  spec.names = {"a", "me", "typo-1", "b"};
+  auto sink = Watch(spec);
+  const v1::Snapshot& snapshot = sink->messages[0].snapshot();
+  EXPECT_EQ(snapshot.peers_size(), 2);  // a, me
+  EXPECT_EQ(std::vector<std::string>(snapshot.unknown_names().begin(),
+                                     snapshot.unknown_names().end()),
+            (std::vector<std::string>{"b", "typo-1"}));
+  // Without names nothing is unknown.
+  EXPECT_EQ(Watch(Spec(3))->messages[0].snapshot().unknown_names_size(), 0);
+}
+
 TEST_F(WatchHubTest, AMemberRestartedWithOtherTagsLeavesTheSelectorsView) {
   WatchSpec dbs = Spec(8);
   dbs.tag_selector = {{"role", "db"}};

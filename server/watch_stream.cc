@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "glog/logging.h"
+#include "server/raw_messages.h"
 
 namespace phid {
 
@@ -35,7 +36,9 @@ void WatchStream::Send(const phi::v1::WatchResponse& message) {
 void WatchStream::WriteNextLocked() {
   if (finish_called_ || finish_pending_) return;
   const phi::v1::WatchResponse* next = outbox_.StartWrite(clock_.Now());
-  if (next != nullptr) StartWrite(next);
+  if (next == nullptr) return;
+  EncodeMessage(*next, &write_bytes_);
+  StartWrite(&write_bytes_);
 }
 
 void WatchStream::OnWriteDone(bool ok) {

@@ -37,9 +37,10 @@
 
 namespace phid {
 
-class WatchStream final
-    : public grpc::ServerWriteReactor<phi::v1::WatchResponse>,
-      public WatchSink {
+// Writes the messages' bytes: the service's methods are raw (see
+// failure_detector_service.h).
+class WatchStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
+                          public WatchSink {
  public:
   struct Options {
     // Messages that may wait for a slow reader before it is evicted.
@@ -93,6 +94,8 @@ class WatchStream final
 
   mutable absl::Mutex mu_;
   WatchOutbox outbox_ ABSL_GUARDED_BY(mu_);
+  // The write in flight, encoded; gRPC reads it until OnWriteDone.
+  grpc::ByteBuffer write_bytes_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<WatchStream> self_ ABSL_GUARDED_BY(mu_);
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
