@@ -33,11 +33,11 @@ push-pull dials from 127.0.0.1 and an ephemeral port, and its replies go
 there. IP and UDP/TCP headers included; packet counts kept for both
 protocols. CPU: utime+stime of each member process from /proc/<pid>/stat.
 
-Writes a JSON file (--out); tools/bench/report.py renders it.
+Writes a JSON file (--out) in results_schema's "vs_serf" form;
+tools/bench/report.py renders it.
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -47,6 +47,8 @@ import sys
 import tempfile
 import threading
 import time
+
+import results_schema
 
 GOSSIP_NET = "127.0.3."
 API_NET = "127.0.4."
@@ -353,8 +355,7 @@ class Accounting:
 
     @property
     def method(self):
-        """How the bytes were counted, for the results' bytes_method:
-        "iptables" was the one-way count of earlier runs."""
+        """The results_schema.BYTES_METHODS entry for these counters."""
         return "iptables-both" if self.ok else "none"
 
     def read(self):
@@ -677,13 +678,11 @@ def main():
             for c in clusters:
                 c.stop_all()
             clusters = []
-            with open(args.out, "w") as f:
-                json.dump(result, f, indent=1)
+            results_schema.write(args.out, "vs_serf", result)
     finally:
         cleanup()
     result["wall_s"] = time.monotonic() - t_start
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
+    results_schema.write(args.out, "vs_serf", result)
     log("wrote", args.out)
 
 
