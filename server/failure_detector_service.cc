@@ -38,9 +38,9 @@ grpc::ServerUnaryReactor* FailureDetectorService::GetPeer(
 
 grpc::ServerWriteReactor<v1::WatchResponse>* FailureDetectorService::Watch(
     grpc::CallbackServerContext* context, const v1::WatchRequest* request) {
-  auto stream = std::make_shared<WatchStream>(
+  auto stream = std::make_shared<WatchReactor>(
       context, options_.stream, clock_,
-      [this](WatchStream* done) { StreamDone(done); });
+      [this](WatchReactor* done) { StreamDone(done); });
   stream->Start(stream);
   {
     absl::MutexLock lock(&mu_);
@@ -71,8 +71,8 @@ grpc::ServerWriteReactor<v1::WatchResponse>* FailureDetectorService::Watch(
   return stream.get();
 }
 
-void FailureDetectorService::StreamDone(WatchStream* stream) {
-  std::shared_ptr<WatchStream> owned;
+void FailureDetectorService::StreamDone(WatchReactor* stream) {
+  std::shared_ptr<WatchReactor> owned;
   {
     absl::MutexLock lock(&mu_);
     auto it = streams_.find(stream);
@@ -83,12 +83,12 @@ void FailureDetectorService::StreamDone(WatchStream* stream) {
   }
   uint64_t id = stream->subscriber_id();
   if (id != 0) backend_->Unsubscribe(id);
-  if (stream->eviction() != WatchStream::Eviction::kNone) ++evictions_;
+  if (stream->eviction() != WatchReactor::Eviction::kNone) ++evictions_;
   VLOG(1) << "watcher " << id << " done";
 }
 
 int FailureDetectorService::EvictStalled(MonoTime now) {
-  std::vector<std::shared_ptr<WatchStream>> streams;
+  std::vector<std::shared_ptr<WatchReactor>> streams;
   {
     absl::MutexLock lock(&mu_);
     streams.reserve(streams_.size());
@@ -100,7 +100,7 @@ int FailureDetectorService::EvictStalled(MonoTime now) {
 }
 
 void FailureDetectorService::EndAllWatches(const grpc::Status& status) {
-  std::vector<std::shared_ptr<WatchStream>> streams;
+  std::vector<std::shared_ptr<WatchReactor>> streams;
   {
     absl::MutexLock lock(&mu_);
     ending_ = true;
