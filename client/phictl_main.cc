@@ -21,7 +21,7 @@
 #include "absl/time/time.h"
 #include "client/phictl.h"
 #include "client/terminal.h"
-#include "tools/phi_calc_lib.h"
+#include "detector/calc/phi_calc.h"
 
 ABSL_FLAG(
     std::string, target, phid::DefaultTarget(std::getenv("PHID_TARGET")),

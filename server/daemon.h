@@ -14,7 +14,7 @@
 //
 // One absl::Mutex guards the node and the hub; gRPC handlers take it
 // briefly (ListPeers, GetPeer, a new Watch's snapshot). Watch streams never
-// block the loop: the hub only queues into each stream (watch_stream.h).
+// block the loop: the hub only queues into each stream (watch_reactor.h).
 //
 // Shutdown (RequestShutdown, e.g. on SIGTERM): the node leaves and the loop
 // keeps gossiping until the leave has propagated, then every Watch ends

@@ -56,9 +56,9 @@ grpc::ServerUnaryReactor* FailureDetectorService::GetPeer(
 
 grpc::ServerWriteReactor<grpc::ByteBuffer>* FailureDetectorService::Watch(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
-  auto stream = std::make_shared<WatchStream>(
+  auto stream = std::make_shared<WatchReactor>(
       context, options_.stream, clock_,
-      [this](WatchStream* done) { StreamDone(done); });
+      [this](WatchReactor* done) { StreamDone(done); });
   stream->Start(stream);
   v1::WatchRequest watch_request;
   if (absl::Status s = DecodeRequest(*bytes, &watch_request); !s.ok()) {
@@ -95,8 +95,8 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* FailureDetectorService::Watch(
   return stream.get();
 }
 
-void FailureDetectorService::StreamDone(WatchStream* stream) {
-  std::shared_ptr<WatchStream> owned;
+void FailureDetectorService::StreamDone(WatchReactor* stream) {
+  std::shared_ptr<WatchReactor> owned;
   {
     absl::MutexLock lock(&mu_);
     auto it = streams_.find(stream);
@@ -107,12 +107,12 @@ void FailureDetectorService::StreamDone(WatchStream* stream) {
   }
   uint64_t id = stream->subscriber_id();
   if (id != 0) backend_->Unsubscribe(id);
-  if (stream->eviction() != WatchStream::Eviction::kNone) ++evictions_;
+  if (stream->eviction() != WatchReactor::Eviction::kNone) ++evictions_;
   VLOG(1) << "watcher " << id << " done";
 }
 
 int FailureDetectorService::EvictStalled(MonoTime now) {
-  std::vector<std::shared_ptr<WatchStream>> streams;
+  std::vector<std::shared_ptr<WatchReactor>> streams;
   {
     absl::MutexLock lock(&mu_);
     streams.reserve(streams_.size());
@@ -124,7 +124,7 @@ int FailureDetectorService::EvictStalled(MonoTime now) {
 }
 
 void FailureDetectorService::EndAllWatches(const grpc::Status& status) {
-  std::vector<std::shared_ptr<WatchStream>> streams;
+  std::vector<std::shared_ptr<WatchReactor>> streams;
   {
     absl::MutexLock lock(&mu_);
     ending_ = true;

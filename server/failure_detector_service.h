@@ -2,7 +2,7 @@
 // callback API.
 //
 // ListPeers and GetPeer answer from the backend (the daemon's node) at
-// once. Watch creates a WatchStream, registers it with the backend's
+// once. Watch creates a WatchReactor, registers it with the backend's
 // WatchHub (which sends the snapshot) and then lives on the hub's messages
 // until the client goes, the daemon shuts down (EndAllWatches), or the
 // subscriber is evicted for not reading. Concurrent watchers are capped
@@ -32,7 +32,7 @@
 #include "detector/clock.h"
 #include "proto/phi.grpc.pb.h"
 #include "server/watch_hub.h"
-#include "server/watch_stream.h"
+#include "server/watch_reactor.h"
 
 namespace phid {
 
@@ -64,7 +64,7 @@ class FailureDetectorService final
     // Concurrent Watch streams; more get RESOURCE_EXHAUSTED. Default 10000.
     int max_watchers = 10000;
     // Per stream: messages waiting and the write timeout before eviction.
-    WatchStream::Options stream;
+    WatchReactor::Options stream;
   };
 
   // `backend` and `clock` must outlive the service.
@@ -94,7 +94,7 @@ class FailureDetectorService final
   uint64_t evictions() const { return evictions_.load(); }
 
  private:
-  void StreamDone(WatchStream* stream);
+  void StreamDone(WatchReactor* stream);
 
   // Constant after construction.
   const Options options_;
@@ -106,7 +106,7 @@ class FailureDetectorService final
   absl::Mutex mu_;
   bool ending_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status end_status_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<WatchStream*, std::shared_ptr<WatchStream>> streams_
+  absl::flat_hash_map<WatchReactor*, std::shared_ptr<WatchReactor>> streams_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -11,7 +11,7 @@
 // Push() refuses once `max_queued` messages wait, and WriteAge() tells how
 // long the write in flight has been outstanding.
 //
-// Pure and not thread-safe: WatchStream guards it with its mutex.
+// Pure and not thread-safe: WatchReactor guards it with its mutex.
 #ifndef PHID_SERVER_WATCH_OUTBOX_H_
 #define PHID_SERVER_WATCH_OUTBOX_H_
 

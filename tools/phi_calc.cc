@@ -1,6 +1,8 @@
 // phi_calc: prints phi for a given silence, or the silence at which phi
 // reaches a threshold, for a heartbeat interval distribution. A what-if tool
-// for choosing detector options; the logic is in phi_calc_lib.
+// for choosing detector options; the logic is in detector/calc/phi_calc.h.
+#include "detector/calc/phi_calc.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <iterator>
@@ -13,7 +15,6 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/match.h"
 #include "absl/strings/strip.h"
-#include "tools/phi_calc_lib.h"
 
 ABSL_FLAG(std::string, model, "normal",
           "Arrival model: normal (exact Gaussian tail), akka (Akka's "

@@ -16,16 +16,19 @@ scale: crashes at N = 200, 500 and 1,000 and join storms at 1,000 and
 5,000 (dissemination rounds) under /usr/bin/time -v (wall time, max RSS),
 each with a time limit and an address-space limit; what did not finish is
 reported as such.
+
+Both write results_schema's "qos" or "scale" form.
 """
 
 import argparse
-import json
 import os
 import re
 import resource
 import subprocess
 import sys
 import time
+
+import results_schema
 
 HEADER = re.compile(
     r"### (\w+): nodes=(\d+) victims=(\d+) loss=([\d.]+)% seed=(\d+): "
@@ -192,8 +195,7 @@ def main():
     res["date"] = time.strftime("%Y-%m-%d %H:%M:%S")
     res["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
                                    capture_output=True, text=True).stdout.strip()
-    with open(args.out, "w") as f:
-        json.dump(res, f, indent=1)
+    results_schema.write(args.out, args.what, res)
 
 
 if __name__ == "__main__":

@@ -26,16 +26,18 @@ window). Flaps: failure events for the victim beyond the first one per
 observer and fault.
 
 Bytes: iptables counters in a chain of our own (PHIDBENCH, jumped to from
-OUTPUT), one rule per tool matching its gossip port (UDP, and TCP both ways
-for Serf's push-pull), so every byte between members is counted once, IP
-and UDP/TCP headers included. CPU: utime+stime of each member process from
-/proc/<pid>/stat.
+OUTPUT for loopback), one rule per tool and protocol (UDP, TCP) matching the
+tool's gossip port as source or destination. Every packet on loopback passes
+OUTPUT once, so each is counted once, in both directions: Serf's TCP
+push-pull dials from 127.0.0.1 and an ephemeral port, and its replies go
+there. IP and UDP/TCP headers included; packet counts kept for both
+protocols. CPU: utime+stime of each member process from /proc/<pid>/stat.
 
-Writes a JSON file (--out); tools/bench/report.py renders it.
+Writes a JSON file (--out) in results_schema's "vs_serf" form;
+tools/bench/report.py renders it.
 """
 
 import argparse
-import json
 import os
 import re
 import shutil
@@ -45,6 +47,8 @@ import sys
 import tempfile
 import threading
 import time
+
+import results_schema
 
 GOSSIP_NET = "127.0.3."
 API_NET = "127.0.4."
@@ -311,9 +315,20 @@ TOOLS = {"phid": PhidCluster, "serf-lan": SerfLan, "serf-local": SerfLocal}
 
 
 class Accounting:
-    """iptables byte counters per tool, in a chain of our own."""
+    """iptables packet and byte counters per tool, in a chain of our own.
+
+    OUTPUT jumps to the chain for every packet sent on loopback; the chain
+    has one rule per tool and protocol, `-m multiport --ports PORT`, which
+    matches the gossip port as source or as destination. So both directions
+    of a connection count (Serf's TCP push-pull is dialed from 127.0.0.1 and
+    an ephemeral port), and a datagram from PORT to PORT counts once. The
+    rules have no target, so every packet goes on to the final RETURN.
+    """
+
+    COMMENT = re.compile(r"/\* (\S+)/(udp|tcp) \*/")
 
     def __init__(self, ports):
+        """ports: tool -> gossip port."""
         self.ok = shutil.which("iptables") is not None
         self.ports = ports
         if not self.ok:
@@ -321,14 +336,16 @@ class Accounting:
         self.cleanup()
         try:
             self._ipt("-N", CHAIN)
-            self._ipt("-I", "OUTPUT", "1", "-d", GOSSIP_NET + "0/24", "-j", CHAIN)
-            for port in ports:
-                self._ipt("-A", CHAIN, "-p", "udp", "--dport", str(port))
-                self._ipt("-A", CHAIN, "-p", "tcp", "--dport", str(port))
-                self._ipt("-A", CHAIN, "-p", "tcp", "--sport", str(port))
+            self._ipt("-I", "OUTPUT", "1", "-o", "lo", "-j", CHAIN)
+            for tool, port in ports.items():
+                for proto in ("udp", "tcp"):
+                    self._ipt("-A", CHAIN, "-p", proto, "-m", "multiport",
+                              "--ports", str(port), "-m", "comment",
+                              "--comment", f"{tool}/{proto}")
             self._ipt("-A", CHAIN, "-j", "RETURN")
         except subprocess.CalledProcessError as e:
-            log("iptables accounting unavailable:", e)
+            log("iptables accounting unavailable:", e, e.stderr)
+            self.cleanup()
             self.ok = False
 
     @staticmethod
@@ -336,42 +353,45 @@ class Accounting:
         subprocess.run(["iptables", "-w", *args], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
+    @property
+    def method(self):
+        """The results_schema.BYTES_METHODS entry for these counters."""
+        return "iptables-both" if self.ok else "none"
+
     def read(self):
-        """port -> {'udp': bytes, 'tcp': bytes}"""
-        out = {p: {"udp": 0, "tcp": 0, "udp_packets": 0} for p in self.ports}
+        """tool -> {"udp", "tcp": bytes; "udp_packets", "tcp_packets"}"""
+        out = {t: {"udp": 0, "tcp": 0, "udp_packets": 0, "tcp_packets": 0}
+               for t in self.ports}
         if not self.ok:
             return out
         text = subprocess.run(["iptables", "-w", "-L", CHAIN, "-v", "-x", "-n"],
                               check=True, capture_output=True, text=True).stdout
+        return self.parse(text, out)
+
+    @classmethod
+    def parse(cls, text, out):
+        """Adds the counters of `iptables -L -v -x -n` output to out."""
         for line in text.splitlines():
             f = line.split()
-            if len(f) < 4 or not f[0].isdigit():
+            m = cls.COMMENT.search(line)
+            if len(f) < 2 or not f[0].isdigit() or not m or m.group(1) not in out:
                 continue
-            m = re.search(r"[sd]pt:(\d+)", line)
-            if not m or int(m.group(1)) not in out:
-                continue
-            # Rules without a target leave that column empty; iptables-nft
-            # prints protocol numbers, iptables-legacy names.
-            names = {"17": "udp", "6": "tcp", "udp": "udp", "tcp": "tcp"}
-            proto = names.get(f[2]) or names.get(f[3])
-            if proto not in ("udp", "tcp"):
-                continue
-            rec = out[int(m.group(1))]
-            rec[proto] += int(f[1])
-            if proto == "udp":
-                rec["udp_packets"] += int(f[0])
+            rec = out[m.group(1)]
+            rec[m.group(2)] += int(f[1])
+            rec[m.group(2) + "_packets"] += int(f[0])
         return out
 
     def cleanup(self):
         if shutil.which("iptables") is None:
             return
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        subprocess.run(["iptables", "-w", "-D", "OUTPUT", "-o", "lo", "-j",
+                        CHAIN], **quiet)
+        # The jump of versions before the two-way count.
         subprocess.run(["iptables", "-w", "-D", "OUTPUT", "-d",
-                        GOSSIP_NET + "0/24", "-j", CHAIN],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run(["iptables", "-w", "-F", CHAIN],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run(["iptables", "-w", "-X", CHAIN],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                        GOSSIP_NET + "0/24", "-j", CHAIN], **quiet)
+        subprocess.run(["iptables", "-w", "-F", CHAIN], **quiet)
+        subprocess.run(["iptables", "-w", "-X", CHAIN], **quiet)
 
 
 def wait_until(pred, timeout, step=0.05):
@@ -504,15 +524,16 @@ def measure_quiet(clusters, acct, events, seconds):
     b1 = acct.read()
     out = {}
     for c in clusters:
-        p = c.port
+        def rate(key):
+            return (b1[c.tool][key] - b0[c.tool][key]) / c.n / dt
         rec = {
             "seconds": dt,
             "cpu_s_per_node_s": (c1[c.tool] - c0[c.tool]) / c.n / dt,
-            "udp_bytes_per_node_s": (b1[p]["udp"] - b0[p]["udp"]) / c.n / dt,
-            "tcp_bytes_per_node_s": (b1[p]["tcp"] - b0[p]["tcp"]) / c.n / dt,
-            "udp_packets_per_node_s":
-                (b1[p]["udp_packets"] - b0[p]["udp_packets"]) / c.n / dt,
-            "bytes_method": "iptables" if acct.ok else "none",
+            "udp_bytes_per_node_s": rate("udp"),
+            "tcp_bytes_per_node_s": rate("tcp"),
+            "udp_packets_per_node_s": rate("udp_packets"),
+            "tcp_packets_per_node_s": rate("tcp_packets"),
+            "bytes_method": acct.method,
             "load": load0,
         }
         rec["bytes_per_node_s"] = (rec["udp_bytes_per_node_s"] +
@@ -589,7 +610,7 @@ def main():
                                        capture_output=True, text=True).stdout.strip(),
               "blocks": []}
 
-    acct = Accounting([TOOLS[t].port for t in tools])
+    acct = Accounting({t: TOOLS[t].port for t in tools})
     clusters = []
 
     def cleanup(*_):
@@ -657,13 +678,11 @@ def main():
             for c in clusters:
                 c.stop_all()
             clusters = []
-            with open(args.out, "w") as f:
-                json.dump(result, f, indent=1)
+            results_schema.write(args.out, "vs_serf", result)
     finally:
         cleanup()
     result["wall_s"] = time.monotonic() - t_start
-    with open(args.out, "w") as f:
-        json.dump(result, f, indent=1)
+    results_schema.write(args.out, "vs_serf", result)
     log("wrote", args.out)
 
 

@@ -1,4 +1,4 @@
-#include "tools/phi_calc_lib.h"
+#include "detector/calc/phi_calc.h"
 
 #include <algorithm>
 #include <cmath>

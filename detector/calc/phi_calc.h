@@ -1,4 +1,4 @@
-// The phi calculator behind `phi_calc` (and later `phictl phi`): turns the
+// The phi calculator behind `phi_calc` and `phictl phi`: turns the
 // command-line arguments, as typed, into one machine-friendly output line.
 //
 // Given an interval distribution (--mean/--stddev, or a file of measured
@@ -11,8 +11,8 @@
 // Arguments stay strings until RunPhiCalc parses them, so every mistake comes
 // back as one INVALID_ARGUMENT naming the flag, for the binary to print and
 // exit 2. Thread-safe (no shared state); reads the --intervals file.
-#ifndef PHID_TOOLS_PHI_CALC_LIB_H_
-#define PHID_TOOLS_PHI_CALC_LIB_H_
+#ifndef PHID_DETECTOR_CALC_PHI_CALC_H_
+#define PHID_DETECTOR_CALC_PHI_CALC_H_
 
 #include <string>
 #include <vector>
@@ -66,4 +66,4 @@ absl::StatusOr<std::vector<absl::Duration>> ParseIntervals(
 
 }  // namespace phid
 
-#endif  // PHID_TOOLS_PHI_CALC_LIB_H_
+#endif  // PHID_DETECTOR_CALC_PHI_CALC_H_

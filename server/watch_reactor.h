@@ -1,4 +1,4 @@
-// WatchStream: one Watch RPC on gRPC's callback API, and the WatchSink the
+// WatchReactor: one Watch RPC on gRPC's callback API, and the WatchSink the
 // hub sends that subscriber's messages to.
 //
 // Modelled on gRPC's own health Watch: one write in flight; what the hub
@@ -19,8 +19,8 @@
 // on a finished stream are no-ops.
 //
 // Thread safety: every public method may be called from any thread.
-#ifndef PHID_SERVER_WATCH_STREAM_H_
-#define PHID_SERVER_WATCH_STREAM_H_
+#ifndef PHID_SERVER_WATCH_REACTOR_H_
+#define PHID_SERVER_WATCH_REACTOR_H_
 
 #include <cstdint>
 #include <functional>
@@ -39,8 +39,8 @@ namespace phid {
 
 // Writes the messages' bytes: the service's methods are raw (see
 // failure_detector_service.h).
-class WatchStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
-                          public WatchSink {
+class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
+                           public WatchSink {
  public:
   struct Options {
     // Messages that may wait for a slow reader before it is evicted.
@@ -53,11 +53,11 @@ class WatchStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 
   // `context` and `clock` must outlive the stream's OnDone. `on_done` runs
   // once, from OnDone, on a gRPC thread.
-  WatchStream(grpc::CallbackServerContext* context, const Options& options,
-              const Clock& clock, std::function<void(WatchStream*)> on_done);
+  WatchReactor(grpc::CallbackServerContext* context, const Options& options,
+               const Clock& clock, std::function<void(WatchReactor*)> on_done);
 
   // Takes the self-reference released in OnDone. Call once, first.
-  void Start(std::shared_ptr<WatchStream> self);
+  void Start(std::shared_ptr<WatchReactor> self);
 
   // WatchSink: queues `message` and writes it when the stream is free.
   void Send(const phi::v1::WatchResponse& message) override;
@@ -90,13 +90,13 @@ class WatchStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
   grpc::CallbackServerContext* const context_;
   const Options options_;
   const Clock& clock_;
-  const std::function<void(WatchStream*)> on_done_;
+  const std::function<void(WatchReactor*)> on_done_;
 
   mutable absl::Mutex mu_;
   WatchOutbox outbox_ ABSL_GUARDED_BY(mu_);
   // The write in flight, encoded; gRPC reads it until OnWriteDone.
   grpc::ByteBuffer write_bytes_ ABSL_GUARDED_BY(mu_);
-  std::shared_ptr<WatchStream> self_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<WatchReactor> self_ ABSL_GUARDED_BY(mu_);
   bool finish_called_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   // End() came while a write was in flight: finish when it completes.
@@ -108,4 +108,4 @@ class WatchStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer>,
 
 }  // namespace phid
 
-#endif  // PHID_SERVER_WATCH_STREAM_H_
+#endif  // PHID_SERVER_WATCH_REACTOR_H_

@@ -1,4 +1,4 @@
-#include "server/watch_stream.h"
+#include "server/watch_reactor.h"
 
 #include <utility>
 
@@ -7,21 +7,21 @@
 
 namespace phid {
 
-WatchStream::WatchStream(grpc::CallbackServerContext* context,
-                         const Options& options, const Clock& clock,
-                         std::function<void(WatchStream*)> on_done)
+WatchReactor::WatchReactor(grpc::CallbackServerContext* context,
+                           const Options& options, const Clock& clock,
+                           std::function<void(WatchReactor*)> on_done)
     : context_(context),
       options_(options),
       clock_(clock),
       on_done_(std::move(on_done)),
       outbox_(options.max_queued) {}
 
-void WatchStream::Start(std::shared_ptr<WatchStream> self) {
+void WatchReactor::Start(std::shared_ptr<WatchReactor> self) {
   absl::MutexLock lock(&mu_);
   self_ = std::move(self);
 }
 
-void WatchStream::Send(const phi::v1::WatchResponse& message) {
+void WatchReactor::Send(const phi::v1::WatchResponse& message) {
   absl::MutexLock lock(&mu_);
   if (finish_called_ || finish_pending_ || eviction_ != Eviction::kNone) {
     return;
@@ -33,7 +33,7 @@ void WatchStream::Send(const phi::v1::WatchResponse& message) {
   WriteNextLocked();
 }
 
-void WatchStream::WriteNextLocked() {
+void WatchReactor::WriteNextLocked() {
   if (finish_called_ || finish_pending_) return;
   const phi::v1::WatchResponse* next = outbox_.StartWrite(clock_.Now());
   if (next == nullptr) return;
@@ -41,7 +41,7 @@ void WatchStream::WriteNextLocked() {
   StartWrite(&write_bytes_);
 }
 
-void WatchStream::OnWriteDone(bool ok) {
+void WatchReactor::OnWriteDone(bool ok) {
   absl::MutexLock lock(&mu_);
   outbox_.WriteDone();
   if (!ok) {
@@ -57,7 +57,7 @@ void WatchStream::OnWriteDone(bool ok) {
   WriteNextLocked();
 }
 
-void WatchStream::End(const grpc::Status& status) {
+void WatchReactor::End(const grpc::Status& status) {
   absl::MutexLock lock(&mu_);
   if (finish_called_ || finish_pending_) return;
   if (outbox_.write_in_flight()) {
@@ -68,7 +68,7 @@ void WatchStream::End(const grpc::Status& status) {
   FinishLocked(status);
 }
 
-void WatchStream::OnCancel() {
+void WatchReactor::OnCancel() {
   absl::MutexLock lock(&mu_);
   if (finish_called_) return;
   if (outbox_.write_in_flight()) {
@@ -80,14 +80,14 @@ void WatchStream::OnCancel() {
   FinishLocked(grpc::Status::CANCELLED);
 }
 
-void WatchStream::FinishLocked(const grpc::Status& status) {
+void WatchReactor::FinishLocked(const grpc::Status& status) {
   if (finish_called_) return;
   finish_called_ = true;
   finish_pending_ = false;
   Finish(status);
 }
 
-bool WatchStream::EvictIfStalled(MonoTime now) {
+bool WatchReactor::EvictIfStalled(MonoTime now) {
   absl::MutexLock lock(&mu_);
   if (finish_called_ || eviction_ != Eviction::kNone) return false;
   if (outbox_.WriteAge(now) <= options_.write_timeout) return false;
@@ -95,7 +95,7 @@ bool WatchStream::EvictIfStalled(MonoTime now) {
   return true;
 }
 
-void WatchStream::EvictLocked(Eviction why) {
+void WatchReactor::EvictLocked(Eviction why) {
   eviction_ = why;
   LOG(WARNING) << "evicting watcher " << context_->peer() << " (subscriber "
                << subscriber_id_ << "): "
@@ -110,24 +110,24 @@ void WatchStream::EvictLocked(Eviction why) {
   context_->TryCancel();
 }
 
-bool WatchStream::set_subscriber_id(uint64_t id) {
+bool WatchReactor::set_subscriber_id(uint64_t id) {
   absl::MutexLock lock(&mu_);
   subscriber_id_ = id;
   return !done_;
 }
 
-uint64_t WatchStream::subscriber_id() const {
+uint64_t WatchReactor::subscriber_id() const {
   absl::MutexLock lock(&mu_);
   return subscriber_id_;
 }
 
-WatchStream::Eviction WatchStream::eviction() const {
+WatchReactor::Eviction WatchReactor::eviction() const {
   absl::MutexLock lock(&mu_);
   return eviction_;
 }
 
-void WatchStream::OnDone() {
-  std::shared_ptr<WatchStream> keep;
+void WatchReactor::OnDone() {
+  std::shared_ptr<WatchReactor> keep;
   {
     absl::MutexLock lock(&mu_);
     done_ = true;

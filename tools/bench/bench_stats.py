@@ -1,0 +1,215 @@
+"""The numbers the benchmark report derives from the results files.
+
+Pure functions of data already validated by results_schema: percentiles,
+per-cell detection statistics, the Chen-Toueg accuracy, bytes per live
+member. The report's tables, plot and verdicts all take their numbers from
+here, so each is computed in one place.
+"""
+
+import math
+
+# A phid history holds 1,000 intervals of ~100 ms: a stall less than this
+# long ago is still in the window that sets phi.
+RECENT_STOP_S = 120
+
+# Measured Serf points are drawn next to simulated panels of these sizes.
+MEASURED_N_FOR_SIMULATED_N = {10: 10, 50: 25}
+
+# Per UDP datagram: IPv4 (20) + UDP (8) headers, which the simulator's
+# payload counts leave out.
+UDP_IP_HEADER_BYTES = 28
+
+
+def pct(values, q):
+    """Nearest-rank percentile q (0 < q <= 1) of values; None if empty."""
+    if not values:
+        return None
+    v = sorted(values)
+    return v[max(0, math.ceil(q * len(v)) - 1)]
+
+
+def ratio(a, b):
+    """a / b, or None when either is missing or b is 0."""
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def pause_ms(fault):
+    """The pause of a "stopN" fault in ms; None for other faults."""
+    return float(fault[len("stop"):]) * 1000 if fault.startswith("stop") else None
+
+
+def fault_records(block, variant, fault):
+    return [r for r in block["faults"]
+            if r["variant"] == variant and r["fault"] == fault]
+
+
+def detection_stats(block, variant, fault):
+    """Detection statistics of one (N, tool variant, fault) cell.
+
+    det: every (observer, repetition) detection time in ms; expected: the
+    pairs that could have detected; late: SIGSTOP detections after the
+    member had resumed (None for kill).
+    """
+    recs = fault_records(block, variant, fault)
+    det = [d for r in recs for d in r["detection_ms"]]
+    pause = pause_ms(fault)
+    return {
+        "late": sum(1 for d in det if d > pause) if pause else None,
+        "reps": len(recs), "det": det,
+        "expected": sum(r["observers"] for r in recs),
+        "min": min(det) if det else None, "p50": pct(det, 0.5),
+        "p99": pct(det, 0.99), "max": max(det) if det else None,
+        "flaps": sum(r["flaps"] for r in recs),
+        "false_by_victim": sum(r["false_by_victim"] for r in recs),
+    }
+
+
+def is_partial(stats):
+    """True when a tool detected some but fewer than 90 % of the pairs."""
+    return 0 < len(stats["det"]) < 0.9 * stats["expected"]
+
+
+def split_by_recent_stop(block, variant, fault):
+    """Detections of victims not stopped recently, and of those that were."""
+    fresh, recent = [], []
+    for r in fault_records(block, variant, fault):
+        since = r.get("since_victim_last_stopped_s")
+        target = recent if since is not None and since < RECENT_STOP_S else fresh
+        target.extend(r["detection_ms"])
+    return fresh, recent
+
+
+def recently_stopped_share(block, variant, fault):
+    """Share of the fault records whose victim was stopped recently."""
+    recs = fault_records(block, variant, fault)
+    if not recs:
+        return None
+    recent = [r for r in recs
+              if r.get("since_victim_last_stopped_s") is not None and
+              r["since_victim_last_stopped_s"] < RECENT_STOP_S]
+    return len(recent) / len(recs)
+
+
+def block_for(vs, n):
+    return next((b for b in (vs or {}).get("blocks", []) if b["n"] == n), None)
+
+
+def quiet_cost(vs, n, tool):
+    """The quiet-window cost record of `tool` at cluster size n, or None."""
+    b = block_for(vs, n)
+    return b["quiet"].get(tool) if b else None
+
+
+def kill_p50(vs, n, variant):
+    b = block_for(vs, n)
+    return detection_stats(b, variant, "kill")["p50"] if b else None
+
+
+def accuracy(row, n):
+    """1 - P_A for one threshold row (Chen-Toueg: P_A = 1 - lambda_M T_M).
+
+    The simulator's rate is per observer-hour over its N-1 monitored peers;
+    per monitored pair it is that / (N-1).
+    """
+    lam_pair_per_ms = row["false_per_node_hour"] / (n - 1) / 3.6e6
+    return lam_pair_per_ms * row["mean_false_ms"]
+
+
+def live_share(p):
+    """All members / live members: the simulator divides a crash run's
+    totals by all N, the crashed ones (silent while measured) included."""
+    if p["scenario"] == "crash":
+        return p["nodes"] / (p["nodes"] - p["victims"])
+    return 1.0
+
+
+def live_bytes(p):
+    """Payload bytes per live member per second."""
+    return p["bytes_per_node_s"] * live_share(p)
+
+
+def live_bytes_with_headers(p):
+    """live_bytes plus the IP and UDP headers of every datagram."""
+    return live_bytes(p) + UDP_IP_HEADER_BYTES * p["packets_per_node_s"] * live_share(p)
+
+
+def interval_s(text):
+    """Seconds of a gossip interval as the simulator prints it ("300ms")."""
+    return float(text[:-2]) / 1000 if text.endswith("ms") else float(text[:-1])
+
+
+def interval_of(p):
+    return p.get("gossip_interval", "100ms")
+
+
+def row_at(rows, threshold):
+    return next((r for r in rows if r["threshold"] == threshold), None)
+
+
+def sim_row(qos, n, scenario, loss, threshold, interval="100ms"):
+    """The row of one threshold in one simulated QoS point, or None."""
+    for p in (qos or {}).get("points", []):
+        if ((p["nodes"], p["scenario"], p["loss"], interval_of(p)) ==
+                (n, scenario, loss, interval)):
+            return row_at(p["rows"], threshold)
+    return None
+
+
+def sim_point(qos, n, scenario, loss, interval="100ms"):
+    for p in (qos or {}).get("points", []):
+        if ((p["nodes"], p["scenario"], p["loss"], interval_of(p)) ==
+                (n, scenario, loss, interval)):
+            return p
+    return None
+
+
+def threshold_step(qos, n, loss, lo, hi):
+    """How much later (ms, p50) a crash is detected at phi `hi` than `lo`."""
+    a = sim_row(qos, n, "crash", loss, lo)
+    b = sim_row(qos, n, "crash", loss, hi)
+    if a and b and a["p50"] and b["p50"]:
+        return b["p50"] - a["p50"]
+    return None
+
+
+def crash_trend(qos, scale, threshold=8):
+    """(N, row, run) of every normal-model crash at loss 0 and 100 ms
+    rounds, simulator QoS and scale runs together, by N."""
+    trend = []
+    for p in (qos or {}).get("points", []):
+        if (p["scenario"], p["loss"], interval_of(p)) == ("crash", 0.0, "100ms"):
+            r = row_at(p["rows"], threshold)
+            if r and r["p50"] is not None:
+                trend.append((p["nodes"], r, p))
+    for info in (scale or {}).get("runs", []):
+        if "--model=exponential" in info["command"]:
+            continue
+        for run in info["runs"]:
+            if run["scenario"] == "crash":
+                r = row_at(run["rows"], threshold)
+                if r:
+                    trend.append((run["nodes"], r, run))
+    trend.sort(key=lambda t: t[0])
+    return trend
+
+
+def exponential_runs(scale, threshold=8):
+    """(N, row) of the scale runs with --model=exponential."""
+    out = []
+    for info in (scale or {}).get("runs", []):
+        if "--model=exponential" in info["command"]:
+            for run in info["runs"]:
+                r = row_at(run["rows"], threshold)
+                if r:
+                    out.append((run["nodes"], r))
+    return out
+
+
+def run_loads(machine, vs):
+    """1-minute load averages seen: the machine's, then one per fault."""
+    loads = list((machine or {}).get("loadavg", [])[:1])
+    if vs:
+        loads += [r["load"][0] for b in vs["blocks"] for r in b["faults"]]
+    return loads

@@ -1,0 +1,104 @@
+"""Tests of bench_stats.py, table-driven where the math allows."""
+
+import unittest
+
+import bench_fixtures as fx
+import bench_stats as st
+import bench_testing
+
+
+class PercentileTest(unittest.TestCase):
+    def test_nearest_rank(self):
+        cases = [  # values, q, expected
+            ([5], 0.5, 5),
+            ([1, 2, 3, 4], 0.5, 2),
+            ([1, 2, 3, 4, 5], 0.5, 3),
+            ([4, 1, 3, 2], 0.99, 4),
+            (list(range(1, 101)), 0.99, 99),
+            (list(range(1, 101)), 1.0, 100),
+        ]
+        for values, q, expected in cases:
+            with self.subTest(values=values, q=q):
+                self.assertEqual(st.pct(values, q), expected)
+
+    def test_no_values_have_no_percentile(self):
+        self.assertIsNone(st.pct([], 0.5))
+
+    def test_ratio_needs_both_numbers_and_a_divisor(self):
+        self.assertEqual(st.ratio(3, 2), 1.5)
+        self.assertIsNone(st.ratio(3, 0))
+        self.assertIsNone(st.ratio(None, 2))
+
+
+class DetectionStatsTest(unittest.TestCase):
+    def setUp(self):
+        self.block = {"n": 5, "faults": [
+            fx.fault_record("phid-8", "stop3", [500, 3500], observers=4),
+            fx.fault_record("phid-8", "stop3", [700], observers=4),
+            fx.fault_record("serf-lan", "stop3", [5000], observers=4),
+        ]}
+
+    def test_pools_the_repetitions_of_one_cell(self):
+        s = st.detection_stats(self.block, "phid-8", "stop3")
+        self.assertEqual(s["det"], [500, 3500, 700])
+        self.assertEqual(s["expected"], 8)
+        self.assertEqual((s["min"], s["p50"], s["max"]), (500, 700, 3500))
+        self.assertEqual(s["reps"], 2)
+
+    def test_counts_detections_after_the_member_resumed(self):
+        self.assertEqual(st.detection_stats(self.block, "phid-8", "stop3")["late"], 1)
+        kill = st.detection_stats(self.block, "phid-8", "kill")
+        self.assertIsNone(kill["late"])
+        self.assertIsNone(kill["p50"])
+
+    def test_partial_below_ninety_percent(self):
+        self.assertTrue(st.is_partial(st.detection_stats(self.block, "phid-8", "stop3")))
+        self.assertFalse(st.is_partial(st.detection_stats(self.block, "serf-local", "stop3")))
+
+    def test_splits_detections_by_a_recent_stop_of_the_victim(self):
+        block = {"n": 5, "faults": [
+            fx.fault_record("phid-8", "kill", [500], since=None),
+            fx.fault_record("phid-8", "kill", [1300], since=60.0),
+            fx.fault_record("phid-8", "kill", [550], since=st.RECENT_STOP_S + 1),
+        ]}
+        self.assertEqual(st.split_by_recent_stop(block, "phid-8", "kill"),
+                         ([500, 550], [1300]))
+        self.assertAlmostEqual(st.recently_stopped_share(block, "phid-8", "kill"), 1 / 3)
+
+
+class SimulatorNumbersTest(unittest.TestCase):
+    def test_accuracy_is_the_pair_rate_times_the_mistake_duration(self):
+        row = {"false_per_node_hour": 3.6, "mean_false_ms": 100.0}
+        # 3.6 / 9 pairs per hour = 0.4 / 3.6e6 per ms, for 100 ms.
+        self.assertAlmostEqual(st.accuracy(row, 10), 0.4 / 3.6e6 * 100)
+
+    def test_crash_bytes_are_per_live_member(self):
+        p = {"scenario": "crash", "nodes": 10, "victims": 2,
+             "bytes_per_node_s": 800.0, "packets_per_node_s": 8.0}
+        self.assertEqual(st.live_bytes(p), 1000.0)
+        self.assertEqual(st.live_bytes_with_headers(p), 1000.0 + 28 * 10.0)
+        p["scenario"] = "pause"
+        self.assertEqual(st.live_bytes(p), 800.0)
+
+    def test_interval_seconds(self):
+        for text, seconds in (("100ms", 0.1), ("300ms", 0.3), ("1s", 1.0)):
+            self.assertAlmostEqual(st.interval_s(text), seconds)
+
+    def test_threshold_step_is_the_later_detection(self):
+        qos = fx.qos([fx.qos_point(10, {8: 800.0, 16: 1000.0})])
+        self.assertEqual(st.threshold_step(qos, 10, 0.0, 8, 16), 200.0)
+        self.assertEqual(st.threshold_step(qos, 10, 0.0, 16, 8), -200.0)
+        self.assertIsNone(st.threshold_step(qos, 50, 0.0, 8, 16))
+
+    def test_crash_trend_joins_qos_and_scale_without_other_models(self):
+        scale = fx.scale({200: 1.0, 500: 2.0})
+        exp = fx.scale({1000: 0.0})["runs"][0]
+        exp["command"] += " --model=exponential"
+        scale["runs"].append(exp)
+        trend = st.crash_trend(fx.qos(), scale)
+        self.assertEqual([n for n, _, _ in trend], [10, 50, 200, 500])
+        self.assertEqual([n for n, _ in st.exponential_runs(scale)], [1000])
+
+
+if __name__ == "__main__":
+    bench_testing.main()

@@ -1,0 +1,209 @@
+"""Tests of the rendered report: its verdicts must agree with its numbers.
+
+Each test feeds results in which phid is faster or slower, cheaper or
+dearer, and reads the verdict the Markdown prints for them.
+"""
+
+import os
+import re
+import tempfile
+import unittest
+
+import bench_fixtures as fx
+import bench_testing
+import report
+
+RESULTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results")
+
+
+def render(vs=None, qos=None, scale=None, notes=None):
+    results = {"vs_serf": vs, "qos": qos, "scale": scale,
+               "machine": fx.machine()}
+    return "\n".join(report.render(results, "/nonexistent", notes or {}, None))
+
+
+def bullet(markdown, title):
+    """The section-4 bullet whose bold title starts with `title`."""
+    m = re.search(r"^- \*\*" + re.escape(title) + r".*$", markdown, re.M)
+    if not m:
+        raise AssertionError(f"no bullet {title!r} in:\n{markdown}")
+    return m.group(0)
+
+
+class CrashDetectionVerdictTest(unittest.TestCase):
+    def test_phid_slower_than_serf_is_reported_as_a_loss(self):
+        vs = fx.vs_serf(kill_ms={"phid-8": 9000, "phid-12": 9500,
+                                 "serf-lan": 6000, "serf-local": 5000})
+        text = bullet(render(vs), "Crash detection")
+        self.assertIn("Crash detection: phid loses.", text)
+        self.assertNotIn("wins", text)
+        self.assertNotIn("well under a second", text)
+        self.assertIn("ratio 1.50 / 1.80", text)
+
+    def test_phid_faster_than_serf_is_reported_as_a_win(self):
+        text = bullet(render(fx.vs_serf()), "Crash detection")
+        self.assertIn("Crash detection: phid wins.", text)
+        self.assertIn("ratio 0.10 / 0.12", text)
+
+    def test_faster_than_one_profile_and_slower_than_the_other_is_mixed(self):
+        vs = fx.vs_serf(kill_ms={"phid-8": 5500, "phid-12": 5600,
+                                 "serf-lan": 7000, "serf-local": 4000})
+        text = bullet(render(vs), "Crash detection")
+        self.assertIn("Crash detection: mixed results.", text)
+
+    def test_the_ratio_table_is_computed_from_the_times(self):
+        vs = fx.vs_serf(kill_ms={"phid-8": 2000, "phid-12": 3000,
+                                 "serf-lan": 1000, "serf-local": 4000},
+                        observers=1)
+        row = next(line for line in render(vs).splitlines()
+                   if line.startswith("| 5 | kill -9 |"))
+        self.assertIn("| 2.00 / 2.00 | 0.50 / 0.50 | 3.00 / 3.00 | 0.75 / 0.75 |", row)
+
+
+class CostVerdictTest(unittest.TestCase):
+    def test_phid_dearer_than_serf_loses_on_bandwidth_and_cpu(self):
+        text = bullet(render(fx.vs_serf()), "Bandwidth")
+        self.assertIn("Bandwidth and CPU: phid loses.", text)
+        self.assertIn("(×33)", text)
+        self.assertIn("Why: phid sends", text)
+
+    def test_phid_cheaper_than_serf_wins_and_is_not_explained_as_a_loss(self):
+        vs = fx.vs_serf(cost={"phid": (0.001, 100.0), "serf-lan": (0.004, 300.0),
+                              "serf-local": (0.005, 320.0)})
+        text = bullet(render(vs), "Bandwidth")
+        self.assertIn("Bandwidth and CPU: phid wins.", text)
+        self.assertIn("(×0.33)", text)
+        self.assertNotIn("Why:", text)
+
+    def test_bytes_and_cpu_are_judged_apart(self):
+        vs = fx.vs_serf(cost={"phid": (0.001, 1000.0), "serf-lan": (0.004, 300.0),
+                              "serf-local": (0.005, 320.0)})
+        self.assertIn("Bandwidth: phid loses; CPU: phid wins.",
+                      bullet(render(vs), "Bandwidth"))
+
+    def test_equal_bandwidth_sentence_follows_the_slow_round_point(self):
+        vs = fx.vs_serf()
+        slow = fx.qos_point(10, {8: 3000.0}, interval="1s")
+        slow["bytes_per_node_s"], slow["packets_per_node_s"] = 100.0, 1.0
+        qos = fx.qos()
+        qos["points"].append(slow)
+        text = bullet(render(vs, qos), "Bandwidth")
+        # phid at 1 s rounds: fewer bytes than Serf and sooner (3 s vs 6 s).
+        self.assertIn("phid detects sooner on fewer bytes", text)
+        self.assertNotIn("Serf detects sooner", text)
+
+
+class StallVerdictsTest(unittest.TestCase):
+    def test_serf_detecting_most_stalls_is_not_called_mostly_not(self):
+        vs = fx.vs_serf(stop_ms={"phid-8": 550, "phid-12": 650,
+                                 "serf-lan": 5000, "serf-local": 4500})
+        text = bullet(render(vs), "Short stalls")
+        self.assertIn("Serf mostly does too", text)
+        self.assertIn("at every observer", text)
+
+    def test_a_quicker_detection_after_a_stall_is_not_called_slower(self):
+        vs = fx.vs_serf()
+        faults = vs["blocks"][0]["faults"]
+        faults.append(fx.fault_record("phid-8", "kill", [400, 410], since=30.0))
+        markdown = render(vs)
+        self.assertIn("phid is quicker to detect a member that stalled recently",
+                      markdown)
+        self.assertNotIn("slower", markdown)
+        self.assertIn("is detected sooner.", markdown)
+
+
+class SimulatorVerdictsTest(unittest.TestCase):
+    def test_scale_without_false_suspicions_holds_up(self):
+        text = bullet(render(fx.vs_serf(), fx.qos(), fx.scale()), "Scale")
+        self.assertIn("Scale: phid holds up to N=500", text)
+        self.assertNotIn("loses", text)
+
+    def test_scale_with_false_suspicions_loses_from_that_size_on(self):
+        scale = fx.scale({200: 0.5, 500: 40.0, 1000: 900.0})
+        text = bullet(render(fx.vs_serf(), fx.qos(), scale), "Scale")
+        self.assertIn("Scale: phid loses from N=500 on", text)
+
+    def test_loss_that_moves_the_curves_is_not_called_barely(self):
+        qos = fx.qos([fx.qos_point(n, {2: 600.0, 8: 800.0, 16: 950.0}, loss=0.0)
+                      for n in (10, 50)] +
+                     [fx.qos_point(n, {2: 900.0, 8: 1200.0, 16: 1400.0}, loss=0.05)
+                      for n in (10, 50)])
+        text = bullet(render(fx.vs_serf(sizes=(10, 25)), qos), "Thresholds")
+        self.assertIn("moves the detection times by up to 50%", text)
+        self.assertNotIn("barely", text)
+
+    def test_measured_points_slower_than_the_simulator_are_called_later(self):
+        vs = fx.vs_serf(sizes=(10, 25), kill_ms={"phid-8": 3000, "phid-12": 3500,
+                                                  "serf-lan": 6000, "serf-local": 5000})
+        text = bullet(render(vs, fx.qos()), "Thresholds")
+        self.assertIn("(real daemons, N=10 and 25) detect later than the "
+                      "simulator predicts", text)
+
+
+class CommittedResultsTest(unittest.TestCase):
+    """The committed results: whatever they say, the words must match."""
+
+    def setUp(self):
+        results = report.load_results(RESULTS)
+        notes = report.load_notes(os.path.join(RESULTS, "notes.json"), results)
+        self.markdown = "\n".join(report.render(results, RESULTS, notes, None))
+
+    def test_crash_verdict_matches_every_phi8_kill_ratio(self):
+        ratios = []
+        for line in self.markdown.splitlines():
+            if re.match(r"^\| \d+ \| kill -9 \|", line):
+                cells = [c.strip() for c in line.strip("|").split("|")]
+                if len(cells) != 10:  # the detail table
+                    continue
+                ratios += [float(cells[k].split(" / ")[0]) for k in (6, 7)]
+        self.assertTrue(ratios)
+        text = bullet(self.markdown, "Crash detection")
+        if all(r < 0.95 for r in ratios):
+            self.assertIn("phid wins", text)
+        elif all(r > 1.05 for r in ratios):
+            self.assertIn("phid loses", text)
+        else:
+            self.assertNotRegex(text, "phid (wins|loses)")
+
+    def test_cost_verdict_matches_the_cost_table(self):
+        byte_ratios = [float(m) for m in re.findall(
+            r"\| Serf lan \| [^|]+\| [^|]+\| [^|]+\| [^|]+\| CPU [\d.]+, bytes ([\d.]+) \|",
+            self.markdown)]
+        self.assertTrue(byte_ratios)
+        text = bullet(self.markdown, "Bandwidth")
+        if all(r > 1.05 for r in byte_ratios):
+            self.assertRegex(text, r"Bandwidth( and CPU)?: phid loses")
+        if all(r < 0.95 for r in byte_ratios):
+            self.assertRegex(text, r"Bandwidth( and CPU)?: phid wins")
+
+    def test_no_commit_or_machine_sentence_without_notes(self):
+        results = report.load_results(RESULTS)
+        bare = "\n".join(report.render(results, RESULTS, {}, None))
+        self.assertNotIn("3637e95", bare)
+        self.assertNotIn("Other engineers", bare)
+        self.assertIn("3637e95", self.markdown)
+
+
+class NotesTest(unittest.TestCase):
+    def test_notes_for_another_run_are_ignored(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "notes.json")
+            with open(path, "w") as f:
+                f.write('{"describes": {"vs_serf": "0000000"}, "machine": "x"}')
+            self.assertEqual(report.load_notes(path, {"vs_serf": fx.vs_serf()}), {})
+            with open(path, "w") as f:
+                f.write('{"describes": {"vs_serf": "abc1234"}, "machine": "x"}')
+            self.assertEqual(report.load_notes(path, {"vs_serf": fx.vs_serf()})
+                             ["machine"], "x")
+
+    def test_an_unknown_note_is_an_error(self):
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "notes.json")
+            with open(path, "w") as f:
+                f.write('{"verdict": "phid wins"}')
+            with self.assertRaises(report.results_schema.SchemaError):
+                report.load_notes(path, {})
+
+
+if __name__ == "__main__":
+    bench_testing.main()
