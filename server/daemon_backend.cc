@@ -93,6 +93,9 @@ int Daemon::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 std::string Daemon::MetricsText() {
   MetricsSnapshot s;
   s.default_threshold = options_.default_threshold;
+  for (const std::string& seed : options_.gossip.seeds) {
+    if (seed != transport_->LocalAddress()) ++s.seeds;
+  }
   PhiModel model = options_.gossip.detector.model;
   {
     absl::MutexLock lock(&mu_);
