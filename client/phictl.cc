@@ -5,8 +5,6 @@
 #include <memory>
 #include <utility>
 
-#include "absl/flags/commandlineflag.h"
-#include "absl/flags/reflection.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -14,6 +12,7 @@
 #include "absl/strings/strip.h"
 #include "client/format.h"
 #include "client/top_view.h"
+#include "client/watch_exec.h"
 #include "client/watch_state.h"
 #include "google/protobuf/duration.pb.h"
 #include "proto/phi.pb.h"
@@ -26,17 +25,6 @@ constexpr double kMaxThreshold = 64;
 constexpr absl::Duration kMinInterval = absl::Milliseconds(100);
 constexpr absl::Duration kMaxIdle = absl::Hours(1);
 constexpr absl::Duration kMaxInterval = absl::Hours(1);
-
-// absl::ParseCommandLine handles these itself; they are not registered
-// flags, so absl::FindCommandLineFlag does not know them.
-constexpr absl::string_view kAbslUsageFlags[] = {
-    "help",    "helpfull",        "helpshort", "helppackage",
-    "version", "only_check_args", "helpon",    "helpmatch"};
-
-bool IsAbslUsageFlag(absl::string_view name) {
-  return std::find(std::begin(kAbslUsageFlags), std::end(kAbslUsageFlags),
-                   name) != std::end(kAbslUsageFlags);
-}
 
 // The flags every command accepts.
 constexpr absl::string_view kGlobalFlags[] = {"target", "json", "timeout"};
@@ -54,7 +42,8 @@ const std::vector<Command>& Commands() {
       {"get", "NAME", {"threshold"}},
       {"watch",
        "",
-       {"threshold", "recovery", "levels", "peers", "tags", "idle"}},
+       {"threshold", "recovery", "levels", "peers", "tags", "idle", "exec",
+        "exec_timeout"}},
       {"top", "", {"threshold", "tags", "interval"}},
       {"phi",
        "",
@@ -246,6 +235,11 @@ int RunWatch(const PhidClient& client, const phi::v1::WatchRequest& request,
     }
     env.err->flush();
   };
+  absl::StatusOr<std::unique_ptr<WatchExec>> exec = WatchExec::FromFlags(
+      {flags.exec, flags.exec_timeout, flags.given.count("exec_timeout") > 0,
+       flags.target},
+      env.err);
+  if (!exec.ok()) return Usage(exec.status().message(), env);
   absl::StatusOr<std::unique_ptr<WatchStream>> stream =
       client.Watch(request, options);
   if (!stream.ok()) return Fail(stream.status(), env);
@@ -284,7 +278,9 @@ int RunWatch(const PhidClient& client, const phi::v1::WatchRequest& request,
       *env.out << FormatWatchEvent(message, env.zone) << "\n";
     }
     env.out->flush();
+    if (*exec != nullptr) (*exec)->OnMessage(message);
   }
+  if (*exec != nullptr) (*exec)->Finish();
   if (env.interrupter != nullptr) env.interrupter->SetHandler(nullptr);
   const absl::Status status = watch->status();
   if (absl::IsCancelled(status)) return kExitOk;  // Ctrl-C
@@ -495,52 +491,6 @@ absl::Status ValidateTagSelector(absl::string_view selector) {
     }
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<std::set<std::string>> CheckFlagArguments(int argc,
-                                                         char** argv) {
-  std::set<std::string> given;
-  for (int i = 1; i < argc; ++i) {
-    absl::string_view arg = argv[i];
-    if (arg == "--") break;
-    if (arg == "-" || !absl::ConsumePrefix(&arg, "-")) continue;  // operand
-    absl::ConsumePrefix(&arg, "-");
-    const size_t equals = arg.find('=');
-    std::string name(arg.substr(0, equals));
-    if (IsAbslUsageFlag(name)) continue;  // --help, --helpon=phictl...
-    absl::CommandLineFlag* flag = absl::FindCommandLineFlag(name);
-    if (flag == nullptr && absl::StartsWith(name, "no") &&
-        equals == absl::string_view::npos) {
-      // --nojson negates the boolean --json.
-      absl::CommandLineFlag* negated =
-          absl::FindCommandLineFlag(name.substr(2));
-      if (negated != nullptr && negated->IsOfType<bool>()) {
-        given.insert(name.substr(2));
-        continue;
-      }
-    }
-    if (flag == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
-    }
-    given.insert(name);
-    std::string value;
-    if (equals != absl::string_view::npos) {
-      value = std::string(arg.substr(equals + 1));
-    } else if (flag->IsOfType<bool>()) {
-      continue;  // --json
-    } else if (i + 1 < argc) {
-      value = argv[++i];  // --target host:port
-    } else {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--", name, " needs a value"));
-    }
-    std::string error;
-    if (!flag->ParseFrom(value, &error)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("bad value for --", name, ": ", error));
-    }
-  }
-  return given;
 }
 
 }  // namespace phid

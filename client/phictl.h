@@ -5,7 +5,9 @@
 // exit status) happens here:
 //   peers [--threshold=X] [--tags=k=v,...]  the members as a table
 //   get NAME [--threshold=X]                one member in detail
-//   watch [--threshold ...]                 one line per event until Ctrl-C
+//   watch [--threshold ...]                 one line per event until Ctrl-C;
+//                                           --exec runs a program per
+//                                           transition
 //   top [--interval=500ms --threshold=X]    a live view until 'q' or Ctrl-C
 //   phi [--mean ...]                        the phi calculator, if linked in
 // With --json every command but top prints one JSON object per line
@@ -58,6 +60,10 @@ struct PhictlFlags {
   std::string peers;  // "a,b"
   // peers, watch, top.
   std::string tags;  // "k=v,k2=v2"
+  // watch: run this shell command for each transition (see watch_exec.h),
+  // killing it after exec_timeout.
+  std::string exec;
+  absl::Duration exec_timeout = absl::Seconds(30);
   // top: the refresh period, [100ms, 1h].
   absl::Duration interval = absl::Milliseconds(500);
   // phi, as typed (the calculator parses them); threshold is shared.

@@ -54,6 +54,13 @@ ABSL_FLAG(absl::Duration, idle, absl::ZeroDuration(),
           "watch: the daemon sends a heartbeat after this long without other "
           "messages (100ms to 1h); 0 = the daemon's 5s. The watch reconnects "
           "when nothing arrives for 3 x idle + 1s.");
+ABSL_FLAG(std::string, exec, "",
+          "watch: run this shell command (/bin/sh -c) for each transition, "
+          "one at a time in order, with the event in PHID_* environment "
+          "variables and as JSON on stdin (see Event handlers below).");
+ABSL_FLAG(absl::Duration, exec_timeout, absl::Seconds(30),
+          "watch: kill an --exec program (and its process group) still "
+          "running after this long, 100ms to 1h; the next event then runs.");
 ABSL_FLAG(absl::Duration, interval, absl::Milliseconds(500),
           "top: refresh the screen this often (100ms to 1h), e.g. 1s.");
 ABSL_FLAG(std::string, model, "",
@@ -97,6 +104,8 @@ constexpr char kUsage[] =
     "            --levels (--threshold, --recovery, --levels, --peers,\n"
     "            --tags, --idle). Reconnects by itself with backoff; each\n"
     "            reconnection prints a fresh snapshot. Notices go to stderr.\n"
+    "            --exec=PROGRAM runs PROGRAM for each transition (at the\n"
+    "            watch's own threshold; see Event handlers).\n"
     "  top       A live view, redrawn every --interval (500ms) until 'q' or\n"
     "            Ctrl-C: every member's state, phi with a bar (full at the\n"
     "            threshold), SUSPECTED_BY, LAST_HB, TTT (--threshold,\n"
@@ -105,10 +114,35 @@ constexpr char kUsage[] =
     "            reaches --threshold, for --mean/--stddev or --intervals\n"
     "            (--model, --acceptable_pause, --min_stddev).\n"
     "\n"
+    "Event handlers (watch --exec=PROGRAM, --exec_timeout=30s):\n"
+    "  For each transition, /bin/sh -c PROGRAM runs with phictl's environment\n"
+    "  plus these variables:\n"
+    "    PHID_EVENT           member-suspect, member-recover, member-join,\n"
+    "                         member-leave, member-restart, member-remove,\n"
+    "                         observer-pause\n"
+    "    PHID_PEER, PHID_ADDRESS, PHID_GENERATION  the member\n"
+    "    PHID_STATE, PHID_PREVIOUS_STATE  ALIVE, SUSPECT, LEFT, REMOVED\n"
+    "    PHID_PHI, PHID_THRESHOLD  phi at the transition; the watch's "
+    "threshold\n"
+    "    PHID_REASON          crossed_threshold, recovered, joined, left,\n"
+    "                         restarted, removed, observer_paused\n"
+    "    PHID_TAGS            k=v,k2=v2\n"
+    "    PHID_PAUSED_SECONDS  observer-pause: how long the daemon was paused\n"
+    "    PHID_SEQUENCE, PHID_EPOCH, PHID_TIME (RFC 3339), PHID_TARGET\n"
+    "  and on stdin the message as one line of JSON, as watch --json prints\n"
+    "  it. Its stdout and stderr go to phictl's stderr. Programs run one at a\n"
+    "  time in order; up to 1024 events wait, more are dropped and logged, so\n"
+    "  a slow program never stalls the stream. A non-zero exit, a signal or a\n"
+    "  timeout is logged and the next event runs. Snapshots (also after a\n"
+    "  reconnection) run nothing. At Ctrl-C the queued events still run;\n"
+    "  Ctrl-C again exits at once.\n"
+    "\n"
     "Examples:\n"
     "  phictl peers --threshold=5 --tags=dc=eu\n"
     "  phictl get node-b\n"
     "  phictl watch --levels=1s --peers=node-b,node-c --json | jq .\n"
+    "  phictl watch --threshold=3 --exec='logger -t phid \"$PHID_PEER "
+    "$PHID_STATE\"'\n"
     "  phictl top --threshold=5 --interval=1s\n"
     "  phictl phi --mean=1000ms --stddev=100ms --elapsed=1400ms\n"
     "  PHID_TARGET=unix:/run/phid.sock phictl peers\n"
@@ -179,6 +213,8 @@ int main(int argc, char** argv) {
   flags.idle = absl::GetFlag(FLAGS_idle);
   flags.peers = absl::GetFlag(FLAGS_peers);
   flags.tags = absl::GetFlag(FLAGS_tags);
+  flags.exec = absl::GetFlag(FLAGS_exec);
+  flags.exec_timeout = absl::GetFlag(FLAGS_exec_timeout);
   flags.interval = absl::GetFlag(FLAGS_interval);
   flags.model = absl::GetFlag(FLAGS_model);
   flags.mean = absl::GetFlag(FLAGS_mean);

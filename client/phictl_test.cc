@@ -2,7 +2,10 @@
 // command-line checks. Waits are bounded by RPC deadlines, never by sleeps.
 #include "client/phictl.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <deque>
+#include <fstream>
 #include <functional>
 #include <sstream>
 #include <string>
@@ -13,6 +16,7 @@
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/time.h"
 #include "client/fake_failure_detector.h"
@@ -316,6 +320,64 @@ TEST_F(PhictlTest, WatchRefusesARecoveryAboveTheThreshold) {
   EXPECT_TRUE(absl::StrContains(err_.str(), "--recovery=9 is above"))
       << err_.str();
   EXPECT_TRUE(fake_.watch_requests().empty());
+}
+
+TEST_F(PhictlTest, WatchExecRunsTheProgramForEachTransitionBeforeReturning) {
+  // Two streams, one transition each; the snapshots run nothing.
+  fake_.QueueWatchPlan(EndingWith(grpc::StatusCode::UNAVAILABLE, "bye"));
+  fake_.QueueWatchPlan(EndingWith(grpc::StatusCode::PERMISSION_DENIED, "no"));
+  const char* tmp = std::getenv("TEST_TMPDIR");
+  const std::string record =
+      absl::StrCat(tmp != nullptr ? tmp : "/tmp", "/phictl-exec-record");
+  std::remove(record.c_str());
+  flags_.exec = absl::StrCat("echo $PHID_EVENT $PHID_PEER $PHID_STATE >> ",
+                             record, "; cat >> ", record);
+  Give("exec");
+  EXPECT_EQ(Run({"watch"}), kExitFailure);
+  std::ifstream in(record);
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::vector<std::string> lines = Lines(text.str());
+  ASSERT_EQ(lines.size(), 4u) << text.str();
+  EXPECT_EQ(lines[0], "member-suspect b SUSPECT");
+  EXPECT_TRUE(absl::StrContains(lines[1], "\"transition\":{")) << lines[1];
+  EXPECT_EQ(lines[2], "member-suspect b SUSPECT");
+  EXPECT_FALSE(absl::StrContains(err_.str(), "handler")) << err_.str();
+}
+
+TEST_F(PhictlTest, WatchExecLogsAFailingProgram) {
+  fake_.QueueWatchPlan(EndingWith(grpc::StatusCode::PERMISSION_DENIED, "no"));
+  flags_.exec = "exit 4";
+  Give("exec");
+  EXPECT_EQ(Run({"watch"}), kExitFailure);
+  EXPECT_TRUE(absl::StrContains(err_.str(),
+                                "phictl: handler for b ALIVE -> SUSPECT "
+                                "(sequence 2) exited with status 4\n"))
+      << err_.str();
+}
+
+TEST_F(PhictlTest, WatchRefusesAnExecTimeoutWithoutExecOrOutOfRange) {
+  flags_.exec_timeout = absl::Seconds(5);
+  Give("exec_timeout");
+  EXPECT_EQ(Run({"watch"}), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err_.str(), "--exec_timeout applies only"))
+      << err_.str();
+  flags_.exec = "true";
+  flags_.exec_timeout = absl::Milliseconds(50);
+  EXPECT_EQ(Run({"watch"}), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err_.str(),
+                                "--exec_timeout: handler timeout "
+                                "50ms is out of range"))
+      << err_.str();
+  EXPECT_TRUE(fake_.watch_requests().empty());
+}
+
+TEST_F(PhictlTest, ExecAppliesOnlyToWatch) {
+  flags_.exec = "true";
+  Give("exec");
+  EXPECT_EQ(Run({"peers"}), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err_.str(), "--exec does not apply to `peers`"))
+      << err_.str();
 }
 
 TEST_F(PhictlTest, WatchRefusesLevelsFasterThan100ms) {

@@ -25,7 +25,8 @@ import tempfile
 import threading
 import time
 import unittest
-import xml.etree.ElementTree as ET
+
+import junit_runner
 
 PHID = ""
 DEPLOY = ""
@@ -293,42 +294,6 @@ class KubernetesTest(unittest.TestCase):
         self.assertEqual(code, 0, output)
 
 
-class JUnitResult(unittest.TextTestResult):
-    """Also records each case for the JUnit XML Bazel reads."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cases = []
-
-    def addSuccess(self, test):
-        super().addSuccess(test)
-        self.cases.append((test, None, None))
-
-    def addFailure(self, test, err):
-        super().addFailure(test, err)
-        self.cases.append((test, "failure", self._exc_info_to_string(err, test)))
-
-    def addError(self, test, err):
-        super().addError(test, err)
-        self.cases.append((test, "error", self._exc_info_to_string(err, test)))
-
-    def addSkip(self, test, reason):
-        super().addSkip(test, reason)
-        self.cases.append((test, "skipped", reason))
-
-
-def write_junit(path, result):
-    suites = ET.Element("testsuites")
-    suite = ET.SubElement(suites, "testsuite", name="check_deploy",
-                          tests=str(len(result.cases)))
-    for test, kind, text in result.cases:
-        case = ET.SubElement(suite, "testcase", classname=type(test).__name__,
-                             name=test._testMethodName)
-        if kind:
-            ET.SubElement(case, kind, message=(text or "")[:200]).text = text
-    ET.ElementTree(suites).write(path, encoding="utf-8", xml_declaration=True)
-
-
 def main():
     global PHID, DEPLOY
     if len(sys.argv) != 3:
@@ -336,12 +301,7 @@ def main():
         return 2
     PHID = os.path.realpath(sys.argv[1])
     DEPLOY = os.path.realpath(sys.argv[2])
-    suite = unittest.defaultTestLoader.loadTestsFromModule(sys.modules[__name__])
-    runner = unittest.TextTestRunner(verbosity=2, resultclass=JUnitResult)
-    result = runner.run(suite)
-    if os.environ.get("XML_OUTPUT_FILE"):
-        write_junit(os.environ["XML_OUTPUT_FILE"], result)
-    return 0 if result.wasSuccessful() else 1
+    return junit_runner.run(sys.modules[__name__], "check_deploy")
 
 
 if __name__ == "__main__":

@@ -89,6 +89,9 @@ int Daemon::metrics_port() const { return metrics_ ? metrics_->port() : 0; }
 std::string Daemon::MetricsText() {
   MetricsSnapshot s;
   s.default_threshold = options_.default_threshold;
+  for (const std::string& seed : options_.gossip.seeds) {
+    if (seed != transport_->LocalAddress()) ++s.seeds;
+  }
   {
     absl::MutexLock lock(&mu_);
     MonoTime now = clock_.Now();

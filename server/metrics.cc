@@ -63,6 +63,10 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Family("phid_default_threshold", "gauge",
            "The phi threshold ListPeers and these metrics judge against.");
   w.Sample("phid_default_threshold", s.default_threshold);
+  w.Family("phid_seeds", "gauge",
+           "Seed addresses this daemon joins through (--seeds, its own "
+           "address excluded).");
+  w.Sample("phid_seeds", s.seeds);
   w.Family("phid_peer_phi", "gauge",
            "Current phi of each peer (clamped to 1000).");
   for (const auto& [peer, phi] : s.peer_phi) {

@@ -40,6 +40,9 @@ struct MetricsSnapshot {
   // phi per peer at the default threshold's snapshot (self excluded).
   std::vector<std::pair<std::string, double>> peer_phi;
   double default_threshold = 0;
+  // Seed addresses this daemon joins through, its own address excluded: 0
+  // for a daemon meant to start a cluster alone.
+  uint64_t seeds = 0;
   GossipCounters gossip;
   // Watch streams.
   uint64_t watchers = 0;

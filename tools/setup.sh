@@ -15,6 +15,7 @@ PACKAGES=(
   libssl-dev libcpp-httplib-dev libgoogle-perftools-dev
   iproute2 procps tmux clang-format openssl
   python3-yaml
+  prometheus
 )
 # Installed only when the command is missing: a machine may have Node.js
 # from elsewhere (e.g. a nodejs build that bundles npm and conflicts with
@@ -56,7 +57,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
   export DEBIAN_FRONTEND=noninteractive
   "${SUDO[@]}" apt-get update -qq
+  # Only promtool is wanted from prometheus (the alert rules' tests), but
+  # its package starts a Prometheus server on :9090 and enables it at boot.
+  # Keep packages from starting services during this install (policy-rc.d
+  # exit 101, which invoke-rc.d and deb-systemd-invoke obey), unless the
+  # machine already has a policy, and disable the unit.
+  POLICY=/usr/sbin/policy-rc.d
+  if [ ! -e "$POLICY" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${SUDO[@]}" tee "$POLICY" >/dev/null
+    "${SUDO[@]}" chmod 0755 "$POLICY"
+    trap '"${SUDO[@]}" rm -f "$POLICY"' EXIT
+  fi
   "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    "${SUDO[@]}" systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
   echo "setup: packages installed"
 else
   echo "setup: all Debian packages present"
