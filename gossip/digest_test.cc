@@ -95,6 +95,7 @@ TEST(DigestTest, InvalidEntriesAreRefusedWithAReason) {
 
 TEST(DigestBuilderTest, NewsLeavesRoomForFreshHeartbeats) {
   GossipOptions options = GossipOptions::ForLan();
+  options.protocol = 1;  // digests are protocol 1's
   options.name = "self";
   MemberRecord self;
   self.name = "self";

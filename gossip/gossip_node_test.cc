@@ -39,7 +39,13 @@ class Recorder : public MembershipListener {
   double threshold_;
 };
 
-GossipOptions Lan() { return GossipOptions::ForLan(); }
+// These tests are protocol 1's (heartbeats relayed by digests); protocol 2
+// has its own in protocol_v2_test.cc.
+GossipOptions Lan() {
+  GossipOptions o = GossipOptions::ForLan();
+  o.protocol = 1;
+  return o;
+}
 
 bool AllSeeAll(SimCluster& c, const std::vector<int>& live) {
   for (int i : live) {

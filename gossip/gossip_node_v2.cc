@@ -47,6 +47,9 @@ void GossipNode::TickV2(MonoTime now, bool round_due) {
       SendSummary(now);
     }
   }
+  // Every round re-judges our subjects, so a subject the ring just gave us
+  // starts its clock without waiting for an older crossing instant.
+  if (round_due) next_check_ = now;
   AfterChange(now);
 }
 

@@ -131,12 +131,14 @@ absl::Status GossipOptions::Validate() const {
 
 GossipOptions GossipOptions::ForLan() {
   GossipOptions o;
+  o.protocol = 2;
   o.detector = DetectorOptionsForInterval(o.gossip_interval);
   return o;
 }
 
 GossipOptions GossipOptions::ForWan() {
   GossipOptions o;
+  o.protocol = 2;
   o.gossip_interval = absl::Milliseconds(500);
   o.fanout = 4;
   o.push_pull_interval = absl::Seconds(30);
@@ -145,6 +147,15 @@ GossipOptions GossipOptions::ForWan() {
   o.dead_reap_after = absl::Minutes(2);
   o.detector = DetectorOptionsForInterval(o.gossip_interval);
   o.detector.acceptable_pause = absl::Seconds(2);
+  return o;
+}
+
+GossipOptions GossipOptions::ForLean() {
+  GossipOptions o;
+  o.protocol = 2;
+  o.gossip_interval = absl::Milliseconds(500);
+  o.summary_interval = absl::Seconds(4);
+  o.detector = DetectorOptionsForInterval(o.gossip_interval);
   return o;
 }
 

@@ -257,6 +257,11 @@ class Membership {
   void UpdateQuorum(Member& member, MonoTime now, bool reports_changed);
   int QuorumFor(size_t monitors) const;
   bool IsOurSubject(const Member& member) const;
+  // A monitor we ourselves report suspect cannot vouch for its subjects:
+  // it counts as agreeing, with our curve of it (an isolated node, or the
+  // side of a partition that lost a monitor, still suspects what it cannot
+  // hear). Null if we do not hold it suspect.
+  const ArrivalCurve* SilentMonitorCurve(uint64_t monitor) const;
   // Whether `incoming` shows reports at least as new as all of ours.
   bool KnowsOurReports(const Member& member,
                        const std::vector<ReportEntry>& incoming) const;

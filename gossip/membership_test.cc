@@ -25,6 +25,13 @@ class RecordingListener : public MembershipListener {
   std::vector<std::string> arrivals;
 };
 
+// The merge rules below are protocol 1's (arrivals from gossiped counters).
+GossipOptions ProtocolOneLan() {
+  GossipOptions o = GossipOptions::ForLan();
+  o.protocol = 1;
+  return o;
+}
+
 GossipEntry Entry(const std::string& name, uint64_t generation,
                   uint64_t heartbeat,
                   MemberStatus status = MemberStatus::kAlive) {
@@ -39,7 +46,7 @@ GossipEntry Entry(const std::string& name, uint64_t generation,
 
 class MembershipTest : public ::testing::Test {
  protected:
-  MembershipTest() : options_(GossipOptions::ForLan()) {
+  MembershipTest() : options_(ProtocolOneLan()) {
     options_.name = "self";
     MemberRecord self;
     self.name = "self";

@@ -268,3 +268,30 @@ TEST(ProtocolV2Test, KeyringProtectsTheNewWire) {
 
 }  // namespace
 }  // namespace phid
+
+namespace phid {
+namespace {
+
+TEST(ProtocolV2Test, ARestartedMemberThatCrashesAgainIsDetected) {
+  for (int n : {2, 6}) {
+    SCOPED_TRACE(absl::StrCat("n=", n));
+    SimCluster c(12);
+    for (int i = 0; i < n; ++i) c.AddNode(V2());
+    c.RunFor(absl::Seconds(5));
+    c.Crash(1);
+    c.RunFor(absl::Milliseconds(300));
+    c.Restart(1);
+    c.RunFor(absl::Seconds(5));
+    ASSERT_TRUE(AllSeeAll(c, Live(n, {})));
+    MonoTime crash = c.now();
+    c.Crash(1);
+    c.RunFor(absl::Seconds(3));
+    for (int i : Live(n, {1})) {
+      MonoTime at = CrossingAt(c, i, 1, 8);
+      EXPECT_LT(at - crash, absl::Seconds(1)) << "observer " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace phid

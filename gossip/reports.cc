@@ -82,6 +82,15 @@ bool Membership::IsOurSubject(const Member& member) const {
   return &member != self_ && ring_.IsMonitorOf(self_->id, member.id);
 }
 
+const ArrivalCurve* Membership::SilentMonitorCurve(uint64_t monitor) const {
+  const Member* m = FindById(monitor);
+  if (m == nullptr || m == self_) return nullptr;
+  for (const Member::Report& r : m->reports) {
+    if (r.monitor == self_->id && r.suspect) return &r.curve;
+  }
+  return nullptr;
+}
+
 DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
                                    MonoTime now) {
   auto it = by_id_.find(sender);
@@ -119,6 +128,10 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
     // (the subject may not know of its new monitor yet): a member that is
     // already dead is then still detected, that much later.
     if (!member.detector.has_arrival()) {
+      // The listener learns the new curve as it would an arrival's.
+      if (listener_ != nullptr) {
+        listener_->OnEvidence(member.record.name, CurveOf(member, now), now);
+      }
       member.detector.Heartbeat(now + kAssignmentGrace);
     }
     bool suspect = false;
@@ -147,6 +160,17 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   const bool was = member.at_quorum;
   UpdateQuorum(member, now, true);
   if (!was && !member.at_quorum) confers_.push_back(&member);
+  // We now hold `member` silent (or no longer): it stands in for itself in
+  // the quorum of every member it monitors (SilentMonitorCurve).
+  for (uint64_t id : ring_.SubjectsOf(member.id)) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || it->second == self_) continue;
+    Member& subject = *it->second;
+    if (listener_ != nullptr) {
+      listener_->OnEvidence(subject.record.name, CurveOf(subject, now), now);
+    }
+    UpdateQuorum(subject, now, false);
+  }
 }
 
 bool Membership::StoreReport(Member& member, const Member::Report& report) {
@@ -172,11 +196,12 @@ void Membership::UpdateQuorum(Member& member, MonoTime now,
   const bool was = member.at_quorum;
   std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
   int suspects = 0;
-  for (const Member::Report& r : member.reports) {
-    if (r.suspect && std::find(monitors.begin(), monitors.end(), r.monitor) !=
-                         monitors.end()) {
-      ++suspects;
+  for (uint64_t m : monitors) {
+    bool agrees = SilentMonitorCurve(m) != nullptr;
+    for (const Member::Report& r : member.reports) {
+      if (r.monitor == m && r.suspect) agrees = true;
     }
+    suspects += agrees;
   }
   member.at_quorum = suspects >= QuorumFor(monitors.size());
   if (was && !member.at_quorum) member.quorum_ended = now;
@@ -243,9 +268,11 @@ PhiCurve Membership::CurveOf(const Member& member, MonoTime now) const {
       }
       continue;
     }
+    const ArrivalCurve* vote = SilentMonitorCurve(m);
     for (const Member::Report& r : member.reports) {
-      if (r.monitor == m && r.suspect) curves.push_back(r.curve);
+      if (r.monitor == m && r.suspect) vote = &r.curve;
     }
+    if (vote != nullptr) curves.push_back(*vote);
   }
   (void)now;
   return PhiCurve(curves, QuorumFor(monitors.size()));

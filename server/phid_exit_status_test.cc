@@ -120,7 +120,8 @@ TEST(PhidExitStatusTest, ABadListenAddressExits2NamingTheFlag) {
 
 TEST(PhidExitStatusTest, WhatARealStartRefusesOnlyCheckArgsRefusesToo) {
   ExpectRefused({{"--seeds=db-1:7946"}, "--seeds: 'db-1:7946'"});
-  ExpectRefused({{"--preset=prod"}, "--preset: must be lan, wan or local"});
+  ExpectRefused(
+      {{"--preset=prod"}, "--preset: must be lan, wan, local or lean"});
   ExpectRefused({{"--keyring=/nonexistent"}, "--keyring: "});
   ExpectRefused({{"--keyring=" + WriteFile("bad.keyring", "not-a-key\n")},
                  "keyring line 1: not 64 hex digits"});

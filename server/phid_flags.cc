@@ -67,7 +67,27 @@ ABSL_FLAG(std::string, keyring, "",
           "encrypts) for AES-256-GCM gossip. Default: none (plaintext).");
 ABSL_FLAG(std::string, preset, "lan",
           "Protocol preset: lan (100ms rounds), wan (500ms rounds, more "
-          "tolerance) or local (many daemons on one host).");
+          "tolerance), local (many daemons on one host) or lean (protocol "
+          "2 at 500ms rounds: ~300 bytes/s per node, about Serf's).");
+ABSL_FLAG(std::optional<int>, protocol, std::nullopt,
+          "Gossip wire protocol: 2 (each member heartbeats straight to "
+          "--monitors ring neighbours; only changes are gossiped) or 1 "
+          "(every heartbeat relayed to every member; traffic grows with the "
+          "cluster). Every daemon of a cluster must use the same one: each "
+          "drops the other's datagrams (counted as bad_version). Default: "
+          "the preset's.");
+ABSL_FLAG(std::optional<int>, monitors, std::nullopt,
+          "Protocol 2: monitors per member (K), [1, 16]. Each member sends "
+          "K heartbeats a round (48 bytes each with IP/UDP headers). "
+          "Default: the preset's (3).");
+ABSL_FLAG(std::optional<int>, quorum, std::nullopt,
+          "Protocol 2: monitors that must agree (H of K) before a member is "
+          "suspected anywhere, [1, --monitors]: one monitor with a bad link "
+          "cannot. Default: the preset's (2).");
+ABSL_FLAG(std::optional<double>, report_level, std::nullopt,
+          "Protocol 2: phi at which a monitor reports a member, (0, 64]. "
+          "Subscribers at or above it get exact crossing times; below it, "
+          "they hear when the reports arrive. Default: the preset's (2).");
 ABSL_FLAG(std::optional<absl::Duration>, gossip_interval, std::nullopt,
           "Gossip round period, e.g. 100ms; [10ms, 10s]. Setting it "
           "re-derives the detector defaults from it (acceptable_pause 2 "
@@ -152,8 +172,9 @@ absl::StatusOr<GossipOptions> Preset(const std::string& name) {
   if (name == "lan") return GossipOptions::ForLan();
   if (name == "wan") return GossipOptions::ForWan();
   if (name == "local") return GossipOptions::ForLocalTesting();
-  return absl::InvalidArgumentError(
-      absl::StrCat("--preset: must be lan, wan or local, got '", name, "'"));
+  if (name == "lean") return GossipOptions::ForLean();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "--preset: must be lan, wan, local or lean, got '", name, "'"));
 }
 
 void ConfigureUsage() {
@@ -229,6 +250,18 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
   }
   if (std::optional<int> fanout = absl::GetFlag(FLAGS_fanout)) {
     g.fanout = *fanout;
+  }
+  if (std::optional<int> protocol = absl::GetFlag(FLAGS_protocol)) {
+    g.protocol = *protocol;
+  }
+  if (std::optional<int> monitors = absl::GetFlag(FLAGS_monitors)) {
+    g.monitors = *monitors;
+  }
+  if (std::optional<int> quorum = absl::GetFlag(FLAGS_quorum)) {
+    g.quorum = *quorum;
+  }
+  if (std::optional<double> level = absl::GetFlag(FLAGS_report_level)) {
+    g.report_level = *level;
   }
   if (std::optional<PhiModel> model = absl::GetFlag(FLAGS_model)) {
     g.detector.model = *model;

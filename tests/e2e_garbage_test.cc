@@ -166,7 +166,7 @@ TEST(GarbageE2eTest,
   const sockaddr_in to = ParseIpv4(target.config().gossip_address);
 
   GarbagePackets garbage("phid", target.name(), names, kSeed);
-  const PacketCodec codec("phid", nullptr);
+  const PacketCodec codec("phid", nullptr, /*wire_version=*/2);
   DropCounts expected{};
   std::map<std::string, int> kinds;
   int still_valid = 0;  // damaged, yet valid: not sent

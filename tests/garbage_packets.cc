@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gossip/crc32c.h"
 #include "gossip/digest.h"
 #include "gossip/membership.h"
 #include "gossip/transport.h"
@@ -15,12 +16,23 @@ namespace e2e {
 namespace wire = ::phi::gossip::v1;
 
 GarbagePackets::GarbagePackets(std::string cluster, std::string target,
-                               std::vector<std::string> members, uint64_t seed)
+                               std::vector<std::string> members, uint64_t seed,
+                               int wire_version)
     : target_(std::move(target)),
       members_(std::move(members)),
-      codec_(cluster, nullptr),
-      other_cluster_(absl::StrCat(cluster, "-other"), nullptr),
+      codec_(cluster, nullptr, wire_version),
+      other_cluster_(absl::StrCat(cluster, "-other"), nullptr, wire_version),
       rng_(seed) {}
+
+std::string GarbagePackets::Header(bool encrypted) const {
+  if (codec_.wire_version() == 1) {
+    return std::string("\x70\x01", 2) + (encrypted ? '\x01' : '\x00');
+  }
+  // 0x72, flags, the cluster tag (low 16 bits of CRC-32C(cluster), LE).
+  uint32_t tag = Crc32c(codec_.cluster()) & 0xffff;
+  return {'\x72', encrypted ? '\x01' : '\x00', static_cast<char>(tag & 0xff),
+          static_cast<char>(tag >> 8)};
+}
 
 size_t GarbagePackets::Uniform(size_t lo, size_t hi) {
   return std::uniform_int_distribution<size_t>(lo, hi)(rng_);
@@ -119,12 +131,11 @@ GarbagePackets::Datagram GarbagePackets::Next() {
     return {RandomBytes(Uniform(0, 1500)), "random"};
   }
   if (pick < 25) {
-    return {std::string("\x70\x01\x00", 3) + RandomBytes(Uniform(0, 1300)),
+    return {Header(false) + RandomBytes(Uniform(0, 1300)),
             "random_after_header"};
   }
   if (pick < 30) {
-    return {std::string("\x70\x01\x01", 3) + RandomBytes(Uniform(0, 200)),
-            "random_encrypted"};
+    return {Header(true) + RandomBytes(Uniform(0, 200)), "random_encrypted"};
   }
   if (pick < 70) {
     return {Mutate(Encode(codec_, PlausiblePacket())), "mutated"};
@@ -186,7 +197,20 @@ GarbagePackets::Datagram GarbagePackets::Next() {
 
 DropReason ExpectedDrop(const PacketCodec& codec, const std::string& self,
                         absl::string_view datagram) {
-  DecodeResult decoded = codec.Decode(datagram);
+  DecodeResult decoded;
+  if (codec.wire_version() == 2) {
+    HeartbeatDatagram heartbeat;
+    bool is_heartbeat = false;
+    std::string error;
+    decoded.drop = codec.DecodeV2(datagram, &decoded.packet, &heartbeat,
+                                  &is_heartbeat, &error);
+    // A damaged heartbeat that still checks out names no member we know.
+    if (decoded.drop == DropReason::kNone && is_heartbeat) {
+      return DropReason::kUnknownSender;
+    }
+  } else {
+    decoded = codec.Decode(datagram);
+  }
   if (decoded.drop != DropReason::kNone) return decoded.drop;
   if (decoded.packet.sender() == self) return DropReason::kInvalidContent;
   for (const wire::DigestEntry& entry : decoded.packet.entries()) {

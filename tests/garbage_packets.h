@@ -38,8 +38,10 @@ class GarbagePackets final {
   // Datagrams aimed at daemon `target` (a member name) of the plaintext
   // cluster `cluster`; `members` are names real members use, so damaged
   // entries concern them too.
+  // `wire_version` is the daemons' protocol (GossipOptions::protocol).
   GarbagePackets(std::string cluster, std::string target,
-                 std::vector<std::string> members, uint64_t seed);
+                 std::vector<std::string> members, uint64_t seed,
+                 int wire_version = 2);
   GarbagePackets(const GarbagePackets&) = delete;
   GarbagePackets& operator=(const GarbagePackets&) = delete;
 
@@ -47,6 +49,8 @@ class GarbagePackets final {
 
  private:
   phi::gossip::v1::Packet PlausiblePacket();
+  // A valid envelope header for random bytes to follow.
+  std::string Header(bool encrypted) const;
   std::string Encode(const PacketCodec& codec,
                      const phi::gossip::v1::Packet& packet);
   std::string Mutate(std::string bytes);

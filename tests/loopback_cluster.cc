@@ -1,5 +1,7 @@
 #include "tests/loopback_cluster.h"
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -107,6 +109,10 @@ absl::Status WaitUntilAllSeeAll(const std::vector<DaemonProcess*>& daemons,
   for (const DaemonProcess* d : daemons) names.insert(d->name());
   absl::Status s = PollUntilOk(
       [&]() -> absl::Status {
+        // Protocol 2: only a peer's monitors measure its intervals; the
+        // other observers show 0 samples. Every peer must be calibrated
+        // at each observer that measures it, and measured somewhere.
+        std::map<std::string, uint64_t> most_samples;
         for (const DaemonProcess* d : daemons) {
           absl::StatusOr<v1::ListPeersResponse> peers = ListPeersAt(*d, 8);
           if (!peers.ok()) return peers.status();
@@ -114,13 +120,23 @@ absl::Status WaitUntilAllSeeAll(const std::vector<DaemonProcess*>& daemons,
           bool ok = true;
           for (const v1::Peer& p : peers->peers()) {
             seen.insert(p.name());
+            if (!p.is_self()) {
+              most_samples[p.name()] =
+                  std::max(most_samples[p.name()], p.samples());
+            }
             ok &= p.status() == v1::MEMBER_STATUS_ALIVE &&
                   p.state() == v1::PEER_STATE_ALIVE &&
-                  (p.is_self() ||
+                  (p.is_self() || p.samples() == 0 ||
                    p.samples() >= static_cast<uint64_t>(min_samples));
           }
           if (!ok || seen != names) {
             return absl::FailedPreconditionError(DescribeView(*d, *peers));
+          }
+        }
+        for (const auto& [name, samples] : most_samples) {
+          if (samples < static_cast<uint64_t>(min_samples)) {
+            return absl::FailedPreconditionError(
+                absl::StrCat(name, " has ", samples, " samples at most"));
           }
         }
         return absl::OkStatus();

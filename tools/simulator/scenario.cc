@@ -245,8 +245,12 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
         }
       }
       // Judge before the victims are reaped from the membership.
-      cluster.RunFor(std::min(config.duration, config.options.dead_reap_after -
-                                                   absl::Milliseconds(1)));
+      cluster.RunFor(std::max(
+          absl::ZeroDuration(),
+          fault_start +
+              std::min(config.duration,
+                       config.options.dead_reap_after - absl::Milliseconds(1)) -
+              cluster.now()));
       RecordCrashDetections(cluster, victims, setup, &tally);
       cluster.RunFor(fault_start + config.duration - cluster.now());
       break;
@@ -288,8 +292,8 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
         return true;
       };
       if (cluster.RunUntil(everyone_knows, config.duration)) {
-        result.dissemination_rounds =
-            (cluster.now() - fault_start) / config.options.gossip_interval;
+        result.dissemination_rounds = absl::FDivDuration(
+            cluster.now() - fault_start, config.options.gossip_interval);
       }
       cluster.RunFor(fault_start + config.duration - cluster.now());
       break;
