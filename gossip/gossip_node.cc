@@ -47,6 +47,13 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
       reply_window_start_(now) {
   next_push_pull_ = now + JitteredPushPullInterval(1);
   next_summary_ = now + options_.summary_interval;
+  synced_ = std::all_of(
+      options_.seeds.begin(), options_.seeds.end(),
+      [&](const std::string& s) { return s == transport_->LocalAddress(); });
+  for (int i = 0; i < 4; ++i) {
+    uint64_t word = rng_();
+    cookie_secret_.append(reinterpret_cast<const char*>(&word), sizeof word);
+  }
   if (options_.generation == 0) {
     options_.generation =
         static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
@@ -156,7 +163,10 @@ void GossipNode::GossipRound(MonoTime now) {
 
 void GossipNode::MaybePushPull(MonoTime now) {
   bool alone = membership_->size() <= 1;
-  if (alone && !options_.seeds.empty()) {
+  // v2: joining lasts until a seed's full state arrived, not merely until
+  // we met someone (two seeds meeting each other know only each other).
+  bool joining = v2() ? !synced_ : alone;
+  if (joining && !options_.seeds.empty()) {
     if (now < next_join_attempt_) return;
     for (const std::string& seed : options_.seeds) {
       if (seed == transport_->LocalAddress()) continue;
@@ -189,18 +199,19 @@ absl::Duration GossipNode::JitteredPushPullInterval(double scale) {
 }
 
 void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,
-                               MonoTime now) {
+                               MonoTime now, const std::string& cookie) {
   std::vector<const Membership::Member*> all;
   all.reserve(membership_->size());
   for (const auto& [name, member] : membership_->members()) {
     all.push_back(&member);
   }
-  SendEntries(to, kind, all, now);
+  SendEntries(to, kind, all, now, cookie);
 }
 
 void GossipNode::SendEntries(
     const std::string& to, wire::PacketKind kind,
-    const std::vector<const Membership::Member*>& members, MonoTime now) {
+    const std::vector<const Membership::Member*>& members, MonoTime now,
+    const std::string& cookie) {
   size_t budget = kMaxDatagramBytes - codec_.Overhead() - kHeaderReserve;
   // Split the members across as many packets as needed.
   std::vector<wire::Packet> packets;
@@ -224,6 +235,7 @@ void GossipNode::SendEntries(
     packets[i].set_kind(kind);
     packets[i].set_part(static_cast<uint32_t>(i));
     packets[i].set_parts(static_cast<uint32_t>(packets.size()));
+    if (!cookie.empty()) packets[i].set_cookie(cookie);
     SendPacket(to, &packets[i]);
   }
 }

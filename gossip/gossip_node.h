@@ -84,7 +84,7 @@ class GossipNode final : public PacketSink {
   // push_pull_interval * scale, jittered uniformly by +-50 %.
   absl::Duration JitteredPushPullInterval(double scale);
   void SendFullState(const std::string& to, phi::gossip::v1::PacketKind kind,
-                     MonoTime now);
+                     MonoTime now, const std::string& cookie = "");
   // Stamps the sender on `packet`, encodes and sends it.
   void SendPacket(const std::string& to, phi::gossip::v1::Packet* packet);
   std::vector<std::string> PickPeers(int count);
@@ -93,7 +93,7 @@ class GossipNode final : public PacketSink {
   // Sends `members`' full entries to `to`, in as many packets as needed.
   void SendEntries(const std::string& to, phi::gossip::v1::PacketKind kind,
                    const std::vector<const Membership::Member*>& members,
-                   MonoTime now);
+                   MonoTime now, const std::string& cookie = "");
 
   // Protocol v2 (gossip_node_v2.cc).
   bool v2() const { return options_.protocol == 2; }
@@ -110,6 +110,9 @@ class GossipNode final : public PacketSink {
   void SendSummary(MonoTime now);
   void OnSummary(const phi::gossip::v1::Packet& packet, MonoTime now);
   bool ReplyAllowed(MonoTime now);
+  // The cookie a push-pull from `address` must carry to get our full state.
+  std::string CookieFor(const std::string& address, MonoTime now,
+                        int buckets_ago) const;
 
   GossipOptions options_;
   Transport* transport_;
@@ -127,6 +130,9 @@ class GossipNode final : public PacketSink {
   MonoTime next_join_attempt_;
   MonoTime next_check_ = absl::InfiniteDuration();  // v2: CheckSubjects
   MonoTime next_summary_;                           // v2
+  std::string cookie_secret_;                       // v2: 32 random bytes
+  MonoTime joined_at_ = absl::InfiniteDuration();   // v2: first met a peer
+  bool synced_ = false;  // v2: a seed's full state arrived (or no seeds)
   absl::Duration join_backoff_;
   bool leaving_ = false;
   MonoTime leave_done_at_;

@@ -16,8 +16,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "gossip/gossip_node.h"
+#include "openssl/evp.h"
+#include "openssl/hmac.h"
 
 namespace phid {
 namespace {
@@ -30,13 +33,20 @@ constexpr size_t kHeaderReserve = 100;
 // 24 keys (~25 bytes each) and 64 bucket hashes fit one datagram.
 constexpr int kMaxSummaryKeys = 24;
 constexpr size_t kMaxNewsPerPacket = 32;
+constexpr absl::Duration kHeartbeatGrace = absl::Milliseconds(500);
 
 }  // namespace
 
 void GossipNode::TickV2(MonoTime now, bool round_due) {
   if (round_due) {
     membership_->BumpSelf();
-    SendHeartbeats();
+    // Our monitors learn of us from the news of our join (pushed at once,
+    // O(log N) hops); heartbeats sent before that would be dropped as
+    // coming from an unknown member, so they start a moment later.
+    if (joined_at_ == absl::InfiniteDuration() && membership_->size() > 1) {
+      joined_at_ = now;
+    }
+    if (now >= joined_at_ + kHeartbeatGrace) SendHeartbeats();
     SendNews(now);
     MaybePushPull(now);
     if (membership_->size() > 1 && now >= next_summary_) {
@@ -133,6 +143,21 @@ void GossipNode::SendSummary(MonoTime now) {
   }
   ++counters_.summaries;
   SendPacket(peer[0], &packet);
+}
+
+std::string GossipNode::CookieFor(const std::string& address, MonoTime now,
+                                  int buckets_ago) const {
+  // HMAC-SHA256(secret, address | 10 s time bucket), first 8 bytes: valid
+  // for 10-20 s, unforgeable without the secret, which never leaves us.
+  int64_t bucket = absl::ToInt64Seconds(now) / 10 - buckets_ago;
+  std::string message = absl::StrCat(address, "|", bucket);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), cookie_secret_.data(),
+       static_cast<int>(cookie_secret_.size()),
+       reinterpret_cast<const unsigned char*>(message.data()), message.size(),
+       digest, &length);
+  return std::string(reinterpret_cast<const char*>(digest), 8);
 }
 
 bool GossipNode::ReplyAllowed(MonoTime now) {
@@ -245,14 +270,32 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
   membership_->MergeEntries(packet.sender(), entries, now);
   switch (packet.kind()) {
     case wire::PACKET_KIND_PUSH_PULL:
-      if (packet.part() == 0 && ReplyAllowed(now)) {
-        std::string reply_to = from;
-        if (const Membership::Member* sender =
-                membership_->Find(packet.sender())) {
-          reply_to = sender->record.address;
-        }
-        SendFullState(reply_to, wire::PACKET_KIND_PUSH_PULL_REPLY, now);
+      if (packet.part() != 0 || !ReplyAllowed(now)) break;
+      // Only push-pulls join (v2 repairs by summaries), and a joiner can
+      // always answer the challenge: every full state waits for a cookie.
+      if (packet.cookie() == CookieFor(from, now, 0) ||
+          packet.cookie() == CookieFor(from, now, 1)) {
+        SendFullState(from, wire::PACKET_KIND_PUSH_PULL_REPLY, now);
+      } else {
+        // A small answer to an address nobody has proven: no reflection.
+        wire::Packet& challenge = sending_;
+        challenge.Clear();
+        challenge.set_kind(wire::PACKET_KIND_CHALLENGE);
+        challenge.set_cookie(CookieFor(from, now, 0));
+        ++counters_.challenges;
+        SendPacket(from, &challenge);
       }
+      break;
+    case wire::PACKET_KIND_CHALLENGE:
+      // Answered only while joining, and only for a seed: a forged
+      // challenge cannot make us send our state anywhere else.
+      if (!synced_ && std::find(options_.seeds.begin(), options_.seeds.end(),
+                                from) != options_.seeds.end()) {
+        SendFullState(from, wire::PACKET_KIND_PUSH_PULL, now, packet.cookie());
+      }
+      break;
+    case wire::PACKET_KIND_PUSH_PULL_REPLY:
+      synced_ = true;
       break;
     case wire::PACKET_KIND_SUMMARY:
       OnSummary(packet, now);

@@ -1,5 +1,6 @@
 // Protocol v2 end to end on the simulated network and clock: direct
 // monitors, quorum reports, anti-entropy, churn.
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -291,6 +292,77 @@ TEST(ProtocolV2Test, ARestartedMemberThatCrashesAgainIsDetected) {
       EXPECT_LT(at - crash, absl::Seconds(1)) << "observer " << i;
     }
   }
+}
+
+}  // namespace
+}  // namespace phid
+
+namespace phid {
+namespace {
+
+// Counts, by packet kind, what arrives at a simulated address nobody runs a
+// daemon on.
+class Counter final : public PacketSink {
+ public:
+  void OnPacket(const std::string&, absl::string_view payload,
+                MonoTime) override {
+    phi::gossip::v1::Packet packet;
+    HeartbeatDatagram heartbeat;
+    bool is_heartbeat = false;
+    std::string error;
+    if (codec_.DecodeV2(payload, &packet, &heartbeat, &is_heartbeat, &error) !=
+        DropReason::kNone) {
+      return;
+    }
+    int kind = is_heartbeat ? 0 : packet.kind();
+    ++datagrams[kind];
+    bytes[kind] += payload.size();
+  }
+  std::map<int, int> datagrams;  // by PacketKind; 0 = heartbeat
+  std::map<int, size_t> bytes;
+
+ private:
+  PacketCodec codec_{"phid", nullptr, 2};
+};
+
+TEST(ProtocolV2Test, AForgedPushPullGetsNoMoreBytesBackThanItSent) {
+  SimCluster c(13);
+  for (int i = 0; i < 40; ++i) c.AddNode(V2());
+  c.RunFor(absl::Seconds(5));
+  ASSERT_TRUE(AllSeeAll(c, Live(40, {})));
+  // The "victim" is the forged source address: its owner never asked.
+  Counter victim;
+  Transport* spoofed = c.network().Attach("10.9.9.9:7946", &victim);
+  PacketCodec codec("phid", nullptr, 2);
+  phi::gossip::v1::Packet forged;
+  forged.set_kind(phi::gossip::v1::PACKET_KIND_PUSH_PULL);
+  forged.set_sender("fake-1");
+  forged.set_sender_generation(5);
+  auto* entry = forged.add_entries();
+  entry->set_name("fake-1");
+  entry->set_address("10.9.9.9:7946");
+  entry->set_generation(5);
+  entry->set_status(phi::gossip::v1::MEMBER_STATUS_ALIVE);
+  absl::StatusOr<std::string> bytes = codec.Encode(forged);
+  ASSERT_TRUE(bytes.ok());
+  size_t sent = 0;
+  const uint64_t challenges = c.node(0).gossip->counters().challenges;
+  for (int i = 0; i < 10; ++i) {
+    spoofed->Send(c.node(0).address, *bytes);
+    sent += bytes->size();
+  }
+  c.RunFor(absl::Milliseconds(50));
+  // Without the check, each push-pull brought back 40 members' state
+  // (three datagrams); now a cookie smaller than the request.
+  namespace wire = phi::gossip::v1;
+  EXPECT_EQ(victim.datagrams[wire::PACKET_KIND_PUSH_PULL_REPLY], 0);
+  EXPECT_EQ(victim.datagrams[wire::PACKET_KIND_CHALLENGE], 10);
+  EXPECT_LE(victim.bytes[wire::PACKET_KIND_CHALLENGE], sent);
+  EXPECT_EQ(c.node(0).gossip->counters().challenges - challenges, 10u);
+  // A real joiner answers the challenge and gets everything.
+  int late = c.AddNode(V2());
+  EXPECT_TRUE(c.RunUntil([&] { return AllSeeAll(c, Live(late + 1, {})); },
+                         absl::Seconds(3)));
 }
 
 }  // namespace
