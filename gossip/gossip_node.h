@@ -132,7 +132,9 @@ class GossipNode final : public PacketSink {
   MonoTime next_summary_;                           // v2
   std::string cookie_secret_;                       // v2: 32 random bytes
   MonoTime joined_at_ = absl::InfiniteDuration();   // v2: first met a peer
-  bool synced_ = false;  // v2: a seed's full state arrived (or no seeds)
+  // v2: a seed's full state arrived, or a summary showed our membership
+  // equal to a peer's (or we have no seeds).
+  bool synced_ = false;
   absl::Duration join_backoff_;
   bool leaving_ = false;
   MonoTime leave_done_at_;

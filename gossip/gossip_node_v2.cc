@@ -199,6 +199,9 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
     }
   }
   const bool members_differ = in.members_hash() != membership_->MembersHash();
+  // A peer that knows exactly whom we know: our join is complete, however
+  // it came about (a seed's full state, or news and repairs).
+  if (!members_differ) synced_ = true;
   if (members_differ && in.buckets_size() == Membership::kBuckets) {
     std::vector<uint64_t> mine = membership_->BucketHashes();
     for (const auto& [name, member] : membership_->members()) {
@@ -270,12 +273,16 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
   membership_->MergeEntries(packet.sender(), entries, now);
   switch (packet.kind()) {
     case wire::PACKET_KIND_PUSH_PULL:
-      if (packet.part() != 0 || !ReplyAllowed(now)) break;
+      if (packet.part() != 0) break;
       // Only push-pulls join (v2 repairs by summaries), and a joiner can
       // always answer the challenge: every full state waits for a cookie.
+      // Full states are rate limited; challenges, no larger than what
+      // asked for them, are not.
       if (packet.cookie() == CookieFor(from, now, 0) ||
           packet.cookie() == CookieFor(from, now, 1)) {
-        SendFullState(from, wire::PACKET_KIND_PUSH_PULL_REPLY, now);
+        if (ReplyAllowed(now)) {
+          SendFullState(from, wire::PACKET_KIND_PUSH_PULL_REPLY, now);
+        }
       } else {
         // A small answer to an address nobody has proven: no reflection.
         wire::Packet& challenge = sending_;

@@ -71,6 +71,7 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   member.reports.clear();
   member.at_quorum = false;
   reported_.erase(&member);
+  own_suspects_.erase(&member);
   Place(member);
   UpdatePeerSlot(member);
   member.detector = PhiAccrualDetector(options_.detector);
@@ -363,6 +364,7 @@ void Membership::Forget(Member& member) {
   }
   Unplace(member);
   reported_.erase(&member);
+  own_suspects_.erase(&member);
   confers_.erase(std::remove(confers_.begin(), confers_.end(), &member),
                  confers_.end());
   index_.erase(member.record.name);

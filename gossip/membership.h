@@ -291,6 +291,8 @@ class Membership {
   absl::flat_hash_set<const Member*> reported_;
   uint64_t report_seq_ = 0;  // our own report counter (this generation)
   std::vector<const Member*> confers_;
+  // Members we report suspect ourselves.
+  absl::flat_hash_set<Member*> own_suspects_;
   bool urgent_ = false;
 };
 

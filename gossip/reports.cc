@@ -120,6 +120,14 @@ DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
 
 MonoTime Membership::CheckSubjects(MonoTime now) {
   MonoTime next = absl::InfiniteDuration();
+  // A member the ring took from us sends us no more heartbeats, so our
+  // suspicion of it would never end (and it would keep standing in as a
+  // silent monitor): withdraw it.
+  std::vector<Member*> withdrawn;
+  for (Member* m : own_suspects_) {
+    if (!IsOurSubject(*m)) withdrawn.push_back(m);
+  }
+  for (Member* m : withdrawn) ReportChanged(*m, false, now);
   for (uint64_t id : ring_.SubjectsOf(self_->id)) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) continue;
@@ -156,6 +164,11 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
 void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   Member::Report report{self_->id, ++report_seq_, suspect,
                         member.detector.curve(), now};
+  if (suspect) {
+    own_suspects_.insert(&member);
+  } else {
+    own_suspects_.erase(&member);
+  }
   StoreReport(member, report);
   const bool was = member.at_quorum;
   UpdateQuorum(member, now, true);
