@@ -33,6 +33,7 @@ struct GossipCounters {
   uint64_t summaries = 0;        // anti-entropy summaries sent
   uint64_t repairs = 0;          // entries sent because a summary differed
   uint64_t challenges = 0;       // push-pulls answered with a cookie only
+  uint64_t members_refused = 0;  // unknown members over max_members
 
   uint64_t drops_total() const {
     uint64_t total = 0;

@@ -100,6 +100,10 @@ absl::Status GossipOptions::Validate() const {
         absl::StrCat("news_retransmit_mult must be in [1, 100], got ",
                      news_retransmit_mult));
   }
+  if (max_members < 2 || max_members > 1000000) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_members must be in [2, 1000000], got ", max_members));
+  }
   if (protocol != 1 && protocol != 2) {
     return absl::InvalidArgumentError(
         absl::StrCat("protocol must be 1 or 2, got ", protocol));

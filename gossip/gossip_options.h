@@ -99,6 +99,12 @@ struct GossipOptions {
   // within a few intervals at any N. Default 2 s; [100 ms, 1 h].
   absl::Duration summary_interval = absl::Seconds(2);
 
+  // Most members (self included) this node holds: past it, unknown members
+  // are refused and counted (members_refused), so no input grows memory
+  // without bound; members that fail or leave are reaped and make room
+  // again. About 1 KB each. Default 20,000; [2, 1,000,000].
+  int max_members = 20000;
+
   // The detector every member's history uses.
   DetectorOptions detector;
 

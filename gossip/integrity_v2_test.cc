@@ -168,3 +168,58 @@ TEST(IntegrityV2Test, PoisonedReportStatisticsAreRefused) {
 
 }  // namespace
 }  // namespace phid
+
+namespace phid {
+namespace {
+
+TEST(IntegrityV2Test, AFloodOfFakeMembersStopsAtTheCapAndIsReaped) {
+  SimCluster c(23);
+  GossipOptions o = V2();
+  o.max_members = 500;
+  for (int i = 0; i < 8; ++i) c.AddNode(o);
+  c.RunFor(absl::Seconds(5));
+  Sink sink;
+  Transport* forger = c.network().Attach("10.9.9.7:7946", &sink);
+  PacketCodec codec("phid", nullptr, 2);
+  // 20,000 fake members in news packets of 20, to every node.
+  for (int p = 0; p < 1000; ++p) {
+    wire::Packet news;
+    news.set_kind(wire::PACKET_KIND_NEWS);
+    news.set_sender("forger");
+    news.set_sender_generation(1);
+    for (int k = 0; k < 20; ++k) {
+      wire::DigestEntry* e = news.add_entries();
+      e->set_name(absl::StrCat("fake-", p * 20 + k));
+      e->set_address(absl::StrCat("10.8.", p % 250, ".", k + 1, ":7946"));
+      e->set_generation(1);
+      e->set_status(wire::MEMBER_STATUS_ALIVE);
+    }
+    absl::StatusOr<std::string> bytes = codec.Encode(news);
+    ASSERT_TRUE(bytes.ok());
+    for (int i = 0; i < 8; ++i) forger->Send(c.node(i).address, *bytes);
+  }
+  c.RunFor(absl::Seconds(1));
+  uint64_t refused = 0;
+  for (int i = 0; i < 8; ++i) {
+    EXPECT_LE(c.node(i).gossip->membership().size(), 500) << "node " << i;
+    refused += c.node(i).gossip->counters().members_refused;
+  }
+  EXPECT_GE(refused, 8u * (20000 - 500));
+  // Plaintext gossip trusts the network: the admitted fakes stay members
+  // (most of their monitors are fakes too, so nobody reports them), but no
+  // real member is suspected meanwhile, and memory stays at the cap.
+  c.RunFor(absl::Seconds(10));
+  for (int i = 0; i < 8; ++i) {
+    const Membership& m = c.node(i).gossip->membership();
+    EXPECT_LE(m.size(), 500) << "node " << i;
+    for (int j = 0; j < 8; ++j) {
+      const auto* real = m.Find(c.node(j).name);
+      ASSERT_NE(real, nullptr);
+      EXPECT_EQ(m.CurveOf(*real, c.now()).TimeAt(8), absl::InfiniteDuration())
+          << c.node(j).name << " at node " << i;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace phid

@@ -155,6 +155,14 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
         incoming.generation <= tomb->second.first) {
       return false;
     }
+    if (size() >= options_.max_members) {
+      ++counters_->members_refused;
+      LOG_EVERY_N(WARNING, 1000)
+          << "membership is full (--max_members=" << options_.max_members
+          << "): refused member '" << incoming.name << "' ("
+          << counters_->members_refused << " refused so far)";
+      return false;
+    }
     Member& member = AddMember(entry, now);
     SetNews(member);
     if (!v2()) {

@@ -99,6 +99,20 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Family("phid_pauses_total", "counter",
            "Times this daemon found itself paused and discounted the pause.");
   w.Sample("phid_pauses_total", s.gossip.pauses);
+  w.Family("phid_gossip_protocol_total", "counter",
+           "Protocol 2 activity: heartbeats sent, newer reports merged, "
+           "summaries sent, entries repaired, push-pulls challenged, "
+           "members refused over --max_members.");
+  w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
+           "heartbeats_sent");
+  w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
+  w.Sample("phid_gossip_protocol_total", s.gossip.summaries, "what",
+           "summaries");
+  w.Sample("phid_gossip_protocol_total", s.gossip.repairs, "what", "repairs");
+  w.Sample("phid_gossip_protocol_total", s.gossip.challenges, "what",
+           "challenges");
+  w.Sample("phid_gossip_protocol_total", s.gossip.members_refused, "what",
+           "members_refused");
   w.Family("phid_watchers", "gauge", "Open Watch streams.");
   w.Sample("phid_watchers", s.watchers);
   w.Family("phid_watch_evictions_total", "counter",

@@ -76,6 +76,11 @@ ABSL_FLAG(std::optional<int>, protocol, std::nullopt,
           "cluster). Every daemon of a cluster must use the same one: each "
           "drops the other's datagrams (counted as bad_version). Default: "
           "the preset's.");
+ABSL_FLAG(int, max_members, 20000,
+          "Most members this daemon holds, [2, 1000000]; past it unknown "
+          "members are refused and counted (phid_gossip_protocol_total"
+          "{what=\"members_refused\"}), so forged members cannot grow memory "
+          "without bound. About 1 KB each.");
 ABSL_FLAG(std::optional<int>, monitors, std::nullopt,
           "Protocol 2: monitors per member (K), [1, 16]. Each member sends "
           "K heartbeats a round (48 bytes each with IP/UDP headers). "
@@ -251,6 +256,7 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
   if (std::optional<int> fanout = absl::GetFlag(FLAGS_fanout)) {
     g.fanout = *fanout;
   }
+  g.max_members = absl::GetFlag(FLAGS_max_members);
   if (std::optional<int> protocol = absl::GetFlag(FLAGS_protocol)) {
     g.protocol = *protocol;
   }
