@@ -4,6 +4,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "server/grpc_status.h"
@@ -73,14 +74,32 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* FailureDetectorService::Watch(
       return stream.get();
     }
     if (watchers_.load() >= options_.max_watchers) {
+      ++refused_;
       LOG_EVERY_N(WARNING, 100)
           << "refusing a watcher from " << context->peer() << ": "
-          << options_.max_watchers << " already watching (--max_watchers)";
+          << options_.max_watchers << " already watching (--max_watchers; "
+          << "logged every 100th, " << refused_.load() << " refused so far)";
       stream->End(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
           "this daemon already serves ", options_.max_watchers,
           " watchers (its --max_watchers); retry later or raise the cap"))));
       return stream.get();
     }
+    std::string client = ClientKey(context->peer());
+    int& mine = per_client_[client];
+    if (mine >= options_.max_watchers_per_client) {
+      ++refused_;
+      LOG_EVERY_N(WARNING, 100)
+          << "refusing a watcher from " << context->peer() << ": it has "
+          << mine << " already (--max_watchers_per_client; logged every "
+          << "100th, " << refused_.load() << " refused so far)";
+      stream->End(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
+          "this client (", client, ") already has ", mine,
+          " watchers, the daemon's --max_watchers_per_client; close some "
+          "or share one stream"))));
+      return stream.get();
+    }
+    ++mine;
+    client_of_[stream.get()] = std::move(client);
     ++watchers_;
     streams_[stream.get()] = stream;
   }
@@ -104,6 +123,14 @@ void FailureDetectorService::StreamDone(WatchReactor* stream) {
     owned = std::move(it->second);
     streams_.erase(it);
     --watchers_;
+    auto client = client_of_.find(stream);
+    if (client != client_of_.end()) {
+      auto count = per_client_.find(client->second);
+      if (count != per_client_.end() && --count->second <= 0) {
+        per_client_.erase(count);
+      }
+      client_of_.erase(client);
+    }
   }
   uint64_t id = stream->subscriber_id();
   if (id != 0) backend_->Unsubscribe(id);
@@ -132,6 +159,16 @@ void FailureDetectorService::EndAllWatches(const grpc::Status& status) {
     for (const auto& [ptr, stream] : streams_) streams.push_back(stream);
   }
   for (const auto& stream : streams) stream->End(status);
+}
+
+std::string ClientKey(absl::string_view peer) {
+  if (!absl::StartsWith(peer, "ipv4:") && !absl::StartsWith(peer, "ipv6:")) {
+    return std::string(peer);
+  }
+  const size_t colon = peer.rfind(':');
+  // "ipv4:" itself has a colon: keep at least the scheme.
+  if (colon == absl::string_view::npos || colon < 5) return std::string(peer);
+  return std::string(peer.substr(0, colon));
 }
 
 }  // namespace phid
