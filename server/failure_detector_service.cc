@@ -1,6 +1,7 @@
 #include "server/failure_detector_service.h"
 
 #include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -75,10 +76,13 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* FailureDetectorService::Watch(
     }
     if (watchers_.load() >= options_.max_watchers) {
       ++refused_;
-      LOG_EVERY_N(WARNING, 100)
-          << "refusing a watcher from " << context->peer() << ": "
-          << options_.max_watchers << " already watching (--max_watchers; "
-          << "logged every 100th, " << refused_.load() << " refused so far)";
+      if (std::optional<uint64_t> suppressed =
+              refusal_log_.Admit(clock_.Now())) {
+        LOG(WARNING) << "refusing a watcher from " << context->peer() << ": "
+                     << options_.max_watchers
+                     << " already watching (--max_watchers; " << *suppressed
+                     << " similar refusals not logged)";
+      }
       stream->End(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
           "this daemon already serves ", options_.max_watchers,
           " watchers (its --max_watchers); retry later or raise the cap"))));
@@ -88,10 +92,13 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* FailureDetectorService::Watch(
     int& mine = per_client_[client];
     if (mine >= options_.max_watchers_per_client) {
       ++refused_;
-      LOG_EVERY_N(WARNING, 100)
-          << "refusing a watcher from " << context->peer() << ": it has "
-          << mine << " already (--max_watchers_per_client; logged every "
-          << "100th, " << refused_.load() << " refused so far)";
+      if (std::optional<uint64_t> suppressed =
+              refusal_log_.Admit(clock_.Now())) {
+        LOG(WARNING) << "refusing a watcher from " << context->peer()
+                     << ": it has " << mine
+                     << " already (--max_watchers_per_client; " << *suppressed
+                     << " similar refusals not logged)";
+      }
       stream->End(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
           "this client (", client, ") already has ", mine,
           " watchers, the daemon's --max_watchers_per_client; close some "

@@ -35,6 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "detector/clock.h"
 #include "proto/phi.grpc.pb.h"
+#include "server/log_limiter.h"
 #include "server/watch_hub.h"
 #include "server/watch_reactor.h"
 
@@ -112,6 +113,8 @@ class FailureDetectorService final
   std::atomic<int> watchers_{0};
   std::atomic<uint64_t> evictions_{0};
   std::atomic<uint64_t> refused_{0};
+  // Refusals are caused by clients: at most one line per 10 s.
+  LogLimiter refusal_log_{absl::Seconds(10)};
   absl::Mutex mu_;
   bool ending_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status end_status_ ABSL_GUARDED_BY(mu_);
