@@ -110,6 +110,10 @@ class UdpTransport final : public Transport {
   // immediately if none is waiting. For shutdown.
   void Wake();
 
+  // The socket, for what the transport does not own: its receive buffer
+  // size, the kernel's drop count (server/socket_stats.h).
+  int socket_fd() const { return socket_fd_; }
+
   // Counters.
   uint64_t datagrams_sent() const { return datagrams_sent_.load(); }
   uint64_t bytes_sent() const { return bytes_sent_.load(); }

@@ -32,6 +32,10 @@ inline constexpr size_t kMaxEchoedBytes = 64;
 // A status message is cut short after this many bytes, whatever it quotes.
 inline constexpr size_t kMaxStatusMessageBytes = 1024;
 
+// Largest request message the gRPC server reads (a WatchRequest with
+// kMaxWatchNames names of 128 bytes is about 131 KB).
+inline constexpr size_t kMaxRequestBytes = 1 << 20;
+
 }  // namespace phid
 
 #endif  // PHID_SERVER_API_LIMITS_H_

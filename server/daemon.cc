@@ -14,7 +14,9 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
+#include "server/api_limits.h"
 #include "server/grpc_status.h"
+#include "server/socket_stats.h"
 
 namespace phid {
 namespace {
@@ -36,6 +38,15 @@ class PacketBatch final : public PacketSink {
   }
   std::vector<Packet> packets;
 };
+
+MetricsHttpLimits MetricsLimitsOf(const DaemonOptions& o) {
+  MetricsHttpLimits limits;
+  limits.max_connections = o.metrics_max_connections;
+  limits.max_connections_per_client = o.metrics_max_connections_per_client;
+  limits.request_timeout = o.metrics_request_timeout;
+  limits.max_body_bytes = o.metrics_max_request_bytes;
+  return limits;
+}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      absl::string_view flag) {
@@ -124,6 +135,11 @@ absl::Status Daemon::Init() {
       UdpTransport::Bind(options_.udp);
   if (!transport.ok()) return transport.status();
   transport_ = *std::move(transport);
+  if (absl::Status s = SetReceiveBuffer(transport_->socket_fd(),
+                                        options_.udp_receive_buffer_bytes);
+      !s.ok()) {
+    LOG(WARNING) << "--udp_receive_buffer: " << s.message();
+  }
 
   MonoTime now = clock_.Now();
   {
@@ -143,6 +159,7 @@ absl::Status Daemon::Init() {
 
   FailureDetectorService::Options service;
   service.max_watchers = options_.max_watchers;
+  service.max_watchers_per_client = options_.max_watchers_per_client;
   service.stream.max_queued = options_.max_queued_messages;
   service.stream.write_timeout = options_.write_timeout;
   FailureDetectorBackend* backend = this;
@@ -151,13 +168,15 @@ absl::Status Daemon::Init() {
 
   if (!options_.metrics_address.empty()) {
     absl::StatusOr<std::unique_ptr<MetricsServer>> metrics =
-        MetricsServer::Start(options_.metrics_address,
-                             [this] { return MetricsText(); });
+        MetricsServer::Start(
+            options_.metrics_address, [this] { return MetricsText(); },
+            MetricsLimitsOf(options_));
     if (!metrics.ok()) {
       server_->Shutdown();
       return metrics.status();
     }
     metrics_ = *std::move(metrics);
+    metrics_server_ = metrics_.get();
   }
 
   LOG(INFO) << "phid '" << name() << "' started: gossip on udp "
@@ -199,6 +218,25 @@ absl::Status Daemon::StartGrpc() {
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options_.grpc_address, credentials, &grpc_port_);
   builder.RegisterService(service_.get());
+  // Abuse limits (README: Under abuse). gRPC 1.51 has no rapid-reset
+  // defence: reset streams do not count against the stream limit.
+  grpc::ResourceQuota quota("phid");
+  quota.Resize(static_cast<size_t>(options_.grpc_memory_limit_bytes));
+  builder.SetResourceQuota(quota);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS,
+                             options_.grpc_max_streams_per_connection);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(kMaxRequestBytes));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(
+                                 options_.grpc_keepalive_time)));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                             static_cast<int>(absl::ToInt64Milliseconds(
+                                 options_.grpc_keepalive_timeout)));
+  // A client that pings more often than allowed gets GOAWAY
+  // (too_many_pings) after this many strikes.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 2);
+  // A TCP connection that never completes its HTTP/2 handshake.
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, 10000);
   // Let clients keep idle watches alive with pings every 10 s
   // (`grpcurl -keepalive-time 10`); the default allows one per 5 min.
   builder.AddChannelArgument(
@@ -299,6 +337,7 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     absl::MutexLock lock(&unsubscribe_mu_);
     unsubscribed.swap(unsubscribed_);
   }
+  std::vector<MemberEvent> events;
   {
     absl::MutexLock lock(&mu_);
     for (const PacketBatch::Packet& p : batch.packets) {
@@ -307,23 +346,23 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     for (uint64_t id : unsubscribed) hub_->Unsubscribe(id);
     now = clock_.Now();
     node_->Tick(now);  // the pause guard runs before any crossing is judged
-    Publish(now);
+    events = Publish(now);
     hub_->Fire(now);
   }
+  for (const MemberEvent& event : events) LogEvent(event);
   if (now >= *next_sweep) {
     service_->EvictStalled(now);
     *next_sweep = now + std::min(absl::Seconds(1), options_.write_timeout / 4);
   }
 }
 
-void Daemon::Publish(MonoTime now) {
+std::vector<MemberEvent> Daemon::Publish(MonoTime now) {
   std::vector<MemberEvent> events;
   std::vector<std::string> arrivals;
   events.swap(collector_.events);
   arrivals.swap(collector_.arrivals);
   bool paused = false;
   for (const MemberEvent& event : events) {
-    LogEvent(event);
     hub_->OnMemberEvent(event);
     paused |= event.type == MemberEventType::kObserverPaused;
     arrivals.push_back(event.record.name);
@@ -345,6 +384,7 @@ void Daemon::Publish(MonoTime now) {
     }
   }
   hub_->OnMembersChanged(views, now);
+  return events;
 }
 
 void Daemon::FinishShutdown() {

@@ -10,6 +10,7 @@
 //       events -> hub; changed views -> hub (all views after a pause)
 //       hub.Fire(now)                       (crossings, levels, heartbeats)
 //     unlock
+//     log the events                      (never under the lock)
 //     evict stalled watchers (about once a second)
 //
 // One absl::Mutex guards the node and the hub; gRPC handlers take it
@@ -94,7 +95,11 @@ class Daemon final : private FailureDetectorBackend {
   absl::Status StartGrpc();
   void Loop();
   void RunOnce(MonoTime* next_sweep);
-  void Publish(MonoTime now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Hands the node's events and changed views to the hub; returns the
+  // events, for the caller to log once it has released mu_ (logging never
+  // runs under the daemon's lock).
+  std::vector<MemberEvent> Publish(MonoTime now)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishShutdown();
 
   // FailureDetectorBackend.
@@ -114,6 +119,8 @@ class Daemon final : private FailureDetectorBackend {
   std::unique_ptr<FailureDetectorService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_;
+  // metrics_, for the metrics thread: set once metrics_ is.
+  std::atomic<MetricsServer*> metrics_server_{nullptr};
   int grpc_port_ = 0;
 
   absl::Mutex mu_;

@@ -5,6 +5,7 @@
 #include "server/daemon.h"
 #include "server/echo.h"
 #include "server/peer_message.h"
+#include "server/socket_stats.h"
 #include "server/subscription.h"
 #include "server/watch_request.h"
 
@@ -119,6 +120,21 @@ std::string Daemon::MetricsText() {
   }
   s.watchers = service_->watchers();
   s.evictions = service_->evictions();
+  s.watches_refused = service_->refused();
+  if (absl::StatusOr<uint64_t> drops =
+          KernelReceiveDrops(transport_->socket_fd());
+      drops.ok()) {
+    s.kernel_drops = static_cast<int64_t>(*drops);
+  }
+  if (absl::StatusOr<int64_t> bytes =
+          ReceiveBufferBytes(transport_->socket_fd());
+      bytes.ok()) {
+    s.receive_buffer_bytes = *bytes;
+  }
+  if (MetricsServer* http = metrics_server_.load()) {
+    s.http_refused_connections = http->refused_connections();
+    s.http_cut_requests = http->cut_requests();
+  }
   return RenderMetrics(s);
 }
 

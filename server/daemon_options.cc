@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -230,6 +231,60 @@ absl::Status DaemonOptions::Validate() const {
     return FlagError(
         "max_watchers",
         absl::StrCat("must be in [1, 1000000], got ", max_watchers));
+  }
+  if (max_watchers_per_client < 1 || max_watchers_per_client > 1000000) {
+    return FlagError(
+        "max_watchers_per_client",
+        absl::StrCat("must be in [1, 1000000], got ", max_watchers_per_client));
+  }
+  if (grpc_max_streams_per_connection < 1 ||
+      grpc_max_streams_per_connection > 100000) {
+    return FlagError("grpc_max_streams_per_connection",
+                     absl::StrCat("must be in [1, 100000], got ",
+                                  grpc_max_streams_per_connection));
+  }
+  if (grpc_memory_limit_bytes < (int64_t{16} << 20) ||
+      grpc_memory_limit_bytes > (int64_t{64} << 30)) {
+    return FlagError("grpc_memory_limit_mb",
+                     absl::StrCat("must be in [16, 65536] MiB, got ",
+                                  grpc_memory_limit_bytes >> 20));
+  }
+  for (const auto& [flag, value] :
+       {std::make_pair("grpc_keepalive_time", grpc_keepalive_time),
+        std::make_pair("grpc_keepalive_timeout", grpc_keepalive_timeout)}) {
+    if (absl::Status s =
+            DurationIn(flag, value, absl::Seconds(1), absl::Hours(1));
+        !s.ok()) {
+      return s;
+    }
+  }
+  if (metrics_max_connections < 1 || metrics_max_connections > 1024) {
+    return FlagError(
+        "metrics_max_connections",
+        absl::StrCat("must be in [1, 1024], got ", metrics_max_connections));
+  }
+  if (metrics_max_connections_per_client < 1 ||
+      metrics_max_connections_per_client > metrics_max_connections) {
+    return FlagError("metrics_max_connections_per_client",
+                     absl::StrCat("must be in [1, --metrics_max_connections (",
+                                  metrics_max_connections, ")], got ",
+                                  metrics_max_connections_per_client));
+  }
+  if (absl::Status s =
+          DurationIn("metrics_request_timeout", metrics_request_timeout,
+                     absl::Milliseconds(100), absl::Minutes(1));
+      !s.ok()) {
+    return s;
+  }
+  if (metrics_max_request_bytes > (16u << 20)) {
+    return FlagError("metrics_max_request_bytes",
+                     absl::StrCat("must be in [0, 16777216], got ",
+                                  metrics_max_request_bytes));
+  }
+  if (udp_receive_buffer_bytes < 0 || udp_receive_buffer_bytes > (1 << 30)) {
+    return FlagError("udp_receive_buffer",
+                     absl::StrCat("must be in [0, 1073741824] bytes, got ",
+                                  udp_receive_buffer_bytes));
   }
   if (max_queued_messages < 16 || max_queued_messages > 10000000) {
     return FlagError(

@@ -12,6 +12,7 @@
 #define PHID_SERVER_DAEMON_OPTIONS_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -46,6 +47,39 @@ struct DaemonOptions {
   double default_threshold = 8;
   // Concurrent Watch streams. Default 10000; [1, 1000000].
   int max_watchers = 10000;
+  // Concurrent Watch streams of one client (its IP address; every unix
+  // socket client counts as one), so no client can take every slot.
+  // Default 1000; [1, 1000000].
+  int max_watchers_per_client = 1000;
+  // HTTP/2 streams one gRPC connection may have open at once
+  // (SETTINGS_MAX_CONCURRENT_STREAMS). Default 100; [1, 100000].
+  int grpc_max_streams_per_connection = 100;
+  // Memory gRPC may use for its buffers (its ResourceQuota): past it, gRPC
+  // shrinks its read buffers and flow-control windows. Default 128 MiB;
+  // [16 MiB, 64 GiB].
+  int64_t grpc_memory_limit_bytes = int64_t{128} << 20;
+  // The server pings a connection idle this long, and closes it if the
+  // ping goes unanswered for grpc_keepalive_timeout: dead clients do not
+  // hold watcher slots. Default 30 s / 10 s; [1 s, 1 h] each.
+  absl::Duration grpc_keepalive_time = absl::Seconds(30);
+  absl::Duration grpc_keepalive_timeout = absl::Seconds(10);
+  // The metrics HTTP server: connections served at once (one thread
+  // each), at most metrics_max_connections_per_client of them from one
+  // IP address; a connection is closed metrics_request_timeout after it
+  // was accepted, and a request with a body larger than
+  // metrics_max_request_bytes is refused (413). Defaults 32, 4, 5 s,
+  // 16 KiB; [1, 1024], [1, metrics_max_connections], [100 ms, 1 min],
+  // [0, 16 MiB].
+  int metrics_max_connections = 32;
+  int metrics_max_connections_per_client = 4;
+  absl::Duration metrics_request_timeout = absl::Seconds(5);
+  size_t metrics_max_request_bytes = 16 << 10;
+  // SO_RCVBUF of the gossip socket: datagrams that arrive while it is full
+  // are dropped by the kernel (phid_gossip_kernel_drops_total). 0 = the
+  // system default (net.core.rmem_default, often 208 KiB); the kernel
+  // doubles the value and caps it at net.core.rmem_max. Default 4 MiB;
+  // [0, 1 GiB].
+  int udp_receive_buffer_bytes = 4 << 20;
   // A watcher whose write is outstanding this long is evicted. Default
   // 10 s; [10 ms, 1 h].
   absl::Duration write_timeout = absl::Seconds(10);

@@ -1,9 +1,11 @@
 #include "server/failure_detector_service.h"
 
 #include <functional>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "server/grpc_status.h"
@@ -27,6 +29,12 @@ grpc::ServerUnaryReactor* Unary(
     grpc::ByteBuffer* response,
     const std::function<absl::StatusOr<Response>(const Request&)>& answer) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  // A call reset before it ran (HTTP/2 rapid reset) costs no lock and no
+  // snapshot.
+  if (context->IsCancelled()) {
+    reactor->Finish(grpc::Status::CANCELLED);
+    return reactor;
+  }
   Request request;
   const absl::Status decoded = DecodeRequest(*bytes, &request);
   absl::StatusOr<Response> result =
@@ -73,14 +81,38 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* FailureDetectorService::Watch(
       return stream.get();
     }
     if (watchers_.load() >= options_.max_watchers) {
-      LOG_EVERY_N(WARNING, 100)
-          << "refusing a watcher from " << context->peer() << ": "
-          << options_.max_watchers << " already watching (--max_watchers)";
+      ++refused_;
+      if (std::optional<uint64_t> suppressed =
+              refusal_log_.Admit(clock_.Now())) {
+        LOG(WARNING) << "refusing a watcher from " << context->peer() << ": "
+                     << options_.max_watchers
+                     << " already watching (--max_watchers; " << *suppressed
+                     << " similar refusals not logged)";
+      }
       stream->End(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
           "this daemon already serves ", options_.max_watchers,
           " watchers (its --max_watchers); retry later or raise the cap"))));
       return stream.get();
     }
+    std::string client = ClientKey(context->peer());
+    int& mine = per_client_[client];
+    if (mine >= options_.max_watchers_per_client) {
+      ++refused_;
+      if (std::optional<uint64_t> suppressed =
+              refusal_log_.Admit(clock_.Now())) {
+        LOG(WARNING) << "refusing a watcher from " << context->peer()
+                     << ": it has " << mine
+                     << " already (--max_watchers_per_client; " << *suppressed
+                     << " similar refusals not logged)";
+      }
+      stream->End(ToGrpcStatus(absl::ResourceExhaustedError(absl::StrCat(
+          "this client (", client, ") already has ", mine,
+          " watchers, the daemon's --max_watchers_per_client; close some "
+          "or share one stream"))));
+      return stream.get();
+    }
+    ++mine;
+    client_of_[stream.get()] = std::move(client);
     ++watchers_;
     streams_[stream.get()] = stream;
   }
@@ -104,6 +136,14 @@ void FailureDetectorService::StreamDone(WatchReactor* stream) {
     owned = std::move(it->second);
     streams_.erase(it);
     --watchers_;
+    auto client = client_of_.find(stream);
+    if (client != client_of_.end()) {
+      auto count = per_client_.find(client->second);
+      if (count != per_client_.end() && --count->second <= 0) {
+        per_client_.erase(count);
+      }
+      client_of_.erase(client);
+    }
   }
   uint64_t id = stream->subscriber_id();
   if (id != 0) backend_->Unsubscribe(id);
@@ -132,6 +172,16 @@ void FailureDetectorService::EndAllWatches(const grpc::Status& status) {
     for (const auto& [ptr, stream] : streams_) streams.push_back(stream);
   }
   for (const auto& stream : streams) stream->End(status);
+}
+
+std::string ClientKey(absl::string_view peer) {
+  if (!absl::StartsWith(peer, "ipv4:") && !absl::StartsWith(peer, "ipv6:")) {
+    return std::string(peer);
+  }
+  const size_t colon = peer.rfind(':');
+  // "ipv4:" itself has a colon: keep at least the scheme.
+  if (colon == absl::string_view::npos || colon < 5) return std::string(peer);
+  return std::string(peer.substr(0, colon));
 }
 
 }  // namespace phid

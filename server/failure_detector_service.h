@@ -5,8 +5,10 @@
 // once. Watch creates a WatchReactor, registers it with the backend's
 // WatchHub (which sends the snapshot) and then lives on the hub's messages
 // until the client goes, the daemon shuts down (EndAllWatches), or the
-// subscriber is evicted for not reading. Concurrent watchers are capped
-// (RESOURCE_EXHAUSTED past the cap).
+// subscriber is evicted for not reading. Concurrent watchers are capped,
+// in all and per client (its IP address, ClientKey): past either cap the
+// Watch ends RESOURCE_EXHAUSTED naming the cap's flag, and other clients
+// still subscribe.
 //
 // The methods are gRPC's raw callback methods: each decodes its request
 // itself (raw_messages.h), so a request that does not parse, such as a
@@ -24,13 +26,16 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "detector/clock.h"
 #include "proto/phi.grpc.pb.h"
+#include "server/log_limiter.h"
 #include "server/watch_hub.h"
 #include "server/watch_reactor.h"
 
@@ -63,6 +68,8 @@ class FailureDetectorService final
   struct Options {
     // Concurrent Watch streams; more get RESOURCE_EXHAUSTED. Default 10000.
     int max_watchers = 10000;
+    // Concurrent Watch streams of one client (ClientKey). Default 1000.
+    int max_watchers_per_client = 1000;
     // Per stream: messages waiting and the write timeout before eviction.
     WatchReactor::Options stream;
   };
@@ -91,6 +98,8 @@ class FailureDetectorService final
   void EndAllWatches(const grpc::Status& status);
 
   int watchers() const { return watchers_.load(); }
+  // Watches refused by either cap.
+  uint64_t refused() const { return refused_.load(); }
   uint64_t evictions() const { return evictions_.load(); }
 
  private:
@@ -103,12 +112,25 @@ class FailureDetectorService final
 
   std::atomic<int> watchers_{0};
   std::atomic<uint64_t> evictions_{0};
+  std::atomic<uint64_t> refused_{0};
+  // Refusals are caused by clients: at most one line per 10 s.
+  LogLimiter refusal_log_{absl::Seconds(10)};
   absl::Mutex mu_;
   bool ending_ ABSL_GUARDED_BY(mu_) = false;
   grpc::Status end_status_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<WatchReactor*, std::shared_ptr<WatchReactor>> streams_
       ABSL_GUARDED_BY(mu_);
+  // Open streams per ClientKey; the key of each counted stream.
+  absl::flat_hash_map<std::string, int> per_client_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<WatchReactor*, std::string> client_of_
+      ABSL_GUARDED_BY(mu_);
 };
+
+// The client a peer string of gRPC's (grpc::ServerContext::peer()) names,
+// for per-client caps: the address without its port ("ipv4:10.0.0.1:5000"
+// -> "ipv4:10.0.0.1", "ipv6:[::1]:5000" -> "ipv6:[::1]"); anything else
+// (unix sockets: "unix:...") as it is.
+std::string ClientKey(absl::string_view peer);
 
 }  // namespace phid
 

@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "httplib.h"
 #include "proto/phi.pb.h"
+#include "server/limited_http_server.h"
 
 namespace phid {
 namespace {
@@ -85,6 +86,21 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
     w.Sample("phid_gossip_drops_total", s.gossip.drops[i], "reason",
              DropReasonName(static_cast<DropReason>(i)));
   }
+  w.Family("phid_gossip_kernel_drops_total", "counter",
+           "Gossip datagrams the kernel dropped before phid read them (the "
+           "socket's receive buffer was full; see --udp_receive_buffer).");
+  if (s.kernel_drops >= 0) {
+    w.Sample("phid_gossip_kernel_drops_total", s.kernel_drops);
+  }
+  w.Family("phid_gossip_receive_buffer_bytes", "gauge",
+           "SO_RCVBUF of the gossip socket as the kernel reports it.");
+  if (s.receive_buffer_bytes >= 0) {
+    w.Sample("phid_gossip_receive_buffer_bytes", s.receive_buffer_bytes);
+  }
+  w.Family("phid_gossip_name_conflicts_total", "counter",
+           "Times another daemon gossiped this daemon's name with a newer "
+           "generation (two daemons with one --name).");
+  w.Sample("phid_gossip_name_conflicts_total", s.gossip.name_conflicts);
   w.Family("phid_gossip_arrivals_total", "counter",
            "Newer heartbeats learned about any member.");
   w.Sample("phid_gossip_arrivals_total", s.gossip.arrivals);
@@ -118,6 +134,17 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Family("phid_watch_evictions_total", "counter",
            "Watchers cancelled for not reading their stream.");
   w.Sample("phid_watch_evictions_total", s.evictions);
+  w.Family("phid_watch_refused_total", "counter",
+           "Watches refused by --max_watchers or --max_watchers_per_client.");
+  w.Sample("phid_watch_refused_total", s.watches_refused);
+  w.Family("phid_http_refused_connections_total", "counter",
+           "Metrics HTTP connections closed at once for being over "
+           "--metrics_max_connections(_per_client).");
+  w.Sample("phid_http_refused_connections_total", s.http_refused_connections);
+  w.Family("phid_http_cut_requests_total", "counter",
+           "Metrics HTTP requests cut off at --metrics_request_timeout or "
+           "their byte budget.");
+  w.Sample("phid_http_cut_requests_total", s.http_cut_requests);
   w.Family("phid_watch_transitions_total", "counter",
            "Transition messages sent to watchers, by reason.");
   for (size_t i = 1; i < s.transitions.size(); ++i) {
@@ -137,7 +164,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
 }
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
-    const std::string& address, std::function<std::string()> provider) {
+    const std::string& address, std::function<std::string()> provider,
+    const MetricsHttpLimits& limits) {
   size_t colon = address.rfind(':');
   int port = 0;
   if (colon == std::string::npos ||
@@ -150,7 +178,12 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
-  auto server = std::make_unique<httplib::Server>();
+  LimitedHttpServer::Limits http;
+  http.max_connections = limits.max_connections;
+  http.max_connections_per_client = limits.max_connections_per_client;
+  http.request_timeout = limits.request_timeout;
+  http.max_body_bytes = limits.max_body_bytes;
+  auto server = std::make_unique<LimitedHttpServer>(http);
   // Without it, a scraper that keeps its connection open waits ~40 ms per
   // request for Nagle and delayed ACK.
   server->set_tcp_nodelay(true);
@@ -170,7 +203,14 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
       new MetricsServer(std::move(server), bound));
 }
 
-MetricsServer::MetricsServer(std::unique_ptr<httplib::Server> server, int port)
+uint64_t MetricsServer::refused_connections() const {
+  return server_->refused_connections();
+}
+
+uint64_t MetricsServer::cut_requests() const { return server_->cut_requests(); }
+
+MetricsServer::MetricsServer(std::unique_ptr<LimitedHttpServer> server,
+                             int port)
     : server_(std::move(server)), port_(port) {
   thread_ = std::thread([this] {
     server_->listen_after_bind();

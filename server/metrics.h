@@ -23,14 +23,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "gossip/gossip_counters.h"
 #include "gossip/packet_codec.h"
 
-namespace httplib {
-class Server;
-}  // namespace httplib
-
 namespace phid {
+
+class LimitedHttpServer;
 
 struct MetricsSnapshot {
   // Members (self included) by state judged at the default threshold.
@@ -44,9 +43,19 @@ struct MetricsSnapshot {
   // for a daemon meant to start a cluster alone.
   uint64_t seeds = 0;
   GossipCounters gossip;
+  // Datagrams the kernel dropped on the gossip socket (its receive buffer
+  // was full), and that buffer's size as the kernel reports it; -1 when
+  // unknown.
+  int64_t kernel_drops = -1;
+  int64_t receive_buffer_bytes = -1;
   // Watch streams.
   uint64_t watchers = 0;
   uint64_t evictions = 0;
+  // Watches refused by --max_watchers or --max_watchers_per_client.
+  uint64_t watches_refused = 0;
+  // The metrics HTTP server's own limits at work.
+  uint64_t http_refused_connections = 0;
+  uint64_t http_cut_requests = 0;
   // Transition messages sent to watchers, by phi::v1::TransitionReason.
   std::array<uint64_t, 8> transitions{};
   uint64_t level_messages = 0;
@@ -56,23 +65,39 @@ struct MetricsSnapshot {
 // The Prometheus text exposition (version 0.0.4) of `snapshot`.
 std::string RenderMetrics(const MetricsSnapshot& snapshot);
 
+// What one client may cost the metrics server (limited_http_server.h).
+struct MetricsHttpLimits {
+  // Connections served at once; from one IP address. Default 32, 4.
+  int max_connections = 32;
+  int max_connections_per_client = 4;
+  // A request's whole life. Default 5 s.
+  absl::Duration request_timeout = absl::Seconds(5);
+  // Largest request body (413 past it). Default 16 KiB.
+  size_t max_body_bytes = 16 << 10;
+};
+
 class MetricsServer {
  public:
   // Listens on `address` ("host:port"; port 0 = any) and serves
   // provider() at /metrics. Errors name the address.
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
-      const std::string& address, std::function<std::string()> provider);
+      const std::string& address, std::function<std::string()> provider,
+      const MetricsHttpLimits& limits = MetricsHttpLimits());
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
   // Stops serving and joins the thread.
   ~MetricsServer();
 
   int port() const { return port_; }
+  // Connections closed for being over a cap; requests cut off at their
+  // timeout or byte budget.
+  uint64_t refused_connections() const;
+  uint64_t cut_requests() const;
 
  private:
-  MetricsServer(std::unique_ptr<httplib::Server> server, int port);
+  MetricsServer(std::unique_ptr<LimitedHttpServer> server, int port);
 
-  std::unique_ptr<httplib::Server> server_;
+  std::unique_ptr<LimitedHttpServer> server_;
   int port_;
   std::atomic<bool> listen_returned_{false};
   std::thread thread_;

@@ -123,6 +123,41 @@ ABSL_FLAG(std::string, tls_key, "",
 ABSL_FLAG(int, max_watchers, 10000,
           "Concurrent Watch streams, [1, 1000000]; more get "
           "RESOURCE_EXHAUSTED.");
+ABSL_FLAG(int, max_watchers_per_client, 1000,
+          "Concurrent Watch streams of one client (one IP address; all unix "
+          "socket clients count as one), [1, 1000000]; more get "
+          "RESOURCE_EXHAUSTED naming this flag while other clients still "
+          "subscribe.");
+ABSL_FLAG(int, grpc_max_streams_per_connection, 100,
+          "HTTP/2 streams one gRPC connection may have open at once "
+          "(SETTINGS_MAX_CONCURRENT_STREAMS), [1, 100000].");
+ABSL_FLAG(int, grpc_memory_limit_mb, 128,
+          "Memory gRPC may use for its buffers (its ResourceQuota), in MiB, "
+          "[16, 65536]. Note: gRPC 1.51 has no defence against HTTP/2 rapid "
+          "reset; keep --grpc_address on loopback or behind a firewall "
+          "(README: Under abuse).");
+ABSL_FLAG(absl::Duration, grpc_keepalive_time, absl::Seconds(30),
+          "The server pings a gRPC connection idle this long, [1s, 1h]...");
+ABSL_FLAG(absl::Duration, grpc_keepalive_timeout, absl::Seconds(10),
+          "... and closes it when the ping is unanswered this long, [1s, "
+          "1h], so dead clients free their watcher slots.");
+ABSL_FLAG(int, metrics_max_connections, 32,
+          "HTTP connections the metrics server serves at once (one thread "
+          "each), [1, 1024]; more are closed at once.");
+ABSL_FLAG(int, metrics_max_connections_per_client, 4,
+          "Of those, at most this many from one IP address, [1, "
+          "--metrics_max_connections]: a slow client cannot take them all.");
+ABSL_FLAG(absl::Duration, metrics_request_timeout, absl::Seconds(5),
+          "A metrics HTTP connection is closed this long after it was "
+          "accepted, whatever it sends (slowloris), [100ms, 1m].");
+ABSL_FLAG(size_t, metrics_max_request_bytes, 16 << 10,
+          "Largest metrics HTTP request body, bytes, [0, 16777216]; larger "
+          "is refused with 413 before it is read.");
+ABSL_FLAG(int, udp_receive_buffer, 4 << 20,
+          "SO_RCVBUF of the gossip socket, bytes, [0, 1073741824]; 0 = the "
+          "system default. The kernel doubles it and caps it at "
+          "net.core.rmem_max; datagrams arriving while it is full are "
+          "dropped (phid_gossip_kernel_drops_total).");
 ABSL_FLAG(absl::Duration, write_timeout, absl::Seconds(10),
           "A watcher whose stream write is outstanding this long is "
           "evicted; [10ms, 1h].");
@@ -301,6 +336,19 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
   o.default_threshold = absl::GetFlag(FLAGS_default_threshold);
   o.max_watchers = absl::GetFlag(FLAGS_max_watchers);
   o.max_queued_messages = absl::GetFlag(FLAGS_max_queued_messages);
+  o.max_watchers_per_client = absl::GetFlag(FLAGS_max_watchers_per_client);
+  o.grpc_max_streams_per_connection =
+      absl::GetFlag(FLAGS_grpc_max_streams_per_connection);
+  o.grpc_memory_limit_bytes = int64_t{absl::GetFlag(FLAGS_grpc_memory_limit_mb)}
+                              << 20;
+  o.grpc_keepalive_time = absl::GetFlag(FLAGS_grpc_keepalive_time);
+  o.grpc_keepalive_timeout = absl::GetFlag(FLAGS_grpc_keepalive_timeout);
+  o.metrics_max_connections = absl::GetFlag(FLAGS_metrics_max_connections);
+  o.metrics_max_connections_per_client =
+      absl::GetFlag(FLAGS_metrics_max_connections_per_client);
+  o.metrics_request_timeout = absl::GetFlag(FLAGS_metrics_request_timeout);
+  o.metrics_max_request_bytes = absl::GetFlag(FLAGS_metrics_max_request_bytes);
+  o.udp_receive_buffer_bytes = absl::GetFlag(FLAGS_udp_receive_buffer);
   o.write_timeout = absl::GetFlag(FLAGS_write_timeout);
   o.shutdown_timeout = absl::GetFlag(FLAGS_shutdown_timeout);
   if (absl::Status s = o.Validate(); !s.ok()) return s;

@@ -15,6 +15,7 @@
 #include "glog/logging.h"
 #include "server/daemon.h"
 #include "server/phid_flags.h"
+#include "server/stderr_relay.h"
 
 namespace {
 
@@ -73,6 +74,13 @@ int main(int argc, char** argv) {
     return 0;
   }
 
+  // Logging must never block the daemon (README: Under abuse). From here on
+  // stderr is a non-blocking pipe; options errors above went out directly.
+  if (absl::Status s = phid::StderrRelay::Start(1 << 20); !s.ok()) {
+    std::fprintf(stderr, "phid: %s (logging may block)\n",
+                 std::string(s.message()).c_str());
+  }
+
   // Signals are taken synchronously by this thread; block them before any
   // other thread starts so they inherit the mask.
   sigset_t signals;
@@ -89,6 +97,7 @@ int main(int argc, char** argv) {
       phid::Daemon::Start(*options);
   if (!daemon.ok()) {
     LOG(ERROR) << "phid could not start: " << daemon.status().message();
+    phid::StderrRelay::Flush(absl::Seconds(1));
     return daemon.status().code() == absl::StatusCode::kInvalidArgument
                ? kExitBadOptions
                : kExitStartFailed;
@@ -100,5 +109,6 @@ int main(int argc, char** argv) {
   (*daemon)->RequestShutdown();
   (*daemon)->Wait();
   daemon->reset();
+  phid::StderrRelay::Flush(absl::Seconds(1));
   return 0;
 }

@@ -1,9 +1,17 @@
 #include "server/test_daemons.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "grpcpp/create_channel_posix.h"
 
 namespace phid {
 
@@ -38,6 +46,30 @@ std::shared_ptr<grpc::Channel> ChannelTo(const Daemon& daemon,
   return grpc::CreateCustomChannel(
       absl::StrCat("127.0.0.1:", daemon.grpc_port()),
       grpc::InsecureChannelCredentials(), args);
+}
+
+int ConnectFrom(const std::string& source_ip, int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  CHECK_GE(fd, 0);
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  CHECK_EQ(inet_pton(AF_INET, source_ip.c_str(), &from.sin_addr), 1);
+  CHECK_EQ(bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from), 0)
+      << source_ip << ": " << std::strerror(errno);
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  CHECK_EQ(connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to), 0)
+      << std::strerror(errno);
+  return fd;
+}
+
+std::shared_ptr<grpc::Channel> ChannelFrom(const Daemon& daemon,
+                                           const std::string& source_ip) {
+  int fd = ConnectFrom(source_ip, daemon.grpc_port());
+  return grpc::CreateInsecureChannelFromFd(
+      absl::StrCat("127.0.0.1:", daemon.grpc_port()), fd);
 }
 
 std::unique_ptr<v1::FailureDetector::Stub> StubFor(const Daemon& daemon) {

@@ -29,6 +29,15 @@ std::unique_ptr<Daemon> StartTestDaemon(const DaemonOptions& options);
 std::shared_ptr<grpc::Channel> ChannelTo(const Daemon& daemon,
                                          grpc::ChannelArguments args = {});
 std::unique_ptr<phi::v1::FailureDetector::Stub> StubFor(const Daemon& daemon);
+// A channel over one TCP connection from `source_ip` (a loopback address
+// such as 127.0.3.1): a client the daemon sees at another address.
+// CHECK-fails if the connection cannot be made.
+std::shared_ptr<grpc::Channel> ChannelFrom(const Daemon& daemon,
+                                           const std::string& source_ip);
+
+// A TCP socket bound to `source_ip` and connected to 127.0.0.1:`port`;
+// CHECK-fails if it cannot be.
+int ConnectFrom(const std::string& source_ip, int port);
 
 // One Watch call read synchronously. Every wait is bounded by the call's
 // deadline (`limit` from the start).

@@ -1,8 +1,10 @@
 #include "server/watch_reactor.h"
 
+#include <optional>
 #include <utility>
 
 #include "glog/logging.h"
+#include "server/log_limiter.h"
 #include "server/raw_messages.h"
 
 namespace phid {
@@ -97,14 +99,20 @@ bool WatchReactor::EvictIfStalled(MonoTime now) {
 
 void WatchReactor::EvictLocked(Eviction why) {
   eviction_ = why;
-  LOG(WARNING) << "evicting watcher " << context_->peer() << " (subscriber "
-               << subscriber_id_ << "): "
-               << (why == Eviction::kQueueFull
-                       ? "more than " + std::to_string(options_.max_queued) +
-                             " messages waiting"
-                       : "a write outstanding for over " +
-                             absl::FormatDuration(options_.write_timeout))
-               << "; it is not reading its stream";
+  // A client can cause any number of these: one line per 10 s at most.
+  static LogLimiter* const limiter = new LogLimiter(absl::Seconds(10));
+  if (std::optional<uint64_t> suppressed = limiter->Admit(clock_.Now())) {
+    LOG(WARNING) << "evicting watcher " << context_->peer() << " (subscriber "
+                 << subscriber_id_ << "): "
+                 << (why == Eviction::kQueueFull
+                         ? "more than " + std::to_string(options_.max_queued) +
+                               " messages waiting"
+                         : "a write outstanding for over " +
+                               absl::FormatDuration(options_.write_timeout))
+                 << "; it is not reading its stream (" << *suppressed
+                 << " similar evictions not logged; "
+                    "phid_watch_evictions_total counts them all)";
+  }
   // Finish cannot reach a client that stopped reading (the status would
   // queue behind the unread data); cancelling resets the HTTP/2 stream.
   context_->TryCancel();
