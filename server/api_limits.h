@@ -32,6 +32,19 @@ inline constexpr size_t kMaxEchoedBytes = 64;
 // A status message is cut short after this many bytes, whatever it quotes.
 inline constexpr size_t kMaxStatusMessageBytes = 1024;
 
+// The status page's JSON (server/status_page.h): /v1/peers pages of
+// kDefaultPeersPageSize members unless `limit` asks for 1 to
+// kMaxPeersPageSize; /v1/events keeps the last kTransitionLogCapacity
+// transitions and returns kDefaultEventsPerResponse of them unless
+// `limit` asks for 1 to kMaxEventsPerResponse.
+inline constexpr size_t kDefaultPeersPageSize = 100;
+inline constexpr size_t kMaxPeersPageSize = 1000;
+inline constexpr size_t kTransitionLogCapacity = 1000;
+inline constexpr size_t kDefaultEventsPerResponse = 100;
+inline constexpr size_t kMaxEventsPerResponse = 500;
+// The status page's filter (`q`): at most this many bytes.
+inline constexpr size_t kMaxPeersFilterBytes = 256;
+
 }  // namespace phid
 
 #endif  // PHID_SERVER_API_LIMITS_H_
