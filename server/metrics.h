@@ -59,9 +59,11 @@ std::string RenderMetrics(const MetricsSnapshot& snapshot);
 class MetricsServer {
  public:
   // Listens on `address` ("host:port"; port 0 = any) and serves
-  // provider() at /metrics. Errors name the address.
+  // provider() at /metrics, and whatever `add_routes` (if set) adds, such
+  // as the status page. Errors name the address.
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
-      const std::string& address, std::function<std::string()> provider);
+      const std::string& address, std::function<std::string()> provider,
+      std::function<void(httplib::Server*)> add_routes = nullptr);
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
   // Stops serving and joins the thread.
