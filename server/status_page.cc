@@ -19,6 +19,12 @@ namespace {
 
 namespace v1 = ::phi::v1;
 
+// cpp-httplib compresses "application/json" (the exact string) with brotli
+// at its top quality when a browser accepts it: ~40 ms of CPU for each 30 KB
+// poll, ten times the rest of the request. With the charset it serves the
+// JSON as is, which on the loopback or a LAN costs nothing.
+constexpr char kJsonType[] = "application/json; charset=utf-8";
+
 std::string ToJson(const google::protobuf::Message& message) {
   google::protobuf::util::JsonPrintOptions options;
   options.preserve_proto_field_names = true;
@@ -85,14 +91,14 @@ void Reply(const absl::StatusOr<std::string>& json,
   response.set_header("Cache-Control", "no-store");
   response.set_header("X-Content-Type-Options", "nosniff");
   if (json.ok()) {
-    response.set_content(*json, "application/json");
+    response.set_content(*json, kJsonType);
     return;
   }
   response.status =
       json.status().code() == absl::StatusCode::kInvalidArgument ? 400 : 500;
   response.set_content(
       absl::StrCat("{\"error\":", JsonString(json.status().message()), "}\n"),
-      "application/json");
+      kJsonType);
 }
 
 }  // namespace
@@ -143,8 +149,8 @@ absl::StatusOr<PeersQuery> ParsePeersQuery(
     double threshold = 0;
     if (!absl::SimpleAtod(it->second, &threshold)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("phi_threshold must be a number in (0, ", kMaxPhiThreshold,
-                       "], got ", Echo(it->second)));
+          absl::StrCat("phi_threshold must be a number in (0, ",
+                       kMaxPhiThreshold, "], got ", Echo(it->second)));
     }
     query.list.set_phi_threshold(threshold);
   }
