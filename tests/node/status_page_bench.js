@@ -4,7 +4,7 @@
 // it), and how much CPU the page costs node-1 while open (node-1's CPU with
 // the page polling once a second, minus its CPU without).
 //
-// Daemons node-1..node-N on 127.0.3.1..N (gossip :18700, gRPC :18720,
+// Daemons node-1..node-N on 127.0.5.1..N (gossip :18700, gRPC :18720,
 // metrics and the page :18740), --preset=local, seeds node-1 and node-2.
 // The goals (issue 15) are checked from the measured numbers: median load
 // under 1 s, under 5% of a core while open. Build with -c opt: the daemon
@@ -32,7 +32,7 @@ const WINDOW_MS = 1000 * Number(process.env.BENCH_WINDOW_S || 20);
 const LOADS = Number(process.env.BENCH_LOADS || 5);
 const OUT_DIR = process.env.TEST_UNDECLARED_OUTPUTS_DIR ||
     fs.mkdtempSync(path.join(os.tmpdir(), 'phid-status-bench-'));
-const PAGE = 'http://127.0.3.1:18740/';
+const PAGE = 'http://127.0.5.1:18740/';
 const TICKS_PER_SECOND = 100;  // USER_HZ on Linux
 
 const LOAD_GOAL_MS = 1000;
@@ -66,10 +66,10 @@ after(async () => {
 
 test(`node-1's status page in a ${N}-daemon cluster`, {timeout: 600000}, async () => {
   assert.ok(PHID, 'PHID_BINARY must name the phid binary');
-  const seeds = ['127.0.3.1:18700', '127.0.3.2:18700'];
+  const seeds = ['127.0.5.1:18700', '127.0.5.2:18700'];
   for (let i = 1; i <= N; ++i) {
     daemons.push(new PhidDaemon({
-      binary: PHID, name: `node-${String(i).padStart(3, '0')}`, ip: `127.0.3.${i}`,
+      binary: PHID, name: `node-${String(i).padStart(3, '0')}`, ip: `127.0.5.${i}`,
       gossipPort: 18700, grpcPort: 18720, metricsPort: 18740, seeds, logDir: OUT_DIR,
       flags: [`--tags=zone=z${i % 4},role=${i % 3 ? 'web' : 'db'}`],
     }));
