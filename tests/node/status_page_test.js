@@ -75,7 +75,7 @@ after(async () => {
 });
 
 test('the page shows every member, filters by tag, and turns a crashed one SUSPECT', async () => {
-  const context = await browser.newContext({viewport: {width: 1180, height: 560}});
+  const context = await browser.newContext({viewport: {width: 1180, height: 400}});
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (error) => errors.push(error.message));
