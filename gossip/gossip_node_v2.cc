@@ -64,6 +64,7 @@ void GossipNode::TickV2(MonoTime now, bool round_due) {
 }
 
 void GossipNode::AfterChange(MonoTime now) {
+  membership_->FlushReevaluations(now);
   if (now >= next_check_ || next_check_ == absl::InfiniteDuration()) {
     next_check_ = membership_->CheckSubjects(now);
   }

@@ -373,6 +373,7 @@ void Membership::Forget(Member& member) {
   Unplace(member);
   reported_.erase(&member);
   own_suspects_.erase(&member);
+  reevaluate_.erase(&member);
   confers_.erase(std::remove(confers_.begin(), confers_.end(), &member),
                  confers_.end());
   index_.erase(member.record.name);
@@ -518,9 +519,15 @@ MemberView Membership::View(const Member& member, MonoTime now,
   }
   // v2: evidence is our own direct heartbeats (at a monitor) and reports.
   const bool monitor = IsOurSubject(member) && member.detector.has_arrival();
-  view.has_arrival = monitor || !member.reports.empty();
-  view.last_arrival =
-      monitor ? member.detector.last_arrival() : member.joined_at;
+  // Once anything was judged of it here, it stays judgeable: a curve that
+  // lost its evidence (we stopped monitoring it) must recover watchers.
+  view.has_arrival = monitor || !member.reports.empty() ||
+                     member.evidence_at > -absl::InfiniteDuration();
+  view.last_arrival = std::max(member.joined_at, member.evidence_at);
+  if (monitor) {
+    view.last_arrival = std::max(view.last_arrival,
+                                 std::min(member.detector.last_arrival(), now));
+  }
   for (const Member::Report& r : member.reports) {
     view.last_arrival = std::max(view.last_arrival, r.received);
   }
@@ -530,10 +537,7 @@ MemberView Membership::View(const Member& member, MonoTime now,
     view.distribution = member.detector.distribution();
   }
   view.samples = monitor ? member.detector.history().size() : 0;
-  // suspected_by: the monitors whose curve is at or above the level.
-  for (const ArrivalCurve& c : view.curve.curves()) {
-    view.suspected_by += c.Phi(now) >= level;
-  }
+  view.suspected_by = SuspectingMonitors(member, level, now);
   return view;
 }
 

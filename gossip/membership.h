@@ -115,6 +115,9 @@ class Membership {
     // When at_quorum last turned false: its recovery is listed in
     // summaries for a while after (a peer may still hold the suspicion).
     MonoTime quorum_ended = -absl::InfiniteDuration();
+    // v2: when its curve last changed here (evidence, or a ring change):
+    // the view's last_arrival, which judgement re-evaluates on.
+    MonoTime evidence_at = -absl::InfiniteDuration();
   };
   static constexpr size_t kMaxReports = 32;
   // `self` is our own record; `options` must outlive the membership.
@@ -187,6 +190,8 @@ class Membership {
   std::vector<const Member*> TakeConfers();
   // News worth pushing at once (a new report, join, leave): cleared.
   bool TakeUrgent();
+  // Tells the listener of members whose curve the ring's changes moved.
+  void FlushReevaluations(MonoTime now);
   // What every subscriber and the simulator judge `member` by: our own
   // detector (v1; v2 for our subjects) and its monitors' suspect reports.
   PhiCurve CurveOf(const Member& member, MonoTime now) const;
@@ -241,6 +246,10 @@ class Membership {
 
   // v2 (reports.cc).
   bool v2() const { return options_.protocol == 2; }
+  void NotifyEvidence(Member& member, const PhiCurve& before, MonoTime now);
+  // Queues for FlushReevaluations the members whose monitors (or whose
+  // monitoring by us) a ring change at `id` moves.
+  void RingChanged(uint64_t id);
   // Keeps the ring, the id index and the members hash in step with
   // `member` (call before and after a change of id or status).
   void Unplace(Member& member);
@@ -262,6 +271,10 @@ class Membership {
   // side of a partition that lost a monitor, still suspects what it cannot
   // hear). Null if we do not hold it suspect.
   const ArrivalCurve* SilentMonitorCurve(uint64_t monitor) const;
+  // P's monitors whose own measurement puts it at or above `level` (v2's
+  // suspected_by).
+  int SuspectingMonitors(const Member& member, double level,
+                         MonoTime now) const;
   // Whether `incoming` shows reports at least as new as all of ours.
   bool KnowsOurReports(const Member& member,
                        const std::vector<ReportEntry>& incoming) const;
@@ -293,6 +306,7 @@ class Membership {
   std::vector<const Member*> confers_;
   // Members we report suspect ourselves.
   absl::flat_hash_set<Member*> own_suspects_;
+  absl::flat_hash_set<Member*> reevaluate_;
   bool urgent_ = false;
 };
 

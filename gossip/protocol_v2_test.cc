@@ -2,6 +2,7 @@
 // monitors, quorum reports, anti-entropy, churn.
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -363,6 +364,89 @@ TEST(ProtocolV2Test, AForgedPushPullGetsNoMoreBytesBackThanItSent) {
   int late = c.AddNode(V2());
   EXPECT_TRUE(c.RunUntil([&] { return AllSeeAll(c, Live(late + 1, {})); },
                          absl::Seconds(3)));
+}
+
+}  // namespace
+}  // namespace phid
+
+namespace phid {
+namespace {
+
+TEST(ProtocolV2Test, SuspectedByCountsOnlyMonitorsThatMeasuredTheSilence) {
+  SimCluster c(14);
+  for (int i = 0; i < 3; ++i) c.AddNode(V2());
+  c.RunFor(absl::Seconds(5));
+  c.Crash(2);
+  c.RunFor(absl::Seconds(2));
+  // Node 0 holds node 2 silent; node 2 also monitored node 1, but that
+  // stand-in vote must not show as a suspicion of the healthy node 1.
+  const Membership& m = c.node(0).gossip->membership();
+  MemberView alive = m.View(*m.Find(c.node(1).name), c.now(), 8);
+  EXPECT_EQ(alive.suspected_by, 0);
+  EXPECT_LT(alive.phi, 1);
+  MemberView dead = m.View(*m.Find(c.node(2).name), c.now(), 8);
+  EXPECT_EQ(dead.suspected_by, 2);  // node 0 itself and node 1
+  EXPECT_GT(dead.phi, 8);
+}
+
+}  // namespace
+}  // namespace phid
+
+namespace phid {
+namespace {
+
+// Last time each member's evidence (or curve change) was reported.
+class EvidenceTimes : public MembershipListener {
+ public:
+  void OnEvidence(const std::string& name, const PhiCurve&,
+                  MonoTime now) override {
+    last[name] = now;
+  }
+  std::map<std::string, MonoTime> last;
+};
+
+TEST(ProtocolV2Test, AnObserverThatStopsMonitoringAMemberTellsItsListener) {
+  // The daemon's watchers only re-judge a member when the listener hears of
+  // it; a monitor the ring relieves of a subject must say so, or a watch
+  // keeps the crossing its own detector had scheduled (a stuck SUSPECT).
+  SimCluster c(15);
+  std::vector<std::unique_ptr<EvidenceTimes>> listeners;
+  for (int i = 0; i < 6; ++i) {
+    listeners.push_back(std::make_unique<EvidenceTimes>());
+    c.AddNode(V2(), listeners.back().get());
+  }
+  c.RunFor(absl::Seconds(5));
+  auto monitored = [&](int i) {
+    std::set<std::string> names;
+    const Membership& m = c.node(i).gossip->membership();
+    for (const auto& [name, member] : m.members()) {
+      for (const auto* mon : m.MonitorsOf(member)) {
+        if (mon->record.name == c.node(i).name) names.insert(name);
+      }
+    }
+    return names;
+  };
+  std::vector<std::set<std::string>> before;
+  for (int i = 0; i < 6; ++i) before.push_back(monitored(i));
+  MonoTime changed = c.now();
+  for (int i = 0; i < 20; ++i) c.AddNode(V2());
+  c.RunFor(absl::Seconds(3));
+  int relieved = 0;
+  for (int i = 0; i < 6; ++i) {
+    std::set<std::string> after = monitored(i);
+    for (const std::string& name : before[i]) {
+      if (after.count(name) > 0) continue;
+      ++relieved;
+      ASSERT_GT(listeners[i]->last.count(name), 0u);
+      EXPECT_GT(listeners[i]->last[name], changed)
+          << c.node(i).name << " stopped monitoring " << name;
+      const Membership& m = c.node(i).gossip->membership();
+      MemberView view = m.View(*m.Find(name), c.now(), 8);
+      EXPECT_GT(view.last_arrival, changed);
+      EXPECT_EQ(view.curve.TimeAt(8), absl::InfiniteDuration());
+    }
+  }
+  EXPECT_GT(relieved, 0) << "the joins moved no monitor: test proves nothing";
 }
 
 }  // namespace

@@ -40,9 +40,49 @@ uint64_t Membership::HashOf(const Member& member) const {
              (member.record.status == MemberStatus::kLeft ? 0x5bd1e995 : 0));
 }
 
+void Membership::NotifyEvidence(Member& member, const PhiCurve& before,
+                                MonoTime now) {
+  member.evidence_at = std::max(member.evidence_at, now);
+  if (listener_ != nullptr) {
+    listener_->OnEvidence(member.record.name, before, now);
+  }
+}
+
+void Membership::RingChanged(uint64_t id) {
+  // The members before `id` on the ring have a new monitor set, and `id`
+  // itself may have gained or lost us as a monitor: their curves change
+  // without any evidence arriving, so the listener must hear of them.
+  for (uint64_t s : ring_.SubjectsOf(id)) {
+    auto it = by_id_.find(s);
+    if (it != by_id_.end() && it->second != self_) {
+      reevaluate_.insert(it->second);
+    }
+  }
+  auto it = by_id_.find(id);
+  if (it != by_id_.end() && it->second != self_) reevaluate_.insert(it->second);
+}
+
+void Membership::FlushReevaluations(MonoTime now) {
+  if (reevaluate_.empty()) return;
+  std::vector<Member*> members(reevaluate_.begin(), reevaluate_.end());
+  reevaluate_.clear();
+  // By id, not by address: runs must not depend on where members live.
+  std::sort(members.begin(), members.end(),
+            [](const Member* a, const Member* b) { return a->id < b->id; });
+  for (Member* m : members) {
+    NotifyEvidence(*m, PhiCurve(), now);
+    UpdateQuorum(*m, now, false);
+  }
+}
+
 void Membership::Place(Member& member) {
   by_id_[member.id] = &member;
-  if (member.record.status == MemberStatus::kAlive) ring_.Add(member.id);
+  if (member.record.status == MemberStatus::kAlive && v2()) {
+    ring_.Add(member.id);
+    RingChanged(member.id);
+  } else if (member.record.status == MemberStatus::kAlive) {
+    ring_.Add(member.id);
+  }
   bucket_hashes_[BucketOf(member.id)] ^= HashOf(member);
   members_hash_ ^= HashOf(member);
 }
@@ -51,6 +91,8 @@ void Membership::Unplace(Member& member) {
   auto it = by_id_.find(member.id);
   if (it == by_id_.end() || it->second != &member) return;
   by_id_.erase(it);
+  if (v2() && ring_.Contains(member.id)) RingChanged(member.id);
+  reevaluate_.erase(&member);
   ring_.Remove(member.id);
   bucket_hashes_[BucketOf(member.id)] ^= HashOf(member);
   members_hash_ ^= HashOf(member);
@@ -102,9 +144,7 @@ DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
       counter <= member.record.heartbeat) {
     return DropReason::kStale;
   }
-  if (listener_ != nullptr) {
-    listener_->OnEvidence(member.record.name, CurveOf(member, now), now);
-  }
+  NotifyEvidence(member, CurveOf(member, now), now);
   member.detector.Heartbeat(now);
   member.measured = true;
   member.record.heartbeat = counter;
@@ -127,6 +167,8 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
   for (Member* m : own_suspects_) {
     if (!IsOurSubject(*m)) withdrawn.push_back(m);
   }
+  std::sort(withdrawn.begin(), withdrawn.end(),
+            [](const Member* a, const Member* b) { return a->id < b->id; });
   for (Member* m : withdrawn) ReportChanged(*m, false, now);
   for (uint64_t id : ring_.SubjectsOf(self_->id)) {
     auto it = by_id_.find(id);
@@ -137,9 +179,7 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
     // already dead is then still detected, that much later.
     if (!member.detector.has_arrival()) {
       // The listener learns the new curve as it would an arrival's.
-      if (listener_ != nullptr) {
-        listener_->OnEvidence(member.record.name, CurveOf(member, now), now);
-      }
+      NotifyEvidence(member, CurveOf(member, now), now);
       member.detector.Heartbeat(now + kAssignmentGrace);
     }
     bool suspect = false;
@@ -179,9 +219,7 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
     auto it = by_id_.find(id);
     if (it == by_id_.end() || it->second == self_) continue;
     Member& subject = *it->second;
-    if (listener_ != nullptr) {
-      listener_->OnEvidence(subject.record.name, CurveOf(subject, now), now);
-    }
+    NotifyEvidence(subject, CurveOf(subject, now), now);
     UpdateQuorum(subject, now, false);
   }
 }
@@ -244,9 +282,7 @@ bool Membership::MergeReports(Member& member,
   }
   if (!changed) return false;
   ++counters_->reports;
-  if (listener_ != nullptr) {
-    listener_->OnEvidence(member.record.name, before, now);
-  }
+  NotifyEvidence(member, before, now);
   UpdateQuorum(member, now, true);
   return true;
 }
@@ -289,6 +325,24 @@ PhiCurve Membership::CurveOf(const Member& member, MonoTime now) const {
   }
   (void)now;
   return PhiCurve(curves, QuorumFor(monitors.size()));
+}
+
+int Membership::SuspectingMonitors(const Member& member, double level,
+                                   MonoTime now) const {
+  // Only what monitors measured: a silent monitor standing in for itself
+  // (SilentMonitorCurve) votes in the quorum but suspects nothing.
+  int count = 0;
+  for (uint64_t m : ring_.MonitorsOf(member.id)) {
+    if (m == self_->id) {
+      count +=
+          member.detector.has_arrival() && member.detector.Phi(now) >= level;
+      continue;
+    }
+    for (const Member::Report& r : member.reports) {
+      count += r.monitor == m && r.suspect && r.curve.Phi(now) >= level;
+    }
+  }
+  return count;
 }
 
 std::vector<Membership::ReportKeyValue> Membership::SummaryKeys(

@@ -35,6 +35,18 @@ inline constexpr size_t kMaxStatusMessageBytes = 1024;
 // Largest request message the gRPC server reads (a WatchRequest with
 // kMaxWatchNames names of 128 bytes is about 131 KB).
 inline constexpr size_t kMaxRequestBytes = 1 << 20;
+// The status page's JSON (server/status_page.h): /v1/peers pages of
+// kDefaultPeersPageSize members unless `limit` asks for 1 to
+// kMaxPeersPageSize; /v1/events keeps the last kTransitionLogCapacity
+// transitions and returns kDefaultEventsPerResponse of them unless
+// `limit` asks for 1 to kMaxEventsPerResponse.
+inline constexpr size_t kDefaultPeersPageSize = 100;
+inline constexpr size_t kMaxPeersPageSize = 1000;
+inline constexpr size_t kTransitionLogCapacity = 1000;
+inline constexpr size_t kDefaultEventsPerResponse = 100;
+inline constexpr size_t kMaxEventsPerResponse = 500;
+// The status page's filter (`q`): at most this many bytes.
+inline constexpr size_t kMaxPeersFilterBytes = 256;
 
 }  // namespace phid
 

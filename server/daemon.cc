@@ -17,9 +17,12 @@
 #include "server/api_limits.h"
 #include "server/grpc_status.h"
 #include "server/socket_stats.h"
+#include "server/watch_request.h"
 
 namespace phid {
 namespace {
+
+namespace v1 = ::phi::v1;
 
 // Longest the loop sleeps: keeps shutdown and pauses responsive.
 constexpr absl::Duration kMaxWait = absl::Milliseconds(250);
@@ -155,6 +158,13 @@ absl::Status Daemon::Init() {
     hub_ = std::make_unique<WatchHub>(std::move(hub));
     hub_->OnMembersChanged(node_->Snapshot(now, options_.default_threshold),
                            now);
+    // The status page's log. Its idle heartbeats are useless: as rare as
+    // allowed.
+    WatchSpec spec;
+    spec.threshold = spec.recovery_threshold = options_.default_threshold;
+    spec.idle_interval = kMaxIdleInterval;
+    transition_log_ = std::make_shared<TransitionLog>();
+    hub_->Subscribe(std::move(spec), transition_log_, now);
   }
 
   FailureDetectorService::Options service;
@@ -170,7 +180,15 @@ absl::Status Daemon::Init() {
     absl::StatusOr<std::unique_ptr<MetricsServer>> metrics =
         MetricsServer::Start(
             options_.metrics_address, [this] { return MetricsText(); },
-            MetricsLimitsOf(options_));
+            MetricsLimitsOf(options_),
+            [this](httplib::Server* server) {
+              StatusPageSources sources;
+              sources.list_peers = [this](const v1::ListPeersRequest& r) {
+                return ListPeers(r);
+              };
+              sources.log = transition_log_.get();
+              AddStatusPageRoutes(std::move(sources), server);
+            });
     if (!metrics.ok()) {
       server_->Shutdown();
       return metrics.status();
@@ -187,10 +205,10 @@ absl::Status Daemon::Init() {
             << options_.grpc_address << " (port " << grpc_port_
             << (options_.tls_cert.empty() ? ", plaintext" : ", TLS")
             << "), metrics "
-            << (metrics_
-                    ? absl::StrCat("on http://", options_.metrics_address,
-                                   "/metrics (port ", metrics_->port(), ")")
-                    : std::string("off"))
+            << (metrics_ ? absl::StrCat("on http://", options_.metrics_address,
+                                        "/metrics (port ", metrics_->port(),
+                                        "; status page at /)")
+                         : std::string("off"))
             << ", default threshold " << options_.default_threshold;
   loop_ = std::thread([this] { Loop(); });
   return absl::OkStatus();

@@ -46,6 +46,7 @@
 #include "server/daemon_options.h"
 #include "server/failure_detector_service.h"
 #include "server/metrics.h"
+#include "server/status_page.h"
 #include "server/watch_hub.h"
 
 namespace phid {
@@ -122,6 +123,9 @@ class Daemon final : private FailureDetectorBackend {
   // metrics_, for the metrics thread: set once metrics_ is.
   std::atomic<MetricsServer*> metrics_server_{nullptr};
   int grpc_port_ = 0;
+  // The status page's transitions: a hub subscriber at the default
+  // threshold.
+  std::shared_ptr<TransitionLog> transition_log_;
 
   absl::Mutex mu_;
   Collector collector_ ABSL_GUARDED_BY(mu_);

@@ -7,6 +7,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
 #include "server/test_daemons.h"
@@ -141,6 +143,52 @@ TEST(DaemonTest, MetricsAreServedOverHttp) {
         "# TYPE phid_peer_phi gauge\n", "phid_pauses_total 0\n"}) {
     EXPECT_TRUE(absl::StrContains(response->body, line)) << line;
   }
+}
+
+TEST(DaemonTest, TheStatusPageAndItsJsonAreServedOnTheMetricsPort) {
+  DaemonOptions options = TestDaemonOptions("a");
+  options.metrics_address = "127.0.0.1:0";
+  auto a = StartTestDaemon(options);
+  auto stub = StubFor(*a);
+  WatchReader watch(stub.get(), WatchFor({"b"}));
+  auto b = StartTestDaemon(TestDaemonOptions("b", {a->gossip_address()}));
+  // The page's log is sent the same transitions in the same round.
+  ASSERT_NE(watch.NextTransition("b", v1::TRANSITION_REASON_JOINED), nullptr);
+
+  httplib::Client client("127.0.0.1", a->metrics_port());
+  client.set_read_timeout(5);
+  auto page = client.Get("/");
+  ASSERT_TRUE(page) << "no answer from /";
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_TRUE(absl::StrContains(page->body, "v1/peers?"));
+
+  auto peers = client.Get("/v1/peers?sort=phi&limit=1&q=B");
+  ASSERT_TRUE(peers);
+  EXPECT_EQ(peers->status, 200);
+  google::protobuf::Struct json;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(peers->body, &json).ok())
+      << peers->body;
+  EXPECT_EQ(json.fields().at("total").number_value(), 2);
+  EXPECT_EQ(json.fields().at("matched").number_value(), 1);
+  EXPECT_EQ(json.fields().at("self").string_value(), "a");
+  const auto& peer =
+      json.fields().at("peers").list_value().values(0).struct_value().fields();
+  EXPECT_EQ(peer.at("name").string_value(), "b");
+  EXPECT_EQ(peer.at("address").string_value(), b->gossip_address());
+
+  auto events = client.Get("/v1/events");
+  ASSERT_TRUE(events);
+  EXPECT_TRUE(absl::StrContains(events->body,
+                                "\"reason\":\"TRANSITION_REASON_JOINED\""))
+      << events->body;
+  EXPECT_TRUE(absl::StrContains(events->body, "\"name\":\"b\""));
+
+  auto bad = client.Get("/v1/peers?phi_threshold=99");
+  ASSERT_TRUE(bad);
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_TRUE(absl::StrContains(bad->body, "phi_threshold")) << bad->body;
 }
 
 TEST(DaemonTest, StartUpErrorsNameTheCulprit) {

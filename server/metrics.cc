@@ -165,7 +165,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
     const std::string& address, std::function<std::string()> provider,
-    const MetricsHttpLimits& limits) {
+    const MetricsHttpLimits& limits,
+    std::function<void(httplib::Server*)> add_routes) {
   size_t colon = address.rfind(':');
   int port = 0;
   if (colon == std::string::npos ||
@@ -191,6 +192,7 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
               [provider](const httplib::Request&, httplib::Response& response) {
                 response.set_content(provider(), "text/plain; version=0.0.4");
               });
+  if (add_routes) add_routes(server.get());
   int bound = port == 0 ? server->bind_to_any_port(host)
                         : (server->bind_to_port(host, port) ? port : -1);
   if (bound <= 0) {

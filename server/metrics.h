@@ -27,6 +27,10 @@
 #include "gossip/gossip_counters.h"
 #include "gossip/packet_codec.h"
 
+namespace httplib {
+class Server;
+}  // namespace httplib
+
 namespace phid {
 
 class LimitedHttpServer;
@@ -79,10 +83,12 @@ struct MetricsHttpLimits {
 class MetricsServer {
  public:
   // Listens on `address` ("host:port"; port 0 = any) and serves
-  // provider() at /metrics. Errors name the address.
+  // provider() at /metrics, and whatever `add_routes` (if set) adds, such
+  // as the status page. Errors name the address.
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
       const std::string& address, std::function<std::string()> provider,
-      const MetricsHttpLimits& limits = MetricsHttpLimits());
+      const MetricsHttpLimits& limits = MetricsHttpLimits(),
+      std::function<void(httplib::Server*)> add_routes = nullptr);
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
   // Stops serving and joins the thread.

@@ -2,6 +2,8 @@
 # Installs everything phid needs to build and test on Debian 12, once:
 # Debian packages, then the npm packages of the Node client test
 # (tests/node/node_modules, pinned by tests/node/package-lock.json).
+# chromium is the browser of the status page test (tests/node, driven by the
+# npm package playwright-core, which downloads no browser of its own).
 # Idempotent: packages already present are not reinstalled. Needs root (or
 # sudo) only when something is missing.
 set -euo pipefail
@@ -16,6 +18,7 @@ PACKAGES=(
   iproute2 procps tmux clang-format openssl
   python3-yaml
   prometheus
+  chromium
 )
 # Installed only when the command is missing: a machine may have Node.js
 # from elsewhere (e.g. a nodejs build that bundles npm and conflicts with

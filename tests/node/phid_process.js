@@ -32,9 +32,12 @@ function canConnect(host, port) {
 class PhidDaemon {
   // binary: path of phid; name: member name; ip: 127.0.2.X; gossipPort and
   // grpcPort in 18000-18999; seeds: gossip addresses; logDir: where its
-  // output goes.
-  constructor({binary, name, ip, gossipPort, grpcPort, seeds = [], logDir}) {
-    Object.assign(this, {binary, name, ip, gossipPort, grpcPort, seeds});
+  // output goes; metricsPort: serve /metrics and the status page on
+  // ip:metricsPort (default: metrics off); flags: more phid flags.
+  constructor({binary, name, ip, gossipPort, grpcPort, seeds = [], logDir,
+    metricsPort = 0, flags = []}) {
+    Object.assign(this, {binary, name, ip, gossipPort, grpcPort, seeds,
+      metricsPort, flags});
     this.gossipAddress = `${ip}:${gossipPort}`;
     this.target = `${ip}:${grpcPort}`;
     this.logPath = path.join(logDir, `${name}.log`);
@@ -45,9 +48,10 @@ class PhidDaemon {
       `--name=${this.name}`,
       `--bind=${this.gossipAddress}`,
       `--grpc_address=${this.target}`,
-      '--metrics_address=',
+      `--metrics_address=${this.metricsPort ? `${this.ip}:${this.metricsPort}` : ''}`,
       '--preset=local',
       `--seeds=${this.seeds.join(',')}`,
+      ...this.flags,
     ];
     const log = fs.openSync(this.logPath, 'w');
     this.child = spawn(this.binary, args, {stdio: ['ignore', log, log]});

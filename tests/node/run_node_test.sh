@@ -16,7 +16,7 @@ if ! command -v node >/dev/null 2>&1; then
   echo "FAIL: node is not installed: run tools/setup.sh" >&2
   exit 1
 fi
-for module in @grpc/grpc-js @grpc/proto-loader grpc-reflection-js; do
+for module in @grpc/grpc-js @grpc/proto-loader grpc-reflection-js playwright-core; do
   if [ ! -f "$node_dir/node_modules/$module/package.json" ]; then
     echo "FAIL: $node_dir/node_modules/$module is missing: run tools/setup.sh" >&2
     echo "      (it runs npm ci in tests/node)" >&2

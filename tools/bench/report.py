@@ -153,6 +153,11 @@ def render(results, results_dir, notes, png_link):
     report_tables.scale_section(scale, results_dir, out)
     report_findings.analysis(vs, qos, scale, notes, out)
     caveats(vs, notes, out)
+    # Measured by hand, outside run_all.sh: kept as written.
+    status_page = os.path.join(results_dir, "status_page.md")
+    if os.path.exists(status_page):
+        with open(status_page, encoding="utf-8") as f:
+            out.append(f.read().rstrip("\n") + "\n")
     return out
 
 
