@@ -139,9 +139,10 @@ class Record(_Type):
 # ----------------------------------------------------------------- vs_serf
 
 # The variants a fault record can belong to: one per phid Watch threshold,
-# one per Serf profile.
-VARIANTS = ("phid-8", "phid-12", "serf-lan", "serf-local")
-TOOLS = ("phid", "serf-lan", "serf-local")
+# one per Serf profile. "phid-lean" is phid's lean preset (vs_serf.py
+# --tools=...,phid-lean), watched at threshold 8 only.
+VARIANTS = ("phid-8", "phid-12", "serf-lan", "serf-local", "phid-lean-8")
+TOOLS = ("phid", "serf-lan", "serf-local", "phid-lean")
 FAULTS = ("kill", "stop3", "stop6")
 
 # How a quiet record's bytes were counted:
@@ -215,6 +216,11 @@ VS_SERF = Record({
     "tools": ListOf(Enum(*TOOLS)),
     "started": STR,                     # local time, "%Y-%m-%d %H:%M:%S"
     "commit": STR,                      # phid's `git rev-parse --short HEAD`
+    "phid_version": Optional(STR),      # `phid --version` of the binary run
+    # phid tool -> the options every member got besides its addresses,
+    # e.g. "--preset=lan".
+    "phid_flags": Optional(MapOf("phid|phid-lean", STR)),
+    "command": Optional(STR),           # vs_serf.py's command line
     "blocks": ListOf(BLOCK),
     "wall_s": Optional(NUMBER),         # absent while the run is going
 })

@@ -7,6 +7,8 @@ bound to its own loopback address 127.0.3.i (API/RPC on 127.0.4.i):
   phid        --preset=lan            gossip 127.0.3.i:19100, gRPC :19101
   serf-lan    serf agent -profile=lan    127.0.3.i:19200, RPC :19201
   serf-local  serf agent -profile=local  127.0.3.i:19300, RPC :19301
+  phid-lean   --preset=lean           gossip 127.0.3.i:19400, gRPC :19401
+              (only with --tools=...,phid-lean; Watch at threshold 8)
 
 then, after a warm-up and a quiet window (CPU and bytes), injects the same
 faults into one cluster at a time, alternating tool by tool: kill -9 of one
@@ -53,6 +55,7 @@ import results_schema
 GOSSIP_NET = "127.0.3."
 API_NET = "127.0.4."
 PHID_PORT, SERF_LAN_PORT, SERF_LOCAL_PORT = 19100, 19200, 19300
+PHID_LEAN_PORT = 19400
 CHAIN = "PHIDBENCH"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -168,8 +171,14 @@ class Cluster:
 class PhidCluster(Cluster):
     tool = "phid"
     port = PHID_PORT
+    preset = "lan"
     thresholds = (8, 12)
     variants = tuple(f"phid-{t}" for t in thresholds)
+
+    @classmethod
+    def flags(cls):
+        """The options every member gets besides its addresses."""
+        return [f"--preset={cls.preset}"]
 
     def __init__(self, *a, **k):
         super().__init__(*a, **k)
@@ -182,9 +191,9 @@ class PhidCluster(Cluster):
         out = open(os.path.join(self.logdir, f"phid-{self.n}-n{i}.log"), "ab")
         self.procs[i] = subprocess.Popen(
             [self.bin["phid"], f"--name={self.name(i)}",
-             f"--bind={ip}:{PHID_PORT}", f"--seeds={GOSSIP_NET}1:{PHID_PORT}",
-             f"--grpc_address={api}:{PHID_PORT + 1}",
-             f"--metrics_address={api}:{PHID_PORT + 2}", "--preset=lan"],
+             f"--bind={ip}:{self.port}", f"--seeds={GOSSIP_NET}1:{self.port}",
+             f"--grpc_address={api}:{self.port + 1}",
+             f"--metrics_address={api}:{self.port + 2}", *self.flags()],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         out.close()
 
@@ -192,20 +201,21 @@ class PhidCluster(Cluster):
         super().start()
         targets = []
         for i in range(1, self.n + 1):
-            t = f"{API_NET}{i}:{PHID_PORT + 1}"
+            t = f"{API_NET}{i}:{self.port + 1}"
             self.target_index[t] = i
             targets.append(t)
         self.tap = subprocess.Popen(
             [self.bin["watch_tap"], "--targets=" + ",".join(targets),
              "--thresholds=" + ",".join(str(t) for t in self.thresholds)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=open(os.path.join(self.logdir, f"tap-{self.n}.err"), "ab"))
+            stderr=open(os.path.join(self.logdir, f"tap-{self.tool}-{self.n}.err"),
+                        "ab"))
         threading.Thread(target=self._read_tap, daemon=True).start()
 
     def _read_tap(self):
         kinds = {"ALIVE": "alive", "SUSPECT": "fail", "LEFT": "gone",
                  "REMOVED": "gone"}
-        raw = open(os.path.join(self.logdir, f"tap-{self.n}.out"), "a")
+        raw = open(os.path.join(self.logdir, f"tap-{self.tool}-{self.n}.out"), "a")
         for line in self.tap.stdout:
             line = line.decode(errors="replace").rstrip("\n")
             raw.write(line + "\n")
@@ -214,7 +224,7 @@ class PhidCluster(Cluster):
                 continue
             ns = int(parts[1])
             obs = self.target_index.get(parts[2])
-            variant = f"phid-{float(parts[3]):g}"
+            variant = f"{self.tool}-{float(parts[3]):g}"
             if parts[0] == "T" and len(parts) >= 8:
                 kind = kinds.get(parts[6])
                 if kind:
@@ -233,7 +243,7 @@ class PhidCluster(Cluster):
         import urllib.request
         total = 0
         for i in range(1, self.n + 1):
-            url = f"http://{API_NET}{i}:{PHID_PORT + 2}/metrics"
+            url = f"http://{API_NET}{i}:{self.port + 2}/metrics"
             try:
                 with urllib.request.urlopen(url, timeout=2) as r:
                     for line in r.read().decode().splitlines():
@@ -311,7 +321,17 @@ class SerfLocal(SerfCluster):
     port = SERF_LOCAL_PORT
 
 
-TOOLS = {"phid": PhidCluster, "serf-lan": SerfLan, "serf-local": SerfLocal}
+class PhidLean(PhidCluster):
+    """phid's lean preset (protocol 2, 500 ms rounds): Serf lan's budget."""
+    tool = "phid-lean"
+    port = PHID_LEAN_PORT
+    preset = "lean"
+    thresholds = (8,)
+    variants = ("phid-lean-8",)
+
+
+TOOLS = {"phid": PhidCluster, "serf-lan": SerfLan, "serf-local": SerfLocal,
+         "phid-lean": PhidLean}
 
 
 class Accounting:
@@ -608,6 +628,12 @@ def main():
               "tools": tools, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
               "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"],
                                        capture_output=True, text=True).stdout.strip(),
+              "phid_version": subprocess.run(
+                  [binaries["phid"], "--version"], capture_output=True,
+                  text=True).stdout.strip(),
+              "phid_flags": {t: " ".join(TOOLS[t].flags()) for t in tools
+                             if issubclass(TOOLS[t], PhidCluster)},
+              "command": " ".join(sys.argv),
               "blocks": []}
 
     acct = Accounting({t: TOOLS[t].port for t in tools})
