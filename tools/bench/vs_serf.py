@@ -199,6 +199,10 @@ class PhidCluster(Cluster):
 
     def start(self):
         super().start()
+        self.start_tap()
+
+    def start_tap(self):
+        """One watch_tap with a Watch per member and threshold."""
         targets = []
         for i in range(1, self.n + 1):
             t = f"{API_NET}{i}:{self.port + 1}"
@@ -347,22 +351,23 @@ class Accounting:
 
     COMMENT = re.compile(r"/\* (\S+)/(udp|tcp) \*/")
 
-    def __init__(self, ports):
-        """ports: tool -> gossip port."""
+    def __init__(self, ports, chain=CHAIN):
+        """ports: tool -> gossip port; chain: a name no other run uses."""
         self.ok = shutil.which("iptables") is not None
         self.ports = ports
+        self.chain = chain
         if not self.ok:
             return
         self.cleanup()
         try:
-            self._ipt("-N", CHAIN)
-            self._ipt("-I", "OUTPUT", "1", "-o", "lo", "-j", CHAIN)
+            self._ipt("-N", self.chain)
+            self._ipt("-I", "OUTPUT", "1", "-o", "lo", "-j", self.chain)
             for tool, port in ports.items():
                 for proto in ("udp", "tcp"):
-                    self._ipt("-A", CHAIN, "-p", proto, "-m", "multiport",
+                    self._ipt("-A", self.chain, "-p", proto, "-m", "multiport",
                               "--ports", str(port), "-m", "comment",
                               "--comment", f"{tool}/{proto}")
-            self._ipt("-A", CHAIN, "-j", "RETURN")
+            self._ipt("-A", self.chain, "-j", "RETURN")
         except subprocess.CalledProcessError as e:
             log("iptables accounting unavailable:", e, e.stderr)
             self.cleanup()
@@ -384,7 +389,7 @@ class Accounting:
                for t in self.ports}
         if not self.ok:
             return out
-        text = subprocess.run(["iptables", "-w", "-L", CHAIN, "-v", "-x", "-n"],
+        text = subprocess.run(["iptables", "-w", "-L", self.chain, "-v", "-x", "-n"],
                               check=True, capture_output=True, text=True).stdout
         return self.parse(text, out)
 
@@ -406,12 +411,12 @@ class Accounting:
             return
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         subprocess.run(["iptables", "-w", "-D", "OUTPUT", "-o", "lo", "-j",
-                        CHAIN], **quiet)
+                        self.chain], **quiet)
         # The jump of versions before the two-way count.
         subprocess.run(["iptables", "-w", "-D", "OUTPUT", "-d",
-                        GOSSIP_NET + "0/24", "-j", CHAIN], **quiet)
-        subprocess.run(["iptables", "-w", "-F", CHAIN], **quiet)
-        subprocess.run(["iptables", "-w", "-X", CHAIN], **quiet)
+                        GOSSIP_NET + "0/24", "-j", self.chain], **quiet)
+        subprocess.run(["iptables", "-w", "-F", self.chain], **quiet)
+        subprocess.run(["iptables", "-w", "-X", self.chain], **quiet)
 
 
 def wait_until(pred, timeout, step=0.05):
