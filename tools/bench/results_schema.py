@@ -9,6 +9,7 @@ must add it here first, with what it means.
   qos.json       simulator QoS curves (simbench.py qos)
   scale.json     simulator scale runs (simbench.py scale)
   machine.json   the machine the runs used (report.py --machine)
+  hundred_daemons.json  many real daemons on loopback (hundred_daemons.py)
 
 Types: NUMBER is an int or a float (never a bool); Nullable(t) also allows
 null; Optional fields may be absent.
@@ -285,6 +286,50 @@ SCALE = Record({
     "commit": STR,
 })
 
+# --------------------------------------------------------- hundred daemons
+
+KILL_RECORD = Record({
+    "victim": STR,                      # member name, e.g. "n50"
+    "observers": INT,                   # daemons still running
+    "detection_ms": ListOf(NUMBER),     # one per observer that detected
+    "undetected": INT,
+    "load": ListOf(NUMBER),             # /proc/loadavg just before
+    "t0_ns": INT,                       # CLOCK_MONOTONIC of the signal
+})
+
+HUNDRED_BLOCK = Record({
+    "n": INT,
+    "flags": STR,                       # every daemon's, e.g. "--preset=local"
+    "threshold": NUMBER,                # of the Watch on every daemon
+    "start_s": NUMBER,                  # until the last daemon was spawned
+    "converged_s": Nullable(NUMBER),    # from the first spawn until every
+                                        # daemon saw every other ALIVE; null:
+                                        # not within the timeout
+    # Observers that never saw every member ALIVE: who, and whom they missed.
+    "unconverged": ListOf(Record({"observer": STR, "missing": ListOf(STR),
+                                  "missing_count": INT})),
+    "exited_before_quiet": ListOf(STR),  # daemons that died on their own
+    "quiet": QUIET,                     # tool "phid-local"; no fault
+    "rss_mb": ListOf(NUMBER),           # VmRSS of every daemon, sorted
+    "kills": ListOf(KILL_RECORD),       # one after another, not restarted
+    "false_suspicions": INT,            # SUSPECT of a member not killed
+    "false_events": ListOf(Record({"t_s": NUMBER, "observer": INT,
+                                   "member": STR})),  # the first 50
+    "node_hours": NUMBER,               # daemons x (quiet window + kills)
+})
+
+HUNDRED = Record({
+    "sizes": ListOf(INT),
+    "threshold": NUMBER,
+    "started": STR,                     # local time, "%Y-%m-%d %H:%M:%S"
+    "commit": STR,
+    "phid_version": STR,
+    "command": STR,
+    "nproc": INT,
+    "blocks": ListOf(HUNDRED_BLOCK),
+    "wall_s": Optional(NUMBER),         # absent while the run is going
+})
+
 # ----------------------------------------------------------------- machine
 
 MACHINE = Record({
@@ -298,7 +343,7 @@ MACHINE = Record({
 })
 
 SCHEMAS = {"vs_serf": VS_SERF, "qos": QOS, "scale": SCALE,
-           "machine": MACHINE}
+           "machine": MACHINE, "hundred_daemons": HUNDRED}
 FILES = {kind: f"{kind}.json" for kind in SCHEMAS}
 
 
