@@ -188,7 +188,7 @@ class PhidCluster(Cluster):
     def spawn(self, i):
         ip = GOSSIP_NET + str(i)
         api = API_NET + str(i)
-        out = open(os.path.join(self.logdir, f"phid-{self.n}-n{i}.log"), "ab")
+        out = open(os.path.join(self.logdir, f"{self.tool}-{self.n}-n{i}.log"), "ab")
         self.procs[i] = subprocess.Popen(
             [self.bin["phid"], f"--name={self.name(i)}",
              f"--bind={ip}:{self.port}", f"--seeds={GOSSIP_NET}1:{self.port}",
