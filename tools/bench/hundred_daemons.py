@@ -25,7 +25,8 @@ holding a Watch at --threshold on every daemon. Then:
      --detect_timeout.
 
 A SUSPECT for a member that was not killed, from the quiet window on, is a
-false suspicion. Everything it started (daemons, watch_tap, the iptables
+false suspicion; those before it (while members join) are counted apart, as
+startup suspicions, with how many still stood when the quiet window began. Everything it started (daemons, watch_tap, the iptables
 chain) is stopped on the way out, on failure and on SIGINT/SIGTERM too.
 
 Writes --out in results_schema's "hundred_daemons" form; report.py renders it.
@@ -105,6 +106,16 @@ def false_suspicions(items, variant, start_ns, end_ns, killed):
             continue
         out.append({"t_s": (ns - start_ns) / 1e9, "observer": obs, "member": m})
     return out
+
+
+def events_view_at(items, variant, observer, t_ns):
+    """member -> last kind an observer reported for it up to t_ns (from
+    transitions only: a snapshot before t_ns is not replayed)."""
+    view = {}
+    for ns, var, obs, m, kind in sorted(items):
+        if var == variant and obs == observer and ns <= t_ns:
+            view[m] = kind
+    return view
 
 
 def victims(n, kills):
@@ -226,6 +237,14 @@ def run_size(n, args, binaries, acct, logdir, started):
                     f"{len(observers)}, p50 {d[len(d) // 2] if d else float('nan'):.0f}"
                     f" ms, max {d[-1] if d else float('nan'):.0f} ms")
     end = vs_serf.now_ns()
+    # Before the quiet window the members were still joining: suspicions
+    # then are counted apart, with those still standing when it began.
+    startup = false_suspicions(events.since(t_start, {variant}), variant,
+                               t_start, quiet_start, {})
+    open_at_quiet = sum(1 for i in names for k in
+                        events_view_at(events.since(t_start, {variant}),
+                                       variant, i, quiet_start).values()
+                        if k == "fail")
     false = false_suspicions(events.since(quiet_start, {variant}), variant,
                              quiet_start, end, killed)
     hours = n * (end - quiet_start) / 1e9 / 3600
@@ -238,6 +257,8 @@ def run_size(n, args, binaries, acct, logdir, started):
                          "missing_count": len(missing[i])} for i in stragglers],
         "exited_before_quiet": [names[i] for i in exited],
         "quiet": quiet, "rss_mb": sorted(rss), "kills": kills,
+        "startup_suspicions": len(startup),
+        "startup_suspicions_open": open_at_quiet,
         "false_suspicions": len(false), "false_events": false[:50],
         "node_hours": hours,
     }

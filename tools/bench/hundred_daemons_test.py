@@ -72,6 +72,15 @@ class FalseSuspicionsTest(unittest.TestCase):
                          [])
 
 
+class ViewAtTest(unittest.TestCase):
+    def test_the_last_report_before_the_instant_counts(self):
+        items = [(1 * MS, V, 3, "n4", "fail"), (2 * MS, V, 3, "n4", "alive"),
+                 (3 * MS, V, 3, "n5", "fail"), (9 * MS, V, 3, "n5", "alive"),
+                 (4 * MS, V, 7, "n4", "fail")]
+        self.assertEqual(hd.events_view_at(items, V, 3, 5 * MS),
+                         {"n4": "alive", "n5": "fail"})
+
+
 class VictimsTest(unittest.TestCase):
     def test_victims_are_spread_over_the_members_and_never_the_seed(self):
         self.assertEqual(hd.victims(100, 3), [18, 51, 84])

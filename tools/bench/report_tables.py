@@ -569,6 +569,12 @@ def hundred_section(hd, out):
                        f"{ms(max(d) if d else None)} |")
     out.append("")
     for b in hd["blocks"]:
+        if b.get("startup_suspicions"):
+            out.append(f"While the N = {b['n']} daemons joined (before the "
+                       f"quiet window): {b['startup_suspicions']} SUSPECT "
+                       f"transitions at φ={b['threshold']:g} over all "
+                       f"observers, {b.get('startup_suspicions_open', 0)} "
+                       f"still standing when the quiet window began.\n")
         if b["unconverged"]:
             who = "; ".join(f"{u['observer']} missed {u['missing_count']} "
                             f"({', '.join(u['missing'][:5])})"

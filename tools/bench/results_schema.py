@@ -312,6 +312,10 @@ HUNDRED_BLOCK = Record({
     "quiet": QUIET,                     # tool "phid-local"; no fault
     "rss_mb": ListOf(NUMBER),           # VmRSS of every daemon, sorted
     "kills": ListOf(KILL_RECORD),       # one after another, not restarted
+    # SUSPECTs before the quiet window (members joining), and how many
+    # (observer, member) pairs were still SUSPECT when it began.
+    "startup_suspicions": Optional(INT),
+    "startup_suspicions_open": Optional(INT),
     "false_suspicions": INT,            # SUSPECT of a member not killed
     "false_events": ListOf(Record({"t_s": NUMBER, "observer": INT,
                                    "member": STR})),  # the first 50

@@ -219,7 +219,9 @@ class PhidCluster(Cluster):
     def _read_tap(self):
         kinds = {"ALIVE": "alive", "SUSPECT": "fail", "LEFT": "gone",
                  "REMOVED": "gone"}
-        raw = open(os.path.join(self.logdir, f"tap-{self.tool}-{self.n}.out"), "a")
+        # Line-buffered, so the file can be read while the run goes.
+        raw = open(os.path.join(self.logdir, f"tap-{self.tool}-{self.n}.out"), "a",
+                   buffering=1)
         for line in self.tap.stdout:
             line = line.decode(errors="replace").rstrip("\n")
             raw.write(line + "\n")
