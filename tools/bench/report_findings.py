@@ -32,6 +32,7 @@ def analysis(vs, qos, scale, notes, out):
         recent_stall_finding(vs, notes, out)
         cost_finding(vs, qos, crash, out)
         lean_finding(vs, out)
+        false_finding(vs, out)
     if qos:
         threshold_finding(vs, qos, out)
     if scale:
@@ -213,6 +214,14 @@ def cost_finding(vs, qos, crash, out):
             "ping/ack per node per second plus a TCP push-pull every 30 s. "
             "The heartbeat rate is what buys sub-second detection; the "
             "lean preset (500 ms rounds) trades it back (next bullet).")
+        noisy = [(b["n"], b["quiet_false_failures"].get("phid-8", 0))
+                 for b in vs["blocks"]
+                 if b["quiet_false_failures"].get("phid-8", 0)]
+        if noisy:
+            text += (" The quiet window itself held false suspicions at φ=8 "
+                     "(" + ", ".join(f"{k} at N={n}" for n, k in noisy) +
+                     "), whose reports and rumours are in its bytes "
+                     "(compare the payload metric across sizes).")
     elif bv == "loses":
         text += (
             " Why: phid sends a digest to 3 peers "
@@ -267,6 +276,46 @@ def lean_finding(vs, out):
         text += (" The claim \"sends no more bytes per node than Serf lan and "
                  "still detects faster\" does not hold at every size measured "
                  "(see the goals table for by how much).")
+    out.append(text + "\n")
+
+
+def largest_burst(events, window_s=1.0):
+    """(observers, member) of the most observers that reported one member
+    within window_s of each other; (0, None) if there are no events."""
+    best = (0, None)
+    for e in events:
+        k = len({f["observer"] for f in events if f["member"] == e["member"]
+                 and 0 <= f["t_s"] - e["t_s"] <= window_s})
+        best = max(best, (k, e["member"]), key=lambda b: b[0])
+    return best
+
+
+def false_finding(vs, out):
+    """False failures of phid (lan, φ=8) against Serf lan, per size."""
+    parts, outcomes, bursts = [], [], []
+    for b in vs["blocks"]:
+        f = b.get("false", {})
+        ph, sl = f.get("phid-8"), f.get("serf-lan")
+        if not ph or not sl:
+            continue
+        outcomes.append(verdicts.outcome(ph["per_node_hour"], sl["per_node_hour"]))
+        parts.append(f"N={b['n']}: {ph['false_failures']} vs "
+                     f"{sl['false_failures']} in {ph['node_hours']:.2f} "
+                     f"node-hours")
+        k, member = largest_burst(ph["events"])
+        if k > 1:
+            bursts.append(f"at N={b['n']}, {k} observers suspected {member} "
+                          f"within one second")
+    if not parts:
+        return
+    verdict = verdicts.overall(outcomes)
+    text = (f"- **False failures: {verdicts.phrase(verdict)}.** phid φ=8 "
+            f"against Serf lan, whole run: " + "; ".join(parts) + ".")
+    if bursts:
+        text += (" Most came together: " + "; ".join(bursts) + " (a "
+                 "cluster-wide report, which protocol 2 spreads only once "
+                 "a quorum of the member's monitors agree); compare the "
+                 "load averages in the Machine section.")
     out.append(text + "\n")
 
 
