@@ -5,6 +5,7 @@ test cares about as arguments and everything else filled in.
 """
 
 VARIANT_TOOL = {"phid-8": "phid", "phid-12": "phid",
+                "phid-lean-8": "phid-lean",
                 "serf-lan": "serf-lan", "serf-local": "serf-local"}
 
 
@@ -76,7 +77,7 @@ def vs_serf(sizes=(5, 10), kill_ms=None, stop_ms=None, cost=None,
         })
     return {"serf_version": "0.8.2-dev", "serf_package": "0.9.4",
             "sizes": list(sizes), "reps": {str(n): 1 for n in sizes},
-            "faults": ["kill", "stop3"], "tools": ["phid", "serf-lan", "serf-local"],
+            "faults": ["kill", "stop3"], "tools": list(cost),
             "started": "2026-01-01 00:00:00", "commit": "abc1234",
             "blocks": blocks, "wall_s": 600.0 * len(sizes)}
 
@@ -133,3 +134,42 @@ def machine():
     return {"date": "2026-01-01 00:00:00 UTC", "nproc": 2, "kernel": "6.1",
             "cpu": "Test CPU", "ram_gib": 8.0, "loadavg": [0.5, 0.5, 0.5],
             "commit": "abc1234"}
+
+
+def with_lean(vs, kill_ms=2500, stop_ms=2400, cost=(0.002, 280.0)):
+    """vs with phid's lean preset added, as vs_serf.py --tools=...,phid-lean
+    records it (protocol 2: phid_flags present)."""
+    vs["tools"].append("phid-lean")
+    vs["phid_flags"] = {"phid": "--preset=lan", "phid-lean": "--preset=lean"}
+    for b in vs["blocks"]:
+        observers = b["faults"][0]["observers"]
+        for fault, t in (("kill", kill_ms), ("stop3", stop_ms)):
+            b["faults"].append(fault_record(
+                "phid-lean-8", fault, [t + k for k in range(observers)],
+                observers))
+        b["quiet"]["phid-lean"] = quiet_record(*cost)
+        b["false"]["phid-lean-8"] = false_record()
+    return vs
+
+
+def hundred(sizes=(10, 100), p50_ms=None, bytes_per_node=None):
+    """hundred_daemons.json: one block per size, three kills each."""
+    p50_ms = p50_ms or {n: 600.0 for n in sizes}
+    bytes_per_node = bytes_per_node or {n: 1500.0 for n in sizes}
+    blocks = []
+    for n in sizes:
+        kills = [{"victim": f"n{v}", "observers": n - 1 - k,
+                  "detection_ms": [p50_ms[n]] * (n - 1 - k),
+                  "undetected": 0, "load": [1.0, 1.0, 1.0], "t0_ns": 0}
+                 for k, v in enumerate((2, 3, 4))]
+        blocks.append({
+            "n": n, "flags": "--preset=local", "threshold": 8.0,
+            "start_s": 1.0, "converged_s": 5.0, "unconverged": [],
+            "exited_before_quiet": [],
+            "quiet": quiet_record(0.004, bytes_per_node[n], udp_packets=31.0),
+            "rss_mb": [20.0] * n, "kills": kills, "false_suspicions": 0,
+            "false_events": [], "node_hours": n / 60})
+    return {"sizes": list(sizes), "threshold": 8.0,
+            "started": "2026-01-01 00:00:00", "commit": "abc1234",
+            "phid_version": "phid 0.1.0", "command": "hundred_daemons.py",
+            "nproc": 2, "blocks": blocks, "wall_s": 300.0}

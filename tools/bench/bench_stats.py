@@ -213,3 +213,68 @@ def run_loads(machine, vs):
     if vs:
         loads += [r["load"][0] for b in vs["blocks"] for r in b["faults"]]
     return loads
+
+
+# ------------------------------------------------------- protocol and goals
+
+# Issue 11's goals on real processes, against Serf lan measured in the same
+# run: (what, phid variant or tool, quantity, bound, strict). Quantities:
+# "p50" (kill -9 detection p50, ratio to Serf lan's), "bytes" and "cpu"
+# (quiet-window cost per node, ratio to Serf lan's). strict: "< bound".
+GOALS = (
+    ("detection p50 ≤ 0.12× Serf lan", "phid-8", "p50", 0.12, False),
+    ("bytes per node ≤ 5× Serf lan", "phid", "bytes", 5.0, False),
+    ("CPU per node ≤ 2× Serf lan", "phid", "cpu", 2.0, False),
+    ("lean: bytes per node ≤ 1× Serf lan", "phid-lean", "bytes", 1.0, False),
+    ("lean: detection p50 < Serf lan's", "phid-lean-8", "p50", 1.0, True),
+)
+
+
+def phid_protocol(vs):
+    """The gossip protocol the run's phid (lan preset) spoke.
+
+    An explicit --protocol=N in its recorded flags wins. Runs that record
+    phid_flags at all are from vs_serf.py after protocol 2 became every
+    preset's default (commit 417423b); runs without them predate it (1).
+    """
+    flags = (vs or {}).get("phid_flags")
+    if flags is None:
+        return 1
+    for word in flags.get("phid", "").split():
+        if word.startswith("--protocol="):
+            return int(word.split("=", 1)[1])
+    return 2
+
+
+def sim_protocol(command):
+    """The protocol of a simulator command line: its --protocol=N, else 1
+    (the committed simulator results before protocol 2 ran without it)."""
+    for word in command.split():
+        if word.startswith("--protocol="):
+            return int(word.split("=", 1)[1])
+    return 1
+
+
+def present_variants(vs, order):
+    """The variants of `order` that have fault records in the run."""
+    seen = {r["variant"] for b in (vs or {}).get("blocks", []) for r in b["faults"]}
+    return [v for v in order if v in seen]
+
+
+def goal_ratio(vs, n, who, quantity):
+    """The ratio a GOALS entry bounds at cluster size n; None if unmeasured."""
+    if quantity == "p50":
+        return ratio(kill_p50(vs, n, who), kill_p50(vs, n, "serf-lan"))
+    key = {"bytes": "bytes_per_node_s", "cpu": "cpu_s_per_node_s"}[quantity]
+    mine, serf = quiet_cost(vs, n, who), quiet_cost(vs, n, "serf-lan")
+    if not mine or not serf:
+        return None
+    return ratio(mine[key], serf[key])
+
+
+def hundred_stats(block):
+    """Detection over every kill of one hundred_daemons block, pooled."""
+    det = [d for k in block["kills"] for d in k["detection_ms"]]
+    return {"det": det, "expected": sum(k["observers"] for k in block["kills"]),
+            "min": min(det) if det else None, "p50": pct(det, 0.5),
+            "p99": pct(det, 0.99), "max": max(det) if det else None}

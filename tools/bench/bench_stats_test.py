@@ -100,5 +100,34 @@ class SimulatorNumbersTest(unittest.TestCase):
         self.assertEqual([n for n, _ in st.exponential_runs(scale)], [1000])
 
 
+class ProtocolTest(unittest.TestCase):
+    def test_runs_without_recorded_flags_predate_protocol_2(self):
+        self.assertEqual(st.phid_protocol(fx.vs_serf()), 1)
+
+    def test_recorded_flags_mean_protocol_2_unless_they_name_one(self):
+        vs = fx.with_lean(fx.vs_serf())
+        self.assertEqual(st.phid_protocol(vs), 2)
+        vs["phid_flags"]["phid"] = "--preset=lan --protocol=1"
+        self.assertEqual(st.phid_protocol(vs), 1)
+
+    def test_a_simulator_command_names_its_protocol_or_is_protocol_1(self):
+        self.assertEqual(st.sim_protocol("simulator --nodes=10 --protocol=2"), 2)
+        self.assertEqual(st.sim_protocol("simulator --nodes=10"), 1)
+
+
+class GoalRatioTest(unittest.TestCase):
+    def test_ratios_are_against_serf_lan_of_the_same_size(self):
+        vs = fx.with_lean(fx.vs_serf())
+        self.assertAlmostEqual(st.goal_ratio(vs, 5, "phid-8", "p50"),
+                               601.5 / 6001.5, places=3)
+        self.assertAlmostEqual(st.goal_ratio(vs, 5, "phid-lean", "bytes"),
+                               280.0 / 300.0)
+        self.assertAlmostEqual(st.goal_ratio(vs, 5, "phid", "cpu"), 3.0)
+
+    def test_an_unmeasured_tool_has_no_ratio(self):
+        self.assertIsNone(st.goal_ratio(fx.vs_serf(), 5, "phid-lean", "bytes"))
+        self.assertIsNone(st.goal_ratio(fx.vs_serf(), 99, "phid", "cpu"))
+
+
 if __name__ == "__main__":
     bench_testing.main()

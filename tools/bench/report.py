@@ -4,7 +4,8 @@
   report.py --machine                       # machine facts as JSON (stdout)
   report.py --results=DIR --markdown=FILE   # the report
 
-Reads vs_serf.json (vs_serf.py), qos.json and scale.json (simbench.py),
+Reads vs_serf.json (vs_serf.py), hundred_daemons.json (hundred_daemons.py),
+qos.json and scale.json (simbench.py),
 watch_bench_*.txt (//server:watch_bench), machine.json and notes.json, each
 checked against results_schema; whatever is missing is reported as not run.
 Writes the plot (--png, default DIR/qos.png; needs matplotlib).
@@ -97,7 +98,7 @@ def opening(m, vs, qos, scale, notes, out):
     out.append(
         "Regenerate everything (about an hour; root for apt-get and "
         "iptables): `tools/bench/run_all.sh`. Stages can be run alone: "
-        "`tools/bench/run_all.sh vs_serf|qos|scale|watch|report`. Raw results "
+        "`tools/bench/run_all.sh vs_serf|hundred|qos|scale|watch|report`. Raw results "
         "are in `tools/bench/results/` (JSON); this file and "
         "`tools/bench/results/qos.png` are rendered from them by "
         "`tools/bench/report.py`.\n")
@@ -106,7 +107,11 @@ def opening(m, vs, qos, scale, notes, out):
                "tools/setup.sh --bench      # + serf iptables python3-matplotlib time\n"
                "bazel build -c opt //server:phid //client:phictl //tools/simulator \\\n"
                "  //tools/bench:watch_tap //server:watch_bench\n"
-               "python3 tools/bench/vs_serf.py --bin=$BIN --out=tools/bench/results/vs_serf.json\n"
+               "python3 tools/bench/vs_serf.py --bin=$BIN --out=tools/bench/results/vs_serf.json \\\n"
+               "  --sizes=10,25 --reps=10:20,25:20 --faults=kill \\\n"
+               "  --tools=phid,serf-lan,serf-local,phid-lean --quiet=60 --recover_timeout=12\n"
+               "bazel run -c opt //tools/bench:hundred_daemons -- \\\n"
+               "  --out=tools/bench/results/hundred_daemons.json\n"
                "python3 tools/bench/simbench.py qos --simulator=$BIN/tools/simulator/simulator \\\n"
                "  --out=tools/bench/results/qos.json\n"
                "python3 tools/bench/simbench.py scale --simulator=$BIN/tools/simulator/simulator \\\n"
@@ -139,7 +144,8 @@ def opening(m, vs, qos, scale, notes, out):
                                   "have" if busy else "") + ".")
         out.append(text)
     out.append("- Everything ran on loopback: members on 127.0.3.N (gossip) "
-               "and 127.0.4.N (gRPC/RPC/metrics), ports 19100–19301.\n")
+               "and 127.0.4.N (gRPC/RPC/metrics), ports 19100–19402 "
+               "(vs_serf.py) and 19500–19502 on 127.0.3.N (hundred_daemons).\n")
 
 
 def render(results, results_dir, notes, png_link):
@@ -149,15 +155,17 @@ def render(results, results_dir, notes, png_link):
     out = []
     opening(m, vs, qos, scale, notes, out)
     report_tables.vs_serf_section(vs, out)
+    report_tables.hundred_section(results.get("hundred_daemons"), out)
     report_tables.qos_section(qos, png_link, out)
     report_tables.scale_section(scale, results_dir, out)
     report_findings.analysis(vs, qos, scale, notes, out)
-    caveats(vs, notes, out)
+    caveats(vs, notes, out, qos)
     # Measured by hand, outside run_all.sh: kept as written.
-    status_page = os.path.join(results_dir, "status_page.md")
-    if os.path.exists(status_page):
-        with open(status_page, encoding="utf-8") as f:
-            out.append(f.read().rstrip("\n") + "\n")
+    for hand in ("under_abuse.md", "status_page.md", "protocol_v2_sim.md"):
+        path = os.path.join(results_dir, hand)
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                out.append(f.read().rstrip("\n") + "\n")
     return out
 
 
@@ -201,11 +209,12 @@ def main():
 # ----------------------------------------------------------------- caveats
 
 
-def caveats(vs, notes, out):
+def caveats(vs, notes, out, qos=None):
     """Section 5."""
     out.append("## 5. Caveats\n")
     if vs:
         repetitions_caveat(vs, notes, out)
+    protocol_caveat(vs, qos, out)
     gap = smallest_kill_gap(vs)
     far = ("far below the differences measured" if gap is None or gap > 100
            else f"not far below the smallest difference measured ({gap:,.0f} ms)")
@@ -233,6 +242,24 @@ def caveats(vs, notes, out):
         "paused observer's late view of another paused victim as a "
         "detection (and `undetected` = expected − count hides it); the QoS "
         "runs therefore pause one member only.\n")
+
+
+def protocol_caveat(vs, qos, out):
+    """Says so when the measured and the simulated phid differ in protocol."""
+    if not vs or not qos:
+        return
+    sim = sorted({bench_stats.sim_protocol(p["command"]) for p in qos["points"]})
+    real = bench_stats.phid_protocol(vs)
+    if sim == [real]:
+        return
+    out.append(
+        f"- Sections 1 and 1b measure phid on protocol {real}; the simulator "
+        f"runs of sections 2 and 3 (see Machine for their commits) are "
+        f"protocol "
+        f"{', '.join(str(p) for p in sim)}. The measured points on the QoS "
+        f"plot therefore sit beside curves of another protocol, and the "
+        f"section-4 findings on thresholds and scale describe protocol "
+        f"{', '.join(str(p) for p in sim)}.")
 
 
 def smallest_kill_gap(vs):

@@ -9,10 +9,11 @@ import os
 import bench_stats as st
 import verdicts
 
-VARIANTS = ["phid-8", "phid-12", "serf-lan", "serf-local"]
+VARIANTS = ["phid-8", "phid-12", "phid-lean-8", "serf-lan", "serf-local"]
 LABEL = {"phid-8": "phid φ=8", "phid-12": "phid φ=12",
+         "phid-lean-8": "phid lean φ=8",
          "serf-lan": "Serf lan", "serf-local": "Serf local",
-         "phid": "phid (lan preset)"}
+         "phid": "phid (lan preset)", "phid-lean": "phid (lean preset)"}
 FAULT_LABEL = {"kill": "kill -9", "stop3": "SIGSTOP 3 s", "stop6": "SIGSTOP 6 s"}
 
 # How each results_schema.BYTES_METHODS counted, for the cost table.
@@ -48,66 +49,137 @@ def ratio_text(a, b):
 # ----------------------------------------------------------------- vs Serf
 
 
+# How each preset's phid runs, by protocol (bench_stats.phid_protocol).
+PRESET_TEXT = {
+    (1, "lan"): "gossip every 100 ms to 3 peers, every heartbeat relayed to "
+                "every member (protocol 1)",
+    (2, "lan"): "protocol 2: 20-byte heartbeats every 100 ms straight to K=3 "
+                "ring-neighbour monitors, quorum (2 of 3) reports gossiped "
+                "only on change, a summary every 2 s",
+    (2, "lean"): "protocol 2 at 500 ms rounds, a summary every 4 s",
+}
+FAULT_WORDS = {"kill": "kill -9 of a member (restarted afterwards with the "
+                       "same name)",
+               "stop3": "SIGSTOP for 3 s", "stop6": "SIGSTOP for 6 s"}
+
+
+def phid_tools_text(vs):
+    """"phid (`--preset=lan`: ...)" for every phid tool of the run."""
+    protocol = st.phid_protocol(vs)
+    flags = (vs or {}).get("phid_flags") or {"phid": "--preset=lan"}
+    parts = []
+    for tool in ("phid", "phid-lean"):
+        if tool not in vs.get("tools", ["phid"]) or tool not in flags:
+            continue
+        preset = flags[tool].split("--preset=", 1)[-1].split()[0]
+        how = PRESET_TEXT.get((protocol, preset), "")
+        parts.append(f"{tool} (`{flags[tool]}`" + (f": {how}" if how else "") + ")")
+    return parts
+
+
 def vs_serf_section(vs, out):
     out.append("## 1. Detection: phid vs Serf, real processes\n")
+    if not vs:
+        out.append("`tools/bench/vs_serf.py` starts phid and Serf clusters "
+                   "side by side on loopback and kills members.\n")
+        out.append("*Not run (tools/bench/run_all.sh vs_serf).*\n")
+        return
+    tools = phid_tools_text(vs) + [f"`serf agent -profile={t[5:]}`"
+                                   for t in vs["tools"] if t.startswith("serf-")]
+    quiet = [q["seconds"] for b in vs["blocks"] for q in b["quiet"].values()]
+    faults = [FAULT_WORDS[f] for f in vs["faults"]]
+    thresholds = ("thresholds 8 and 12, one stream each" if
+                  "phid-lean" not in vs["tools"] else
+                  "thresholds 8 and 12 for the lan preset, 8 for lean; one "
+                  "stream each")
     out.append(
-        "`tools/bench/vs_serf.py` (driven by `run_all.sh`) starts, for each "
-        "N, three clusters side by side: phid (`--preset=lan`: gossip every "
-        "100 ms to 3 peers), `serf agent -profile=lan` and `serf agent "
-        "-profile=local`, each member on its own 127.0.3.N. After a 10 s "
-        "warm-up and a 30 s quiet window it injects, one tool at a time "
-        "and rotating which tool goes first, kill -9 of a member "
-        "(restarted afterwards with the same name), SIGSTOP for 3 s and "
-        "SIGSTOP for 6 s, each time on a different member (2..N). phid's "
-        "detection time at an observer is the arrival of the SUSPECT "
-        "transition on a Watch (thresholds 8 and 12, one stream each) "
+        f"`tools/bench/vs_serf.py` (driven by `run_all.sh`) starts, for each "
+        f"N, {len(tools)} clusters side by side: " + ", ".join(tools) +
+        f", each member on its own 127.0.3.N. After a 10 s warm-up and a "
+        f"{max(quiet, default=30):.0f} s quiet window it injects, one tool "
+        f"at a time and rotating which tool goes first, " +
+        ", ".join(faults) + ", each time on a different member (2..N). "
+        "phid's detection time at an observer is the arrival of the SUSPECT "
+        f"transition on a Watch ({thresholds}) "
         "opened by `tools/bench/watch_tap` (//client:client), stamped with "
         "CLOCK_MONOTONIC on arrival; Serf's is the arrival of the "
         "`serf: EventMemberFailed: <victim>` line on the agent's stdout "
         "pipe, stamped by the harness on the same clock. Both are "
         "measured from the instant just before the signal.\n")
-    if not vs:
-        out.append("*Not run (tools/bench/run_all.sh vs_serf).*\n")
-        return
     blocks = vs["blocks"]
     reps = ", ".join(f"R={r} at N={n}" for n, r in
                      sorted((int(k), v) for k, v in vs["reps"].items()))
+    command = (f" Command: `{vs['command']}`." if vs.get("command") else "")
+    version = (f" phid: `{' '.join(vs['phid_version'].split())}`."
+               if vs.get("phid_version") else "")
     out.append(
         f"Serf: Debian package `serf` {vs.get('serf_package') or '?'} "
-        f"(`serf version` prints `{vs.get('serf_version', '?').splitlines()[0]}`). "
-        f"Repetitions: {reps} per tool and fault. Total wall time "
-        f"{vs.get('wall_s', 0) / 60:.0f} min.\n")
+        f"(`serf version` prints `{vs.get('serf_version', '?').splitlines()[0]}`)."
+        f"{version} Repetitions: {reps} per tool and fault. Total wall time "
+        f"{vs.get('wall_s', 0) / 60:.0f} min.{command}\n")
+    goals_table(vs, out)
     detection_table(vs, out)
     detail_table(vs, out)
     recent_pause_table(blocks, vs["faults"], out)
-    false_table(blocks, out)
-    cost_table(blocks, out)
+    false_table(vs, out)
+    cost_table(vs, out)
+
+
+def goals_table(vs, out):
+    """Issue 11's real-process goals, met or missed, from the numbers."""
+    rows = []
+    for what, who, quantity, bound, strict in st.GOALS:
+        if who not in st.present_variants(vs, VARIANTS) and \
+                who not in vs["tools"]:
+            continue
+        for b in vs["blocks"]:
+            r = st.goal_ratio(vs, b["n"], who, quantity)
+            if r is None:
+                continue
+            rows.append(f"| {b['n']} | {what} | {r:.2f} | "
+                        f"{verdicts.goal_phrase(r, bound, strict)} |")
+    if not rows:
+        return
+    out.append("### Goals (issue 11), against Serf lan in the same run\n")
+    out.append("Each ratio is phid's number over Serf lan's, both measured in "
+               "this run (kill -9 detection p50 at φ=8; bytes and CPU per node "
+               "per second over the quiet window). The verdict is computed "
+               "from the ratio and the bound.\n")
+    out.append("| N | goal | ratio | verdict |")
+    out.append("|---|---|---|---|")
+    out.extend(rows)
+    out.append("")
 
 
 def detection_table(vs, out):
+    variants = st.present_variants(vs, VARIANTS)
+    phids = [v for v in variants if v.startswith("phid")]
+    serfs = [v for v in variants if v.startswith("serf")]
     out.append("### Detection time (ms, p50 / p99) and the ratio phid / Serf\n")
     out.append("Ratios are of the p50 (and p99) detection times: below 1 means "
                "phid detects sooner. `n/a`: Serf declared no failure in that "
                "cell. (k/n) and †: the tool reported the failure at only k "
                "of the n (observer, fault) pairs, so its times describe the "
                "few that did (see *detected* below).\n")
-    out.append("| N | fault | phid φ=8 | phid φ=12 | Serf lan | Serf local | "
-               "φ8 / lan | φ8 / local | φ12 / lan | φ12 / local |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    pairs = [(a, c) for a in phids for c in serfs]
+    short = {"phid-8": "φ8", "phid-12": "φ12", "phid-lean-8": "lean φ8",
+             "serf-lan": "lan", "serf-local": "local"}
+    out.append("| N | fault | " + " | ".join(LABEL[v] for v in variants) + " | " +
+               " | ".join(f"{short[a]} / {short[c]}" for a, c in pairs) + " |")
+    out.append("|---|---|" + "---|" * (len(variants) + len(pairs)))
     for b in vs["blocks"]:
         for fault in vs["faults"]:
-            s = {v: st.detection_stats(b, v, fault) for v in VARIANTS}
+            s = {v: st.detection_stats(b, v, fault) for v in variants}
             cells = [f"{ms(s[v]['p50'])} / {ms(s[v]['p99'])}" +
                      (f" ({len(s[v]['det'])}/{s[v]['expected']})"
-                      if st.is_partial(s[v]) else "") for v in VARIANTS]
+                      if st.is_partial(s[v]) else "") for v in variants]
 
             def r(a, c):
                 mark = " †" if st.is_partial(s[c]) else ""
                 return (f"{ratio_text(s[a]['p50'], s[c]['p50'])} / "
                         f"{ratio_text(s[a]['p99'], s[c]['p99'])}{mark}")
             out.append(f"| {b['n']} | {FAULT_LABEL[fault]} | " + " | ".join(cells) +
-                       f" | {r('phid-8', 'serf-lan')} | {r('phid-8', 'serf-local')}"
-                       f" | {r('phid-12', 'serf-lan')} | {r('phid-12', 'serf-local')} |")
+                       " | " + " | ".join(r(a, c) for a, c in pairs) + " |")
     out.append("")
 
 
@@ -128,7 +200,7 @@ def detail_table(vs, out):
     out.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for b in vs["blocks"]:
         for fault in vs["faults"]:
-            for v in VARIANTS:
+            for v in st.present_variants(vs, VARIANTS):
                 s = st.detection_stats(b, v, fault)
                 out.append(f"| {b['n']} | {FAULT_LABEL[fault]} | {LABEL[v]} | "
                            f"{len(s['det'])}/{s['expected']} | {ms(s['min'])} | "
@@ -176,7 +248,8 @@ def recent_pause_table(blocks, faults, out):
     out.append("")
 
 
-def false_table(blocks, out):
+def false_table(vs, out):
+    blocks = vs["blocks"]
     out.append("### False failures\n")
     out.append("A failure reported for a member that was not the victim of the "
                "fault in progress, at any observer, from the start of the quiet "
@@ -187,7 +260,7 @@ def false_table(blocks, out):
     out.append("| N | tool | false failures | node-hours | per node-hour |")
     out.append("|---|---|---|---|---|")
     for b in blocks:
-        for v in VARIANTS:
+        for v in st.present_variants(vs, VARIANTS):
             f = b.get("false", {}).get(v)
             if not f:
                 continue
@@ -196,41 +269,55 @@ def false_table(blocks, out):
     out.append("")
 
 
-def cost_table(blocks, out):
+def cost_ratio_text(tool, mine, other):
+    """"CPU a, bytes b": phid's (mine) cost over a Serf row's; "–" for a
+    phid row."""
+    if tool.startswith("phid"):
+        return "–"
+    return (f"CPU {ratio_text(mine.get('cpu_s_per_node_s'), other['cpu_s_per_node_s'])}, "
+            f"bytes {ratio_text(mine.get('bytes_per_node_s'), other['bytes_per_node_s'])}")
+
+
+def cost_table(vs, out):
+    blocks = vs["blocks"]
+    lean = "phid-lean" in vs["tools"]
     quiet = [t for b in blocks for t in b["quiet"].values()]
     methods = sorted({t["bytes_method"] for t in quiet})
-    serf = [t for b in blocks for k, t in b["quiet"].items() if k != "phid"]
+    serf = [t for b in blocks for k, t in b["quiet"].items()
+            if k.startswith("serf")]
     tcp_share = max((t["tcp_bytes_per_node_s"] / t["bytes_per_node_s"]
                      for t in serf if t["bytes_per_node_s"]), default=None)
     share = ("it is a small share either way" if tcp_share is None or
              tcp_share < 0.25 else
              f"it is up to {tcp_share:.0%} of Serf's bytes")
     with_tcp_packets = any("tcp_packets_per_node_s" in t for t in quiet)
+    window = max((t["seconds"] for t in quiet), default=30)
     out.append("### Cost: CPU and bytes per node per second\n")
-    out.append("Measured over a quiet window (no faults) with all three "
+    out.append("Measured over a quiet window (no faults) with all "
                "clusters running. CPU: utime+stime of the member processes "
                "(/proc/PID/stat, 10 ms ticks) per node per second of wall "
                "time. " + " ".join(BYTES_METHOD_TEXT[m] for m in methods) +
                " phid's own "
                "`phid_gossip_bytes_total{direction=\"out\"}` (payload only) is "
                "shown as a cross-check. Serf's TCP push-pull runs every 30 s "
-               "(lan) or 15 s (local) per node, so a 30 s window samples it "
-               f"coarsely; {share}.\n")
+               f"(lan) or 15 s (local) per node, so a {window:.0f} s window "
+               f"samples it coarsely; {share}.\n")
     out.append("| N | tool | CPU ms / node / s | bytes / node / s (UDP + TCP) | "
                "packets / node / s" + (" (UDP + TCP)" if with_tcp_packets else "") +
-               " | phid payload metric | phid / this |")
-    out.append("|---|---|---|---|---|---|---|")
+               " | phid payload metric | phid / this |" +
+               (" lean / this |" if lean else ""))
+    out.append("|---|---|---|---|---|---|---|" + ("---|" if lean else ""))
     for b in blocks:
         q = b["quiet"]
         ph = q.get("phid", {})
-        for tool in ("phid", "serf-lan", "serf-local"):
+        le = q.get("phid-lean", {})
+        for tool in ("phid", "phid-lean", "serf-lan", "serf-local"):
             if tool not in q:
                 continue
             t = q[tool]
             metric = t.get("phid_metric_payload_bytes_per_node_s")
-            rel = "–" if tool == "phid" else (
-                f"CPU {ratio_text(ph.get('cpu_s_per_node_s'), t['cpu_s_per_node_s'])}, "
-                f"bytes {ratio_text(ph.get('bytes_per_node_s'), t['bytes_per_node_s'])}")
+            rel = cost_ratio_text(tool, ph, t) + (
+                f" | {cost_ratio_text(tool, le, t)}" if lean else "")
             packets = f"{t['udp_packets_per_node_s']:.1f}"
             if "tcp_packets_per_node_s" in t:
                 tcp = t["tcp_packets_per_node_s"]
@@ -403,3 +490,106 @@ def watch_bench(path, watchers, out):
         pass
     out.append("*No output* " + (f"(stderr tail:)\n```\n{err}\n```\n" if err
                                  else "(not run)\n"))
+
+
+# --------------------------------------------------------- hundred daemons
+
+
+def hundred_section(hd, out):
+    """Section 1b: many real daemons on one host (hundred_daemons.py)."""
+    out.append("## 1b. Many real daemons on one host\n")
+    out.append(
+        "`bazel run -c opt //tools/bench:hundred_daemons` starts N real "
+        "`phid` daemons (flags below), member i on 127.0.3.i (gossip :19500, "
+        "gRPC :19501, /metrics :19502), all joining through member 1, and "
+        "one `watch_tap` holding a Watch on every daemon. It waits until "
+        "every daemon lists every other member ALIVE, measures a quiet "
+        "window (bytes and packets by iptables on loopback, IP and UDP "
+        "headers included, both directions; CPU; VmRSS of every daemon), "
+        "then kill -9s members one after another (not restarted) and "
+        "records, at every surviving observer, the arrival of SUSPECT on "
+        "its Watch, from the instant just before the signal. The smaller "
+        "size is the baseline: both ran in the same command, one after the "
+        "other, on the same shared machine.\n")
+    if not hd:
+        out.append("*Not run (bazel run -c opt //tools/bench:hundred_daemons "
+                   "-- --out=tools/bench/results/hundred_daemons.json).*\n")
+        return
+    out.append(f"Run {hd['started']} (UTC), commit {hd['commit']}, "
+               f"`{' '.join(hd['phid_version'].split())}`, {hd['nproc']} CPUs; "
+               f"command: `{hd['command']}`; wall time "
+               f"{hd.get('wall_s', 0) / 60:.1f} min.\n")
+    base = hd["blocks"][0] if hd["blocks"] else None
+    out.append("| N | flags | converged after | bytes / node / s | packets / "
+               "node / s | phid payload metric | CPU ms / node / s | RSS MB "
+               "per daemon p50 / max | kill -9 → SUSPECT at φ=8, ms p50 / "
+               "p99 / max (detected) | false suspicions (node-hours) |")
+    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    for b in hd["blocks"]:
+        q = b["quiet"]
+        s = st.hundred_stats(b)
+        conv = (f"{b['converged_s']:.1f} s" if b["converged_s"] is not None
+                else f"never ({len(b['unconverged'])} observers incomplete)")
+        metric = q.get("phid_metric_payload_bytes_per_node_s")
+        rss = b["rss_mb"]
+        out.append(
+            f"| {b['n']} | `{b['flags']}` | {conv} | "
+            f"{q['bytes_per_node_s']:,.0f} | {q['udp_packets_per_node_s']:.1f} | "
+            f"{'–' if metric is None else f'{metric:,.0f}'} | "
+            f"{1000 * q['cpu_s_per_node_s']:.1f} | "
+            f"{ms1(st.pct(rss, 0.5))} / {ms1(max(rss) if rss else None)} | "
+            f"{ms(s['p50'])} / {ms(s['p99'])} / {ms(s['max'])} "
+            f"({len(s['det'])}/{s['expected']}) | "
+            f"{b['false_suspicions']} ({b['node_hours']:.2f}) |")
+    out.append("")
+    if base and len(hd["blocks"]) > 1:
+        bs = st.hundred_stats(base)
+        out.append(f"Against the N = {base['n']} baseline of the same command:\n")
+        out.append(f"| N | bytes / node × | CPU / node × | RSS p50 × | "
+                   f"detection p50 × | p99 × |")
+        out.append("|---|---|---|---|---|---|")
+        for b in hd["blocks"][1:]:
+            s = st.hundred_stats(b)
+            out.append(
+                f"| {b['n']} | "
+                f"{ratio_text(b['quiet']['bytes_per_node_s'], base['quiet']['bytes_per_node_s'])} | "
+                f"{ratio_text(b['quiet']['cpu_s_per_node_s'], base['quiet']['cpu_s_per_node_s'])} | "
+                f"{ratio_text(st.pct(b['rss_mb'], 0.5), st.pct(base['rss_mb'], 0.5))} | "
+                f"{ratio_text(s['p50'], bs['p50'])} | {ratio_text(s['p99'], bs['p99'])} |")
+        out.append("")
+    out.append("Per kill:\n")
+    out.append("| N | victim | load (1 min) | detected | min | p50 | p99 | max |")
+    out.append("|---|---|---|---|---|---|---|---|")
+    for b in hd["blocks"]:
+        for k in b["kills"]:
+            d = k["detection_ms"]
+            out.append(f"| {b['n']} | {k['victim']} | {k['load'][0]:.1f} | "
+                       f"{len(d)}/{k['observers']} | {ms(min(d) if d else None)} | "
+                       f"{ms(st.pct(d, 0.5))} | {ms(st.pct(d, 0.99))} | "
+                       f"{ms(max(d) if d else None)} |")
+    out.append("")
+    for b in hd["blocks"]:
+        if b.get("startup_suspicions"):
+            out.append(f"While the N = {b['n']} daemons joined (before the "
+                       f"quiet window): {b['startup_suspicions']} SUSPECT "
+                       f"transitions at φ={b['threshold']:g} over all "
+                       f"observers, {b.get('startup_suspicions_open', 0)} "
+                       f"still standing when the quiet window began.\n")
+        if b["unconverged"]:
+            who = "; ".join(f"{u['observer']} missed {u['missing_count']} "
+                            f"({', '.join(u['missing'][:5])})"
+                            for u in b["unconverged"][:10])
+            out.append(f"At N = {b['n']}, {len(b['unconverged'])} daemons "
+                       f"never saw every member ALIVE: {who}.\n")
+        if b["false_events"]:
+            ev = "; ".join(f"{e['observer']}→{e['member']} at {e['t_s']:.1f} s"
+                           for e in b["false_events"][:10])
+            out.append(f"False suspicions at N = {b['n']} (observer → "
+                       f"member, time since the quiet window began): {ev}.\n")
+        if b["exited_before_quiet"]:
+            out.append(f"At N = {b['n']}, daemons exited on their own: "
+                       f"{', '.join(b['exited_before_quiet'])}.\n")
+
+
+def ms1(x):
+    return "–" if x is None else f"{x:,.1f}"

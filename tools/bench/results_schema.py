@@ -9,6 +9,7 @@ must add it here first, with what it means.
   qos.json       simulator QoS curves (simbench.py qos)
   scale.json     simulator scale runs (simbench.py scale)
   machine.json   the machine the runs used (report.py --machine)
+  hundred_daemons.json  many real daemons on loopback (hundred_daemons.py)
 
 Types: NUMBER is an int or a float (never a bool); Nullable(t) also allows
 null; Optional fields may be absent.
@@ -139,9 +140,10 @@ class Record(_Type):
 # ----------------------------------------------------------------- vs_serf
 
 # The variants a fault record can belong to: one per phid Watch threshold,
-# one per Serf profile.
-VARIANTS = ("phid-8", "phid-12", "serf-lan", "serf-local")
-TOOLS = ("phid", "serf-lan", "serf-local")
+# one per Serf profile. "phid-lean" is phid's lean preset (vs_serf.py
+# --tools=...,phid-lean), watched at threshold 8 only.
+VARIANTS = ("phid-8", "phid-12", "serf-lan", "serf-local", "phid-lean-8")
+TOOLS = ("phid", "serf-lan", "serf-local", "phid-lean")
 FAULTS = ("kill", "stop3", "stop6")
 
 # How a quiet record's bytes were counted:
@@ -215,6 +217,11 @@ VS_SERF = Record({
     "tools": ListOf(Enum(*TOOLS)),
     "started": STR,                     # local time, "%Y-%m-%d %H:%M:%S"
     "commit": STR,                      # phid's `git rev-parse --short HEAD`
+    "phid_version": Optional(STR),      # `phid --version` of the binary run
+    # phid tool -> the options every member got besides its addresses,
+    # e.g. "--preset=lan".
+    "phid_flags": Optional(MapOf("phid|phid-lean", STR)),
+    "command": Optional(STR),           # vs_serf.py's command line
     "blocks": ListOf(BLOCK),
     "wall_s": Optional(NUMBER),         # absent while the run is going
 })
@@ -279,6 +286,54 @@ SCALE = Record({
     "commit": STR,
 })
 
+# --------------------------------------------------------- hundred daemons
+
+KILL_RECORD = Record({
+    "victim": STR,                      # member name, e.g. "n50"
+    "observers": INT,                   # daemons still running
+    "detection_ms": ListOf(NUMBER),     # one per observer that detected
+    "undetected": INT,
+    "load": ListOf(NUMBER),             # /proc/loadavg just before
+    "t0_ns": INT,                       # CLOCK_MONOTONIC of the signal
+})
+
+HUNDRED_BLOCK = Record({
+    "n": INT,
+    "flags": STR,                       # every daemon's, e.g. "--preset=local"
+    "threshold": NUMBER,                # of the Watch on every daemon
+    "start_s": NUMBER,                  # until the last daemon was spawned
+    "converged_s": Nullable(NUMBER),    # from the first spawn until every
+                                        # daemon saw every other ALIVE; null:
+                                        # not within the timeout
+    # Observers that never saw every member ALIVE: who, and whom they missed.
+    "unconverged": ListOf(Record({"observer": STR, "missing": ListOf(STR),
+                                  "missing_count": INT})),
+    "exited_before_quiet": ListOf(STR),  # daemons that died on their own
+    "quiet": QUIET,                     # tool "phid-local"; no fault
+    "rss_mb": ListOf(NUMBER),           # VmRSS of every daemon, sorted
+    "kills": ListOf(KILL_RECORD),       # one after another, not restarted
+    # SUSPECTs before the quiet window (members joining), and how many
+    # (observer, member) pairs were still SUSPECT when it began.
+    "startup_suspicions": Optional(INT),
+    "startup_suspicions_open": Optional(INT),
+    "false_suspicions": INT,            # SUSPECT of a member not killed
+    "false_events": ListOf(Record({"t_s": NUMBER, "observer": INT,
+                                   "member": STR})),  # the first 50
+    "node_hours": NUMBER,               # daemons x (quiet window + kills)
+})
+
+HUNDRED = Record({
+    "sizes": ListOf(INT),
+    "threshold": NUMBER,
+    "started": STR,                     # local time, "%Y-%m-%d %H:%M:%S"
+    "commit": STR,
+    "phid_version": STR,
+    "command": STR,
+    "nproc": INT,
+    "blocks": ListOf(HUNDRED_BLOCK),
+    "wall_s": Optional(NUMBER),         # absent while the run is going
+})
+
 # ----------------------------------------------------------------- machine
 
 MACHINE = Record({
@@ -292,7 +347,7 @@ MACHINE = Record({
 })
 
 SCHEMAS = {"vs_serf": VS_SERF, "qos": QOS, "scale": SCALE,
-           "machine": MACHINE}
+           "machine": MACHINE, "hundred_daemons": HUNDRED}
 FILES = {kind: f"{kind}.json" for kind in SCHEMAS}
 
 

@@ -17,11 +17,16 @@ class CommittedResultsTest(unittest.TestCase):
     def test_every_committed_results_file_fits_its_schema(self):
         for kind, name in schema.FILES.items():
             with self.subTest(kind=kind):
-                self.assertIsNotNone(schema.load(os.path.join(RESULTS, name), kind))
+                path = os.path.join(RESULTS, name)
+                if kind == "hundred_daemons" and not os.path.exists(path):
+                    self.skipTest("hundred_daemons.json not run yet")
+                self.assertIsNotNone(schema.load(path, kind))
 
     def test_the_fixtures_fit_too(self):
         for kind, data in (("vs_serf", fx.vs_serf()), ("qos", fx.qos()),
-                           ("scale", fx.scale()), ("machine", fx.machine())):
+                           ("scale", fx.scale()), ("machine", fx.machine()),
+                           ("vs_serf", fx.with_lean(fx.vs_serf())),
+                           ("hundred_daemons", fx.hundred())):
             with self.subTest(kind=kind):
                 self.assertEqual(schema.errors(kind, data), [])
 

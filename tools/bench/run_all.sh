@@ -5,9 +5,13 @@
 #   tools/bench/run_all.sh qos report   # only some stages
 #
 # Stages, in order:
-#   vs_serf  phid and Serf (lan, local profiles) as real processes on
-#            127.0.3.N/127.0.4.N, ports 19100-19301: kill -9, SIGSTOP 3 s and
-#            6 s at N = 5, 10, 25 (tools/bench/vs_serf.py). About 40 min.
+#   vs_serf  phid (lan and lean presets) and Serf (lan, local profiles) as
+#            real processes on 127.0.3.N/127.0.4.N, ports 19100-19402:
+#            kill -9 at N = 10 and 25, R=20 (tools/bench/vs_serf.py; issue
+#            11's goals). About 40 min.
+#   hundred  10 then 100 real `phid --preset=local` daemons on 127.0.3.N,
+#            ports 19500-19502: bytes per node, RSS, kill -9 detection at
+#            every observer (//tools/bench:hundred_daemons). About 5 min.
 #            Do not edit this script while it runs: bash reads it as it goes.
 #   qos      simulator: detection time vs mistake rate, thresholds 1..16,
 #            loss 0/1/5 %, and a pause, at N = 10 and 50 (simbench.py). ~2 min.
@@ -24,7 +28,7 @@ cd "$(dirname "$0")/../.."
 
 STAGES=("$@")
 if [ ${#STAGES[@]} -eq 0 ]; then
-  STAGES=(vs_serf qos scale watch report)
+  STAGES=(vs_serf hundred qos scale watch report)
 fi
 want() {
   local s
@@ -42,7 +46,8 @@ mkdir -p "$OUT"
 tools/setup.sh --bench
 echo "run_all: building (opt)"
 bazel build -c opt //server:phid //client:phictl //tools/simulator \
-  //tools/bench:watch_tap //server:watch_bench >/dev/null 2>&1 || {
+  //tools/bench:watch_tap //tools/bench:hundred_daemons //server:watch_bench \
+  >/dev/null 2>&1 || {
   echo "run_all: build failed; run: bazel build -c opt //tools/bench:watch_tap" >&2
   exit 1
 }
@@ -57,7 +62,14 @@ fi
 
 if want vs_serf; then
   echo "run_all: vs_serf (about 40 minutes)"
-  "$PY" tools/bench/vs_serf.py --bin="$BIN" --out="$OUT/vs_serf.json"
+  "$PY" tools/bench/vs_serf.py --bin="$BIN" --out="$OUT/vs_serf.json" \
+    --sizes=10,25 --reps=10:20,25:20 --faults=kill \
+    --tools=phid,serf-lan,serf-local,phid-lean --quiet=60 --recover_timeout=12
+fi
+if want hundred; then
+  echo "run_all: hundred_daemons (about 5 minutes)"
+  bazel run -c opt //tools/bench:hundred_daemons -- \
+    --out="$OUT/hundred_daemons.json"
 fi
 if want qos; then
   echo "run_all: qos"

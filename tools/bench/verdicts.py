@@ -113,3 +113,26 @@ def sizes_phrase(sizes, all_sizes):
     if ordered[len(ordered) - len(sizes):] == sorted(sizes):
         return f"from N={sizes[0]} on"
     return "at N=" + ", ".join(str(n) for n in sorted(sizes))
+
+
+def goal(value, bound, strict=False):
+    """"met" when value <= bound (value < bound if strict), else "missed";
+    None if either is missing. Goals here are ratios against a baseline
+    measured in the same run (e.g. phid's p50 / Serf lan's <= 0.12)."""
+    if value is None or bound is None:
+        return None
+    ok = value < bound if strict else value <= bound
+    return "met" if ok else "missed"
+
+
+def goal_phrase(value, bound, strict=False):
+    """"met (0.75 of the bound)" or "missed by 1.40× the bound"; the share
+    of the bound that the value uses, or how far past it the value is."""
+    g = goal(value, bound, strict)
+    if g is None:
+        return "not measured"
+    if bound == 0:
+        return g
+    share = value / bound
+    return (f"met ({share:.2f} of the bound)" if g == "met" else
+            f"missed by {share:.2f}× the bound")

@@ -74,5 +74,25 @@ class ScaleTest(unittest.TestCase):
         self.assertIsNone(verdicts.sizes_phrase([], [10]))
 
 
+class GoalTest(unittest.TestCase):
+    def test_a_ratio_at_or_under_its_bound_meets_the_goal(self):
+        self.assertEqual(verdicts.goal(0.09, 0.12), "met")
+        self.assertEqual(verdicts.goal(0.12, 0.12), "met")
+        self.assertEqual(verdicts.goal(0.13, 0.12), "missed")
+
+    def test_a_strict_goal_is_missed_at_its_bound(self):
+        self.assertEqual(verdicts.goal(1.0, 1.0, strict=True), "missed")
+        self.assertEqual(verdicts.goal(0.99, 1.0, strict=True), "met")
+
+    def test_a_missing_number_meets_no_goal(self):
+        self.assertIsNone(verdicts.goal(None, 5))
+        self.assertEqual(verdicts.goal_phrase(None, 5), "not measured")
+
+    def test_the_phrase_says_how_much_of_the_bound_is_used_or_exceeded(self):
+        self.assertEqual(verdicts.goal_phrase(3.0, 5.0), "met (0.60 of the bound)")
+        self.assertEqual(verdicts.goal_phrase(7.0, 5.0),
+                         "missed by 1.40× the bound")
+
+
 if __name__ == "__main__":
     bench_testing.main()

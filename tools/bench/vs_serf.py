@@ -7,6 +7,8 @@ bound to its own loopback address 127.0.3.i (API/RPC on 127.0.4.i):
   phid        --preset=lan            gossip 127.0.3.i:19100, gRPC :19101
   serf-lan    serf agent -profile=lan    127.0.3.i:19200, RPC :19201
   serf-local  serf agent -profile=local  127.0.3.i:19300, RPC :19301
+  phid-lean   --preset=lean           gossip 127.0.3.i:19400, gRPC :19401
+              (only with --tools=...,phid-lean; Watch at threshold 8)
 
 then, after a warm-up and a quiet window (CPU and bytes), injects the same
 faults into one cluster at a time, alternating tool by tool: kill -9 of one
@@ -53,6 +55,7 @@ import results_schema
 GOSSIP_NET = "127.0.3."
 API_NET = "127.0.4."
 PHID_PORT, SERF_LAN_PORT, SERF_LOCAL_PORT = 19100, 19200, 19300
+PHID_LEAN_PORT = 19400
 CHAIN = "PHIDBENCH"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
@@ -168,8 +171,14 @@ class Cluster:
 class PhidCluster(Cluster):
     tool = "phid"
     port = PHID_PORT
+    preset = "lan"
     thresholds = (8, 12)
     variants = tuple(f"phid-{t}" for t in thresholds)
+
+    @classmethod
+    def flags(cls):
+        """The options every member gets besides its addresses."""
+        return [f"--preset={cls.preset}"]
 
     def __init__(self, *a, **k):
         super().__init__(*a, **k)
@@ -179,33 +188,40 @@ class PhidCluster(Cluster):
     def spawn(self, i):
         ip = GOSSIP_NET + str(i)
         api = API_NET + str(i)
-        out = open(os.path.join(self.logdir, f"phid-{self.n}-n{i}.log"), "ab")
+        out = open(os.path.join(self.logdir, f"{self.tool}-{self.n}-n{i}.log"), "ab")
         self.procs[i] = subprocess.Popen(
             [self.bin["phid"], f"--name={self.name(i)}",
-             f"--bind={ip}:{PHID_PORT}", f"--seeds={GOSSIP_NET}1:{PHID_PORT}",
-             f"--grpc_address={api}:{PHID_PORT + 1}",
-             f"--metrics_address={api}:{PHID_PORT + 2}", "--preset=lan"],
+             f"--bind={ip}:{self.port}", f"--seeds={GOSSIP_NET}1:{self.port}",
+             f"--grpc_address={api}:{self.port + 1}",
+             f"--metrics_address={api}:{self.port + 2}", *self.flags()],
             stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         out.close()
 
     def start(self):
         super().start()
+        self.start_tap()
+
+    def start_tap(self):
+        """One watch_tap with a Watch per member and threshold."""
         targets = []
         for i in range(1, self.n + 1):
-            t = f"{API_NET}{i}:{PHID_PORT + 1}"
+            t = f"{API_NET}{i}:{self.port + 1}"
             self.target_index[t] = i
             targets.append(t)
         self.tap = subprocess.Popen(
             [self.bin["watch_tap"], "--targets=" + ",".join(targets),
              "--thresholds=" + ",".join(str(t) for t in self.thresholds)],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=open(os.path.join(self.logdir, f"tap-{self.n}.err"), "ab"))
+            stderr=open(os.path.join(self.logdir, f"tap-{self.tool}-{self.n}.err"),
+                        "ab"))
         threading.Thread(target=self._read_tap, daemon=True).start()
 
     def _read_tap(self):
         kinds = {"ALIVE": "alive", "SUSPECT": "fail", "LEFT": "gone",
                  "REMOVED": "gone"}
-        raw = open(os.path.join(self.logdir, f"tap-{self.n}.out"), "a")
+        # Line-buffered, so the file can be read while the run goes.
+        raw = open(os.path.join(self.logdir, f"tap-{self.tool}-{self.n}.out"), "a",
+                   buffering=1)
         for line in self.tap.stdout:
             line = line.decode(errors="replace").rstrip("\n")
             raw.write(line + "\n")
@@ -214,7 +230,7 @@ class PhidCluster(Cluster):
                 continue
             ns = int(parts[1])
             obs = self.target_index.get(parts[2])
-            variant = f"phid-{float(parts[3]):g}"
+            variant = f"{self.tool}-{float(parts[3]):g}"
             if parts[0] == "T" and len(parts) >= 8:
                 kind = kinds.get(parts[6])
                 if kind:
@@ -233,7 +249,7 @@ class PhidCluster(Cluster):
         import urllib.request
         total = 0
         for i in range(1, self.n + 1):
-            url = f"http://{API_NET}{i}:{PHID_PORT + 2}/metrics"
+            url = f"http://{API_NET}{i}:{self.port + 2}/metrics"
             try:
                 with urllib.request.urlopen(url, timeout=2) as r:
                     for line in r.read().decode().splitlines():
@@ -311,7 +327,17 @@ class SerfLocal(SerfCluster):
     port = SERF_LOCAL_PORT
 
 
-TOOLS = {"phid": PhidCluster, "serf-lan": SerfLan, "serf-local": SerfLocal}
+class PhidLean(PhidCluster):
+    """phid's lean preset (protocol 2, 500 ms rounds): Serf lan's budget."""
+    tool = "phid-lean"
+    port = PHID_LEAN_PORT
+    preset = "lean"
+    thresholds = (8,)
+    variants = ("phid-lean-8",)
+
+
+TOOLS = {"phid": PhidCluster, "serf-lan": SerfLan, "serf-local": SerfLocal,
+         "phid-lean": PhidLean}
 
 
 class Accounting:
@@ -327,22 +353,23 @@ class Accounting:
 
     COMMENT = re.compile(r"/\* (\S+)/(udp|tcp) \*/")
 
-    def __init__(self, ports):
-        """ports: tool -> gossip port."""
+    def __init__(self, ports, chain=CHAIN):
+        """ports: tool -> gossip port; chain: a name no other run uses."""
         self.ok = shutil.which("iptables") is not None
         self.ports = ports
+        self.chain = chain
         if not self.ok:
             return
         self.cleanup()
         try:
-            self._ipt("-N", CHAIN)
-            self._ipt("-I", "OUTPUT", "1", "-o", "lo", "-j", CHAIN)
+            self._ipt("-N", self.chain)
+            self._ipt("-I", "OUTPUT", "1", "-o", "lo", "-j", self.chain)
             for tool, port in ports.items():
                 for proto in ("udp", "tcp"):
-                    self._ipt("-A", CHAIN, "-p", proto, "-m", "multiport",
+                    self._ipt("-A", self.chain, "-p", proto, "-m", "multiport",
                               "--ports", str(port), "-m", "comment",
                               "--comment", f"{tool}/{proto}")
-            self._ipt("-A", CHAIN, "-j", "RETURN")
+            self._ipt("-A", self.chain, "-j", "RETURN")
         except subprocess.CalledProcessError as e:
             log("iptables accounting unavailable:", e, e.stderr)
             self.cleanup()
@@ -364,7 +391,7 @@ class Accounting:
                for t in self.ports}
         if not self.ok:
             return out
-        text = subprocess.run(["iptables", "-w", "-L", CHAIN, "-v", "-x", "-n"],
+        text = subprocess.run(["iptables", "-w", "-L", self.chain, "-v", "-x", "-n"],
                               check=True, capture_output=True, text=True).stdout
         return self.parse(text, out)
 
@@ -386,12 +413,12 @@ class Accounting:
             return
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         subprocess.run(["iptables", "-w", "-D", "OUTPUT", "-o", "lo", "-j",
-                        CHAIN], **quiet)
+                        self.chain], **quiet)
         # The jump of versions before the two-way count.
         subprocess.run(["iptables", "-w", "-D", "OUTPUT", "-d",
-                        GOSSIP_NET + "0/24", "-j", CHAIN], **quiet)
-        subprocess.run(["iptables", "-w", "-F", CHAIN], **quiet)
-        subprocess.run(["iptables", "-w", "-X", CHAIN], **quiet)
+                        GOSSIP_NET + "0/24", "-j", self.chain], **quiet)
+        subprocess.run(["iptables", "-w", "-F", self.chain], **quiet)
+        subprocess.run(["iptables", "-w", "-X", self.chain], **quiet)
 
 
 def wait_until(pred, timeout, step=0.05):
@@ -608,6 +635,12 @@ def main():
               "tools": tools, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
               "commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"],
                                        capture_output=True, text=True).stdout.strip(),
+              "phid_version": subprocess.run(
+                  [binaries["phid"], "--version"], capture_output=True,
+                  text=True).stdout.strip(),
+              "phid_flags": {t: " ".join(TOOLS[t].flags()) for t in tools
+                             if issubclass(TOOLS[t], PhidCluster)},
+              "command": " ".join(sys.argv),
               "blocks": []}
 
     acct = Accounting({t: TOOLS[t].port for t in tools})
