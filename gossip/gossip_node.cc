@@ -254,6 +254,27 @@ void GossipNode::SendPacket(const std::string& to, wire::Packet* packet) {
   transport_->Send(to, *bytes);
 }
 
+bool GossipNode::ValidateReceived(const std::string& from) {
+  const wire::Packet& packet = received_;
+  if (packet.sender() == options_.name) {
+    // Our own name from elsewhere: a misconfigured twin, or a loop.
+    Drop(DropReason::kInvalidContent);
+    return false;
+  }
+  // Validate everything first: an invalid packet changes nothing.
+  std::string error;
+  std::vector<GossipEntry>& entries = received_entries_;
+  entries.resize(packet.entries_size());
+  for (int i = 0; i < packet.entries_size(); ++i) {
+    if (!FromWire(packet.entries(i), &entries[i], &error)) {
+      Drop(DropReason::kInvalidContent);
+      VLOG(2) << "dropped a packet from " << from << ": " << error;
+      return false;
+    }
+  }
+  return true;
+}
+
 void GossipNode::Drop(DropReason reason) {
   ++counters_.drops[static_cast<size_t>(reason)];
 }
@@ -279,22 +300,8 @@ void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
     return;
   }
   const wire::Packet& packet = received_;
-  if (packet.sender() == options_.name) {
-    // Our own name from elsewhere: a misconfigured twin, or a loop.
-    Drop(DropReason::kInvalidContent);
-    return;
-  }
-  // Validate everything first: an invalid packet changes nothing.
-  std::vector<GossipEntry>& entries = received_entries_;
-  entries.resize(packet.entries_size());
-  for (int i = 0; i < packet.entries_size(); ++i) {
-    if (!FromWire(packet.entries(i), &entries[i], &error)) {
-      Drop(DropReason::kInvalidContent);
-      VLOG(2) << "dropped a packet from " << from << ": " << error;
-      return;
-    }
-  }
-  membership_->MergeEntries(packet.sender(), entries, now);
+  if (!ValidateReceived(from)) return;
+  membership_->MergeEntries(packet.sender(), received_entries_, now);
   if (packet.kind() == wire::PACKET_KIND_PUSH_PULL && packet.part() == 0) {
     if (now - reply_window_start_ >= absl::Seconds(1)) {
       reply_window_start_ = now;

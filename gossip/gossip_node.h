@@ -90,6 +90,9 @@ class GossipNode final : public PacketSink {
   std::vector<std::string> PickPeers(int count);
   void CheckPause(MonoTime now);
   void Drop(DropReason reason);
+  // Checks received_ (not from ourselves, every entry valid) into
+  // received_entries_; false, counted, if the packet must be dropped.
+  bool ValidateReceived(const std::string& from);
   // Sends `members`' full entries to `to`, in as many packets as needed.
   void SendEntries(const std::string& to, phi::gossip::v1::PacketKind kind,
                    const std::vector<const Membership::Member*>& members,

@@ -258,20 +258,8 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
     return;
   }
   const wire::Packet& packet = received_;
-  if (packet.sender() == options_.name) {
-    Drop(DropReason::kInvalidContent);
-    return;
-  }
-  std::vector<GossipEntry>& entries = received_entries_;
-  entries.resize(packet.entries_size());
-  for (int i = 0; i < packet.entries_size(); ++i) {
-    if (!FromWire(packet.entries(i), &entries[i], &error)) {
-      Drop(DropReason::kInvalidContent);
-      VLOG(2) << "dropped a packet from " << from << ": " << error;
-      return;
-    }
-  }
-  membership_->MergeEntries(packet.sender(), entries, now);
+  if (!ValidateReceived(from)) return;
+  membership_->MergeEntries(packet.sender(), received_entries_, now);
   switch (packet.kind()) {
     case wire::PACKET_KIND_PUSH_PULL:
       if (packet.part() != 0) break;

@@ -132,6 +132,30 @@ absl::StatusOr<std::string> PacketCodec::EncodeInPlace(
   return header + keyring_->Seal(body, header + cluster_);
 }
 
+DropReason PacketCodec::Open(absl::string_view header, absl::string_view* body,
+                             std::string* plaintext, std::string* error) const {
+  if (keyring_ == nullptr) {
+    *error = "encrypted packet, but no keyring is configured";
+    return DropReason::kEncryptedNoKey;
+  }
+  if (body->size() < Keyring::kNonceBytes + Keyring::kTagBytes) {
+    *error = "encrypted packet shorter than a nonce and a tag";
+    return DropReason::kBadEnvelope;
+  }
+  absl::StatusOr<std::string> opened =
+      keyring_->Open(*body, absl::StrCat(header, cluster_));
+  if (!opened.ok()) {
+    *error = absl::StrCat(
+        "cannot authenticate (a key not in our keyring, another cluster, or "
+        "tampering): ",
+        opened.status().message());
+    return DropReason::kAuthFailed;
+  }
+  *plaintext = *std::move(opened);
+  *body = *plaintext;
+  return DropReason::kNone;
+}
+
 DecodeResult PacketCodec::Decode(absl::string_view datagram) const {
   DecodeResult result;
   result.drop = DecodeInto(datagram, &result.packet, &result.error);
@@ -173,24 +197,8 @@ DropReason PacketCodec::DecodeInto(absl::string_view datagram,
   absl::string_view body = datagram.substr(kHeaderBytes);
   std::string plaintext;
   if ((flags & kFlagEncrypted) != 0) {
-    if (keyring_ == nullptr) {
-      return Drop(DropReason::kEncryptedNoKey,
-                  "encrypted packet, but no keyring is configured");
-    }
-    if (body.size() < Keyring::kNonceBytes + Keyring::kTagBytes) {
-      return Drop(DropReason::kBadEnvelope,
-                  "encrypted packet shorter than a nonce and a tag");
-    }
-    absl::StatusOr<std::string> opened =
-        keyring_->Open(body, absl::StrCat(header, cluster_));
-    if (!opened.ok()) {
-      return Drop(DropReason::kAuthFailed,
-                  absl::StrCat("cannot authenticate (a key not in our "
-                               "keyring, another cluster, or tampering): ",
-                               opened.status().message()));
-    }
-    plaintext = *std::move(opened);
-    body = plaintext;
+    DropReason opened = Open(header, &body, &plaintext, error);
+    if (opened != DropReason::kNone) return opened;
   } else if (keyring_ != nullptr) {
     return Drop(DropReason::kUnencrypted,
                 "plaintext packet, but a keyring is configured");
@@ -313,24 +321,8 @@ DropReason PacketCodec::DecodeV2(absl::string_view datagram,
   absl::string_view body = datagram.substr(kV2HeaderBytes);
   std::string plaintext;
   if ((flags & kFlagEncrypted) != 0) {
-    if (keyring_ == nullptr) {
-      return Drop(DropReason::kEncryptedNoKey,
-                  "encrypted packet, but no keyring is configured");
-    }
-    if (body.size() < Keyring::kNonceBytes + Keyring::kTagBytes) {
-      return Drop(DropReason::kBadEnvelope,
-                  "encrypted packet shorter than a nonce and a tag");
-    }
-    absl::StatusOr<std::string> opened =
-        keyring_->Open(body, absl::StrCat(header, cluster_));
-    if (!opened.ok()) {
-      return Drop(DropReason::kAuthFailed,
-                  absl::StrCat("cannot authenticate (a key not in our "
-                               "keyring, another cluster, or tampering): ",
-                               opened.status().message()));
-    }
-    plaintext = *std::move(opened);
-    body = plaintext;
+    DropReason opened = Open(header, &body, &plaintext, error);
+    if (opened != DropReason::kNone) return opened;
   } else {
     if (keyring_ != nullptr) {
       return Drop(DropReason::kUnencrypted,

@@ -119,6 +119,10 @@ class PacketCodec {
 
  private:
   std::string V2Header(bool heartbeat) const;
+  // Authenticates and decrypts *body (header and cluster name as AAD);
+  // on success *body points into *plaintext.
+  DropReason Open(absl::string_view header, absl::string_view* body,
+                  std::string* plaintext, std::string* error) const;
   // Appends the checksum (plaintext) or seals the body (keyring).
   std::string SealV2(std::string header, absl::string_view body) const;
 
