@@ -47,20 +47,6 @@ GossipOptions Lan() {
   return o;
 }
 
-bool AllSeeAll(SimCluster& c, const std::vector<int>& live) {
-  for (int i : live) {
-    const Membership& m = c.node(i).gossip->membership();
-    for (int j : live) {
-      const auto* member = m.Find(c.node(j).name);
-      if (member == nullptr ||
-          member->record.generation != c.node(j).gossip->generation()) {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
 TEST(GossipNodeTest, FiveNodesDiscoverEachOtherThroughOneSeed) {
   SimCluster c(1);
   for (int i = 0; i < 5; ++i) c.AddNode(Lan());

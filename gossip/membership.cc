@@ -25,12 +25,6 @@ Membership::Membership(const GossipOptions& options, MemberRecord self,
   Place(*self_);
 }
 
-int Membership::NewsBudget() const {
-  int n = size();
-  int log2n = static_cast<int>(std::ceil(std::log2(n + 1.0)));
-  return options_.news_retransmit_mult * std::max(1, log2n);
-}
-
 void Membership::Emit(MemberEventType type, const MemberRecord& record,
                       MonoTime now) {
   if (listener_ == nullptr) return;
@@ -315,30 +309,6 @@ int Membership::CountSuspectedBy(const Member& member, double level,
   return count;
 }
 
-void Membership::MarkFresh(Member& member) {
-  if (member.fresh) return;
-  member.fresh = true;
-  fresh_.push_back(&member);
-  // Bounded: under a flood of news the oldest is left to the round-robin.
-  constexpr size_t kMaxFresh = 1024;
-  while (fresh_.size() > kMaxFresh) {
-    fresh_.front()->fresh = false;
-    fresh_.pop_front();
-  }
-}
-
-std::vector<const Membership::Member*> Membership::TakeFresh(size_t max) {
-  std::vector<const Member*> taken;
-  taken.reserve(std::min(max, fresh_.size()));
-  while (!fresh_.empty() && taken.size() < max) {
-    Member* member = fresh_.back();
-    fresh_.pop_back();
-    member->fresh = false;
-    taken.push_back(member);
-  }
-  return taken;
-}
-
 void Membership::UpdatePeerSlot(Member& member) {
   bool target =
       &member != self_ && member.record.status == MemberStatus::kAlive;
@@ -388,8 +358,6 @@ void Membership::MarkSelfLeft() {
   UpdatePeerSlot(*self_);
   SetNews(*self_);
 }
-
-void Membership::SetNews(Member& member) { SetNewsLeft(member, NewsBudget()); }
 
 void Membership::Reap(MonoTime now) {
   for (auto it = members_.begin(); it != members_.end();) {
@@ -454,50 +422,6 @@ const Membership::Member* Membership::Find(const std::string& name) const {
 Membership::Member* Membership::FindMutable(const std::string& name) {
   auto it = index_.find(name);
   return it == index_.end() ? nullptr : it->second;
-}
-
-std::vector<const Membership::Member*> Membership::NewsToSend(
-    size_t max) const {
-  std::vector<const Member*> news;
-  for (size_t left = news_.size(); left-- > 1 && news.size() < max;) {
-    for (const Member* m = news_[left].head; m != nullptr && news.size() < max;
-         m = m->news_next) {
-      news.push_back(m);
-    }
-  }
-  return news;
-}
-
-void Membership::LoseInterest(Member& member) {
-  SetNewsLeft(member, std::max(0, std::min(member.news_sends_left - 1,
-                                           kSendsAfterFeedback *
-                                               options_.news_retransmit_mult)));
-}
-
-void Membership::SetNewsLeft(Member& member, int left) {
-  int& current = member.news_sends_left;
-  if (current > 0) {  // unlink from its bucket
-    NewsBucket& bucket = news_[current];
-    (member.news_prev ? member.news_prev->news_next : bucket.head) =
-        member.news_next;
-    (member.news_next ? member.news_next->news_prev : bucket.tail) =
-        member.news_prev;
-    member.news_prev = member.news_next = nullptr;
-  }
-  current = left;
-  if (left <= 0) return;
-  if (static_cast<size_t>(left) >= news_.size()) news_.resize(left + 1);
-  NewsBucket& bucket = news_[left];  // append: oldest news first
-  member.news_prev = bucket.tail;
-  (bucket.tail ? bucket.tail->news_next : bucket.head) = &member;
-  bucket.tail = &member;
-}
-
-void Membership::NewsSent(const Member* sent) {
-  if (sent == nullptr || sent->news_sends_left == 0) return;
-  // Every Member is ours; the pointer came from NewsToSend or Find.
-  Member* member = const_cast<Member*>(sent);
-  SetNewsLeft(*member, member->news_sends_left - 1);
 }
 
 MemberView Membership::View(const Member& member, MonoTime now,

@@ -35,20 +35,6 @@ class Recorder : public MembershipListener {
   double threshold_;
 };
 
-bool AllSeeAll(SimCluster& c, const std::vector<int>& live) {
-  for (int i : live) {
-    const Membership& m = c.node(i).gossip->membership();
-    for (int j : live) {
-      const auto* member = m.Find(c.node(j).name);
-      if (member == nullptr ||
-          member->record.generation != c.node(j).gossip->generation()) {
-        return false;
-      }
-    }
-  }
-  return true;
-}
-
 // When observer i's curve for node v reaches `threshold`.
 MonoTime CrossingAt(SimCluster& c, int i, int v, double threshold) {
   const Membership& m = c.node(i).gossip->membership();

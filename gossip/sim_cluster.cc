@@ -278,4 +278,18 @@ void SimCluster::RunFor(absl::Duration d) {
   clock_.AdvanceTo(end);
 }
 
+bool AllSeeAll(SimCluster& c, const std::vector<int>& live) {
+  for (int i : live) {
+    const Membership& m = c.node(i).gossip->membership();
+    for (int j : live) {
+      const auto* member = m.Find(c.node(j).name);
+      if (member == nullptr ||
+          member->record.generation != c.node(j).gossip->generation()) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace phid

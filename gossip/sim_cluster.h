@@ -131,6 +131,10 @@ class SimCluster {
   std::vector<int> active_;  // nodes with events in the window
 };
 
+// Whether every node in `live` knows every node in `live` at its current
+// generation (for tests).
+bool AllSeeAll(SimCluster& c, const std::vector<int>& live);
+
 template <typename Pred>
 bool SimCluster::RunUntil(Pred pred, absl::Duration limit) {
   MonoTime end = clock_.Now() + limit;
