@@ -437,3 +437,34 @@ TEST(ProtocolV2Test, AnObserverThatStopsMonitoringAMemberTellsItsListener) {
 
 }  // namespace
 }  // namespace phid
+
+namespace phid {
+namespace {
+
+TEST(ProtocolV2Test, TagsTravelWithTheMemberAndARestartReplacesThem) {
+  SimCluster c(16);
+  for (int i = 0; i < 7; ++i) {
+    GossipOptions o = V2();
+    if (i == 3) o.tags = {{"zone", "a"}, {"role", "db"}};
+    c.AddNode(o);
+  }
+  c.RunFor(absl::Seconds(5));
+  for (int i : Live(7, {3})) {
+    const auto* m = c.node(i).gossip->membership().Find(c.node(3).name);
+    ASSERT_NE(m, nullptr);
+    EXPECT_EQ(m->record.tags, (Tags{{"role", "db"}, {"zone", "a"}}))
+        << "observer " << i;
+  }
+  c.Crash(3);
+  c.node(3).options.tags = {{"zone", "b"}};
+  c.Restart(3);
+  ASSERT_TRUE(
+      c.RunUntil([&] { return AllSeeAll(c, Live(7, {})); }, absl::Seconds(5)));
+  for (int i : Live(7, {3})) {
+    const auto* m = c.node(i).gossip->membership().Find(c.node(3).name);
+    EXPECT_EQ(m->record.tags, (Tags{{"zone", "b"}})) << "observer " << i;
+  }
+}
+
+}  // namespace
+}  // namespace phid
