@@ -11,10 +11,6 @@ namespace {
 
 namespace wire = phi::gossip::v1;
 
-// Push-pull replies allowed per second (anti-amplification).
-constexpr int kMaxRepliesPerSecond = 20;
-// Bytes kept free in every packet for the header fields.
-constexpr size_t kHeaderReserve = 100;
 // Fresh heartbeats taken per round (compact entries, ~25 bytes each).
 constexpr size_t kFreshPerRound = 40;
 
@@ -303,12 +299,7 @@ void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
   if (!ValidateReceived(from)) return;
   membership_->MergeEntries(packet.sender(), received_entries_, now);
   if (packet.kind() == wire::PACKET_KIND_PUSH_PULL && packet.part() == 0) {
-    if (now - reply_window_start_ >= absl::Seconds(1)) {
-      reply_window_start_ = now;
-      replies_in_window_ = 0;
-    }
-    if (replies_in_window_ < kMaxRepliesPerSecond) {
-      ++replies_in_window_;
+    if (ReplyAllowed(now)) {
       // Reply to the address the sender announces for itself when known:
       // that is where it listens.
       std::string reply_to = from;

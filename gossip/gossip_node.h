@@ -75,6 +75,11 @@ class GossipNode final : public PacketSink {
   uint64_t generation() const { return membership_->self().generation; }
 
  private:
+  // Full-state replies allowed per second (anti-amplification).
+  static constexpr int kMaxRepliesPerSecond = 20;
+  // Bytes kept free in every packet for the header fields.
+  static constexpr size_t kHeaderReserve = 100;
+
   GossipNode(const GossipOptions& options, Transport* transport,
              const Keyring* keyring, MembershipListener* listener, MonoTime now,
              uint64_t seed);

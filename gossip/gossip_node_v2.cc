@@ -27,8 +27,6 @@ namespace {
 
 namespace wire = phi::gossip::v1;
 
-constexpr int kMaxRepliesPerSecond = 20;
-constexpr size_t kHeaderReserve = 100;
 // Report keys a summary lists at most; more wait for the next summary.
 // 24 keys (~25 bytes each) and 64 bucket hashes fit one datagram.
 constexpr int kMaxSummaryKeys = 24;

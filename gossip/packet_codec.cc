@@ -40,6 +40,32 @@ std::string ContentError(const phi::gossip::v1::Packet& packet) {
   return "";
 }
 
+// Parses a decrypted or checksummed body and checks its Packet.version.
+DropReason ParseBody(absl::string_view body, uint32_t version,
+                     phi::gossip::v1::Packet* packet, std::string* error) {
+  bool parsed;
+  {
+#ifdef PHID_HAVE_PROTOBUF_LOG_SILENCER
+    // libprotobuf logs an ERROR line for every string field that is not
+    // UTF-8; anyone who can reach our port could flood the log that way.
+    // The drop reason already reports it.
+    google::protobuf::LogSilencer silence_parse_errors;
+#endif
+    parsed = packet->ParseFromArray(body.data(), static_cast<int>(body.size()));
+  }
+  if (!parsed) {
+    *error =
+        "packet does not parse (bad protobuf, or a string field that is not "
+        "UTF-8)";
+    return DropReason::kMalformed;
+  }
+  if (packet->version() != version) {
+    *error = absl::StrCat("unsupported packet version ", packet->version());
+    return DropReason::kBadVersion;
+  }
+  return DropReason::kNone;
+}
+
 }  // namespace
 
 absl::string_view DropReasonName(DropReason reason) {
@@ -204,24 +230,9 @@ DropReason PacketCodec::DecodeInto(absl::string_view datagram,
                 "plaintext packet, but a keyring is configured");
   }
 
-  bool parsed;
-  {
-#ifdef PHID_HAVE_PROTOBUF_LOG_SILENCER
-    // libprotobuf logs an ERROR line for every string field that is not
-    // UTF-8; anyone who can reach our port could flood the log that way.
-    // The drop reason already reports it.
-    google::protobuf::LogSilencer silence_parse_errors;
-#endif
-    parsed = packet->ParseFromArray(body.data(), static_cast<int>(body.size()));
-  }
-  if (!parsed) {
-    return Drop(DropReason::kMalformed,
-                "packet does not parse (bad protobuf, or a string field "
-                "that is not UTF-8)");
-  }
-  if (packet->version() != kPacketVersion) {
-    return Drop(DropReason::kBadVersion,
-                absl::StrCat("unsupported packet version ", packet->version()));
+  if (DropReason d = ParseBody(body, kPacketVersion, packet, error);
+      d != DropReason::kNone) {
+    return d;
   }
   if (packet->cluster() != cluster_) {
     return Drop(
@@ -352,21 +363,9 @@ DropReason PacketCodec::DecodeV2(absl::string_view datagram,
     *is_heartbeat = true;
     return DropReason::kNone;
   }
-  bool parsed;
-  {
-#ifdef PHID_HAVE_PROTOBUF_LOG_SILENCER
-    google::protobuf::LogSilencer silence_parse_errors;
-#endif
-    parsed = packet->ParseFromArray(body.data(), static_cast<int>(body.size()));
-  }
-  if (!parsed) {
-    return Drop(DropReason::kMalformed,
-                "packet does not parse (bad protobuf, or a string field "
-                "that is not UTF-8)");
-  }
-  if (packet->version() != 2) {
-    return Drop(DropReason::kBadVersion,
-                absl::StrCat("unsupported packet version ", packet->version()));
+  if (DropReason d = ParseBody(body, 2, packet, error);
+      d != DropReason::kNone) {
+    return d;
   }
   std::string content_error = ContentError(*packet);
   if (!content_error.empty()) {
