@@ -82,17 +82,19 @@ bool ReportFromWire(const wire::MonitorReport& in, ReportEntry* out) {
 
 void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
             wire::DigestEntry* out, bool compact, bool v2) {
-  const MemberRecord& r = member.record;
-  out->set_name(r.name);
-  out->set_generation(r.generation);
-  out->set_heartbeat(r.heartbeat);
-  out->set_status(r.status == MemberStatus::kLeft ? wire::MEMBER_STATUS_LEFT
-                                                  : wire::MEMBER_STATUS_ALIVE);
+  out->set_name(member.name());
+  out->set_generation(member.generation);
+  out->set_heartbeat(member.heartbeat);
+  out->set_status(member.status == MemberStatus::kLeft
+                      ? wire::MEMBER_STATUS_LEFT
+                      : wire::MEMBER_STATUS_ALIVE);
   if (compact) return;
-  out->set_address(r.address);
-  for (const auto& [key, value] : r.tags) (*out->mutable_tags())[key] = value;
+  out->set_address(member.address());
+  for (const auto& [key, value] : member.tags()) {
+    (*out->mutable_tags())[key] = value;
+  }
   if (v2) {
-    for (const Membership::Member::Report& report : member.reports) {
+    for (const Membership::Member::Report& report : member.reports()) {
       wire::MonitorReport* w = out->add_reports();
       w->set_monitor(report.monitor);
       w->set_seq(report.seq);
@@ -108,7 +110,7 @@ void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
     return;
   }
   if (is_self) return;
-  const HeartbeatHistory& history = member.detector.history();
+  const HeartbeatHistory& history = member.detector()->history();
   if (member.measured && history.size() >= 2) {
     IntervalStats stats = history.stats();
     wire::IntervalStats* s = out->mutable_stats();
@@ -116,8 +118,8 @@ void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
     s->set_mean_ms(stats.mean_ms);
     s->set_variance_ms2(stats.variance_ms2);
   }
-  if (r.status == MemberStatus::kAlive) {
-    out->set_phi(member.detector.Phi(now));
+  if (member.status == MemberStatus::kAlive) {
+    out->set_phi(member.detector()->Phi(now));
   }
 }
 
@@ -220,7 +222,7 @@ void DigestBuilder::Fill(Membership& membership, MonoTime now,
     return true;
   };
 
-  const Membership::Member* self = membership.Find(membership.self().name);
+  const Membership::Member* self = &membership.self_member();
   try_add(*self, /*is_self=*/true);
 
   // News may take half of the packet: heartbeats must keep flowing while a
@@ -246,13 +248,13 @@ void DigestBuilder::Fill(Membership& membership, MonoTime now,
 
   const auto& members = membership.members();
   if (members.empty()) return;
-  auto it = members.upper_bound(cursor_);
+  auto it = members.upper_bound(absl::string_view(cursor_));
   for (size_t visited = 0; visited < members.size(); ++visited) {
     if (it == members.end()) it = members.begin();
-    const Membership::Member& member = it->second;
+    const Membership::Member& member = **it;
     if (!added_.contains(&member)) {
       if (!try_add(member, false)) return;
-      cursor_ = member.record.name;
+      cursor_ = member.name();
     }
     ++it;
   }

@@ -127,7 +127,7 @@ std::vector<std::string> GossipNode::PickPeers(int count) {
   size_t n = peers.size();
   if (n <= static_cast<size_t>(count)) {
     for (const Membership::Member* peer : peers) {
-      picked.push_back(peer->record.address);
+      picked.push_back(peer->address());
     }
     return picked;
   }
@@ -139,7 +139,7 @@ std::vector<std::string> GossipNode::PickPeers(int count) {
     if (std::find(chosen.begin(), chosen.end(), t) != chosen.end()) t = j;
     chosen.push_back(t);
   }
-  for (size_t index : chosen) picked.push_back(peers[index]->record.address);
+  for (size_t index : chosen) picked.push_back(peers[index]->address());
   return picked;
 }
 
@@ -198,8 +198,8 @@ void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,
                                MonoTime now, const std::string& cookie) {
   std::vector<const Membership::Member*> all;
   all.reserve(membership_->size());
-  for (const auto& [name, member] : membership_->members()) {
-    all.push_back(&member);
+  for (const Membership::Member* member : membership_->members()) {
+    all.push_back(member);
   }
   SendEntries(to, kind, all, now, cookie);
 }
@@ -215,7 +215,7 @@ void GossipNode::SendEntries(
   size_t used = 0;
   for (const Membership::Member* member : members) {
     wire::DigestEntry entry;
-    ToWire(*member, member->record.name == options_.name, now, &entry,
+    ToWire(*member, member->name() == options_.name, now, &entry,
            /*compact=*/false, v2());
     size_t size = entry.ByteSizeLong() + 3;
     if (used + size > budget && current.entries_size() > 0) {
@@ -238,7 +238,7 @@ void GossipNode::SendEntries(
 
 void GossipNode::SendPacket(const std::string& to, wire::Packet* packet) {
   packet->set_sender(options_.name);
-  packet->set_sender_generation(membership_->self().generation);
+  packet->set_sender_generation(membership_->self_member().generation);
   absl::StatusOr<std::string> bytes = codec_.EncodeInPlace(packet);
   if (!bytes.ok()) {
     LOG_EVERY_N(ERROR, 100)
@@ -305,7 +305,7 @@ void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
       std::string reply_to = from;
       if (const Membership::Member* sender =
               membership_->Find(packet.sender())) {
-        reply_to = sender->record.address;
+        reply_to = sender->address();
       }
       SendFullState(reply_to, wire::PACKET_KIND_PUSH_PULL_REPLY, now);
     }
@@ -336,8 +336,8 @@ std::vector<MemberView> GossipNode::Snapshot(MonoTime now,
                                              double suspect_level) const {
   std::vector<MemberView> views;
   views.reserve(membership_->size());
-  for (const auto& [name, member] : membership_->members()) {
-    views.push_back(membership_->View(member, now, suspect_level));
+  for (const Membership::Member* member : membership_->members()) {
+    views.push_back(membership_->View(*member, now, suspect_level));
   }
   return views;
 }

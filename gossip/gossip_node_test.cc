@@ -100,11 +100,11 @@ TEST(GossipNodeTest, ACrashedMemberIsSuspectedAtPhiEightWithinASecond) {
       if (i == 3) continue;
       const auto* victim = c.node(i).gossip->membership().Find(c.node(3).name);
       ASSERT_NE(victim, nullptr);
-      absl::optional<MonoTime> at = victim->detector.TimeAtPhi(8);
+      absl::optional<MonoTime> at = victim->detector()->TimeAtPhi(8);
       ASSERT_TRUE(at.has_value());
       EXPECT_LT(*at - crash, absl::Seconds(1)) << "observer " << i;
       EXPECT_GT(*at - crash, absl::ZeroDuration()) << "observer " << i;
-      EXPECT_GT(victim->detector.Phi(c.now()), 8);
+      EXPECT_GT(victim->detector()->Phi(c.now()), 8);
     }
   }
 }
@@ -165,7 +165,7 @@ TEST(GossipNodeTest, ALeavingMemberIsReportedLeftAndNeverSuspected) {
         << "observer " << i;
     const auto* left = c.node(i).gossip->membership().Find(c.node(4).name);
     ASSERT_NE(left, nullptr);
-    EXPECT_EQ(left->record.status, MemberStatus::kLeft);
+    EXPECT_EQ(left->record().status, MemberStatus::kLeft);
     auto views = c.node(i).gossip->Snapshot(c.now(), 8);
     for (const auto& v : views) {
       if (v.record.name == c.node(4).name) EXPECT_EQ(v.phi, 0);
@@ -185,7 +185,7 @@ TEST(GossipNodeTest, APausedObserverAccusesNoHealthyPeer) {
   c.RunFor(absl::Seconds(5));
   // The others do suspect the paused member meanwhile.
   const auto* paused = c.node(0).gossip->membership().Find(c.node(2).name);
-  EXPECT_GT(paused->detector.Phi(c.now()), 8);
+  EXPECT_GT(paused->detector()->Phi(c.now()), 8);
   c.Resume(2);
   c.RunFor(absl::Seconds(2));
   EXPECT_EQ(c.node(2).gossip->counters().pauses, 1u);
@@ -203,7 +203,7 @@ TEST(GossipNodeTest, APauseDoesNotSlowTheDetectionOfTheNextFailure) {
   for (int i = 0; i < 5; ++i) c.AddNode(Lan());
   c.RunFor(absl::Seconds(20));
   const auto* before = c.node(0).gossip->membership().Find(c.node(3).name);
-  double stddev_before = before->detector.history().stddev_ms();
+  double stddev_before = before->detector()->history().stddev_ms();
   c.Pause(3);
   c.RunFor(absl::Seconds(3));
   c.Resume(3);
@@ -211,11 +211,11 @@ TEST(GossipNodeTest, APauseDoesNotSlowTheDetectionOfTheNextFailure) {
   // The 3 s silence was an outage, not an interval: the history of node 3
   // at node 0 is as tight as before, so a crash now is detected as fast.
   const auto* after = c.node(0).gossip->membership().Find(c.node(3).name);
-  EXPECT_LT(after->detector.history().stddev_ms(), 2 * stddev_before + 5);
+  EXPECT_LT(after->detector()->history().stddev_ms(), 2 * stddev_before + 5);
   MonoTime crash = c.now();
   c.Crash(3);
   c.RunFor(absl::Seconds(3));
-  absl::optional<MonoTime> at = after->detector.TimeAtPhi(8);
+  absl::optional<MonoTime> at = after->detector()->TimeAtPhi(8);
   ASSERT_TRUE(at.has_value());
   EXPECT_LT(*at - crash, absl::Seconds(1));
 }
@@ -225,7 +225,7 @@ TEST(GossipNodeTest, AFreshObserverStartsCalibratedFromGossipedStatistics) {
   for (int i = 0; i < 5; ++i) c.AddNode(Lan());
   c.RunFor(absl::Seconds(30));
   const auto* veteran = c.node(1).gossip->membership().Find(c.node(3).name);
-  double veteran_mean = veteran->detector.history().mean_ms();
+  double veteran_mean = veteran->detector()->history().mean_ms();
   int fresh = c.AddNode(Lan());
   c.RunUntil(
       [&] {
@@ -238,9 +238,9 @@ TEST(GossipNodeTest, AFreshObserverStartsCalibratedFromGossipedStatistics) {
   EXPECT_TRUE(learned->warm_started);
   // The bootstrap estimate would be 200 ms; the cluster's real mean is what
   // a calibrated detector starts from.
-  EXPECT_NEAR(learned->detector.history().mean_ms(), veteran_mean,
+  EXPECT_NEAR(learned->detector()->history().mean_ms(), veteran_mean,
               0.25 * veteran_mean);
-  EXPECT_GE(learned->detector.history().size(), 100);
+  EXPECT_GE(learned->detector()->history().size(), 100);
 }
 
 TEST(GossipNodeTest, NewsReachesTwoHundredNodesInLogarithmicRounds) {
@@ -365,8 +365,8 @@ TEST(GossipNodeTest, TagsReachEveryMemberAndARestartReplacesThem) {
     for (int i = 0; i < c.size(); ++i) {
       const auto* m = c.node(i).gossip->membership().Find(c.node(tagged).name);
       if (m == nullptr) return false;
-      auto it = m->record.tags.find("role");
-      if (it == m->record.tags.end() || it->second != role) return false;
+      auto it = m->record().tags.find("role");
+      if (it == m->record().tags.end() || it->second != role) return false;
     }
     return true;
   };
@@ -379,7 +379,7 @@ TEST(GossipNodeTest, TagsReachEveryMemberAndARestartReplacesThem) {
   EXPECT_TRUE(
       c.RunUntil([&] { return everyone_sees("web"); }, absl::Seconds(3)));
   const auto* seen = c.node(0).gossip->membership().Find(c.node(tagged).name);
-  EXPECT_EQ(seen->record.tags.count("zone"), 0u);
+  EXPECT_EQ(seen->record().tags.count("zone"), 0u);
 }
 
 }  // namespace

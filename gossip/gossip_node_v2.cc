@@ -72,14 +72,13 @@ void GossipNode::AfterChange(MonoTime now) {
 
 void GossipNode::SendHeartbeats() {
   const Membership::Member* self = membership_->Find(options_.name);
-  HeartbeatDatagram heartbeat{
-      self->id, static_cast<uint32_t>(membership_->self().heartbeat)};
+  HeartbeatDatagram heartbeat{self->id, static_cast<uint32_t>(self->heartbeat)};
   std::string bytes = codec_.EncodeHeartbeat(heartbeat);
   for (const Membership::Member* monitor : membership_->MonitorsOf(*self)) {
     ++counters_.packets_out;
     ++counters_.heartbeats_sent;
     counters_.bytes_out += bytes.size();
-    transport_->Send(monitor->record.address, bytes);
+    transport_->Send(monitor->address(), bytes);
   }
 }
 
@@ -117,8 +116,8 @@ void GossipNode::SendConfers(MonoTime now) {
     std::vector<const Membership::Member*> one = {subject};
     for (const Membership::Member* monitor :
          membership_->MonitorsOf(*subject)) {
-      if (monitor->record.name == options_.name) continue;
-      SendEntries(monitor->record.address, wire::PACKET_KIND_NEWS, one, now);
+      if (monitor->name() == options_.name) continue;
+      SendEntries(monitor->address(), wire::PACKET_KIND_NEWS, one, now);
     }
   }
 }
@@ -173,7 +172,7 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
   // Only known members get an answer, at the address they announced: a
   // forged source address cannot turn us into a reflector.
   const Membership::Member* sender = membership_->Find(packet.sender());
-  if (sender == nullptr || sender->record.status != MemberStatus::kAlive ||
+  if (sender == nullptr || sender->status != MemberStatus::kAlive ||
       !ReplyAllowed(now)) {
     return;
   }
@@ -203,14 +202,14 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
   if (!members_differ) synced_ = true;
   if (members_differ && in.buckets_size() == Membership::kBuckets) {
     std::vector<uint64_t> mine = membership_->BucketHashes();
-    for (const auto& [name, member] : membership_->members()) {
-      int b = Membership::BucketOf(member.id);
-      if (mine[b] != in.buckets(b)) add(&member);
+    for (const Membership::Member* member : membership_->members()) {
+      int b = Membership::BucketOf(member->id);
+      if (mine[b] != in.buckets(b)) add(member);
     }
   }
   if (!order.empty()) {
     counters_.repairs += order.size();
-    SendEntries(sender->record.address, wire::PACKET_KIND_REPAIR, order, now);
+    SendEntries(sender->address(), wire::PACKET_KIND_REPAIR, order, now);
   }
   if ((we_lack || members_differ) && in.round() < 2) {
     wire::Packet& reply = sending_;
@@ -231,7 +230,7 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
     if (members_differ) {
       for (uint64_t h : membership_->BucketHashes()) summary->add_buckets(h);
     }
-    SendPacket(sender->record.address, &reply);
+    SendPacket(sender->address(), &reply);
   }
 }
 

@@ -54,7 +54,7 @@ TEST(IntegrityV2Test, ReplayedHeartbeatsOfAKilledMemberKeepItSuspected) {
   const uint32_t last = static_cast<uint32_t>(own.self().heartbeat);
   std::vector<std::string> monitors;
   for (const auto* m : own.MonitorsOf(*own.Find(c.node(victim).name))) {
-    monitors.push_back(m->record.address);
+    monitors.push_back(m->record().address);
   }
   MonoTime crash = c.now();
   c.Crash(victim);
@@ -95,9 +95,9 @@ TEST(IntegrityV2Test, AForgedLeaveWithoutTheKeyChangesNothing) {
   leave.set_sender_generation(1);
   const auto* target = c.node(0).gossip->membership().Find(c.node(2).name);
   wire::DigestEntry* e = leave.add_entries();
-  e->set_name(target->record.name);
-  e->set_address(target->record.address);
-  e->set_generation(target->record.generation);
+  e->set_name(target->record().name);
+  e->set_address(target->record().address);
+  e->set_generation(target->record().generation);
   e->set_status(wire::MEMBER_STATUS_LEFT);
   for (const PacketCodec& codec :
        {PacketCodec("phid", &wrong, 2), PacketCodec("phid", nullptr, 2)}) {
@@ -111,7 +111,7 @@ TEST(IntegrityV2Test, AForgedLeaveWithoutTheKeyChangesNothing) {
   for (int i = 0; i < 6; ++i) {
     const auto* m = c.node(i).gossip->membership().Find(c.node(2).name);
     ASSERT_NE(m, nullptr);
-    EXPECT_EQ(m->record.status, MemberStatus::kAlive) << "observer " << i;
+    EXPECT_EQ(m->record().status, MemberStatus::kAlive) << "observer " << i;
   }
 }
 

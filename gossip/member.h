@@ -19,7 +19,7 @@
 
 namespace phid {
 
-enum class MemberStatus {
+enum class MemberStatus : uint8_t {
   kAlive,
   kLeft,  // left on purpose: never reported as a failure
 };

@@ -7,6 +7,96 @@
 
 namespace phid {
 
+Membership::Member::Member(const MemberRecord& record)
+    : generation(record.generation),
+      heartbeat(record.heartbeat),
+      status(record.status),
+      warm_started(false),
+      measured(false),
+      fresh(false),
+      at_quorum(false) {
+  SetInfo(*this, record);
+}
+
+MemberRecord Membership::Member::record() const {
+  MemberRecord r;
+  r.name = name();
+  r.address = address();
+  r.generation = generation;
+  r.heartbeat = heartbeat;
+  r.status = status;
+  r.tags = tags();
+  return r;
+}
+
+const std::vector<Membership::Member::Report>& Membership::Member::reports()
+    const {
+  static const auto* const kNone = new std::vector<Report>();
+  return extra ? extra->reports : *kNone;
+}
+
+Membership::Member::Extra& Membership::Member::MutableExtra() {
+  if (extra == nullptr) extra = std::make_unique<Extra>();
+  return *extra;
+}
+
+PhiAccrualDetector& Membership::Member::MutableDetector(
+    const DetectorOptions& options) {
+  if (detector_ == nullptr) {
+    detector_ = std::make_unique<PhiAccrualDetector>(options);
+  }
+  return *detector_;
+}
+
+void Membership::SetInfo(Member& member, const MemberRecord& record) {
+  if (member.info != nullptr && member.info->name == record.name &&
+      member.info->address == record.address &&
+      member.info->tags == record.tags) {
+    return;
+  }
+  member.info = InternMemberInfo(record.name, record.address, record.tags);
+}
+
+bool Membership::ByName::operator()(const Member* a, const Member* b) const {
+  return a->name() < b->name();
+}
+bool Membership::ByName::operator()(const Member* a,
+                                    absl::string_view b) const {
+  return absl::string_view(a->name()) < b;
+}
+bool Membership::ByName::operator()(absl::string_view a,
+                                    const Member* b) const {
+  return a < absl::string_view(b->name());
+}
+
+size_t Membership::NameHashEq::operator()(const Member* m) const {
+  return absl::Hash<absl::string_view>()(m->name());
+}
+size_t Membership::NameHashEq::operator()(absl::string_view name) const {
+  return absl::Hash<absl::string_view>()(name);
+}
+bool Membership::NameHashEq::operator()(const Member* a,
+                                        const Member* b) const {
+  return a->name() == b->name();
+}
+bool Membership::NameHashEq::operator()(const Member* a,
+                                        absl::string_view b) const {
+  return a->name() == b;
+}
+
+size_t Membership::IdHashEq::operator()(const Member* m) const {
+  return absl::Hash<uint64_t>()(m->id);
+}
+size_t Membership::IdHashEq::operator()(uint64_t id) const {
+  return absl::Hash<uint64_t>()(id);
+}
+bool Membership::IdHashEq::operator()(const Member* a, const Member* b) const {
+  return a->id == b->id;
+}
+bool Membership::IdHashEq::operator()(const Member* a, uint64_t b) const {
+  return a->id == b;
+}
+
 Membership::Membership(const GossipOptions& options, MemberRecord self,
                        MonoTime now, GossipCounters* counters,
                        MembershipListener* listener)
@@ -14,15 +104,26 @@ Membership::Membership(const GossipOptions& options, MemberRecord self,
       counters_(counters),
       listener_(listener),
       ring_(options.monitors) {
-  std::string name = self.name;
-  auto [it, inserted] =
-      members_.try_emplace(name, std::move(self), options.detector);
-  index_[name] = &it->second;
-  CHECK(inserted);
-  self_ = &it->second;
+  self_ = new Member(self);
+  members_.insert(self_);
+  index_.insert(self_);
+  if (!v2()) self_->MutableDetector(options_.detector);
   self_->joined_at = now;
-  self_->id = MemberId(self_->record.name, self_->record.generation);
+  self_->id = MemberId(self_->name(), self_->generation);
   Place(*self_);
+}
+
+Membership::~Membership() {
+  for (Member* member : members_) delete member;
+}
+
+void Membership::Erase(Member* member) {
+  members_.erase(member);
+  delete member;
+}
+
+PhiAccrualDetector& Membership::DetectorOf(Member& member) {
+  return member.MutableDetector(options_.detector);
 }
 
 void Membership::Emit(MemberEventType type, const MemberRecord& record,
@@ -34,13 +135,15 @@ void Membership::Emit(MemberEventType type, const MemberRecord& record,
 
 Membership::Member& Membership::AddMember(const GossipEntry& entry,
                                           MonoTime now) {
-  auto [it, inserted] =
-      members_.try_emplace(entry.record.name, entry.record, options_.detector);
-  index_[entry.record.name] = &it->second;
+  Member* added = new Member(entry.record);
+  bool inserted = members_.insert(added).second;
+  index_.insert(added);
   DCHECK(inserted);
-  Member& member = it->second;
+  Member& member = *added;
+  // Protocol 1 measures every member; protocol 2 only where it monitors.
+  if (!v2()) DetectorOf(member);
   member.joined_at = now;
-  member.id = MemberId(member.record.name, member.record.generation);
+  member.id = MemberId(member.name(), member.generation);
   Place(member);
   UpdatePeerSlot(member);
   return member;
@@ -51,7 +154,7 @@ void Membership::MaybeWarmStart(Member& member, const GossipEntry& entry) {
   // Seed once from the first calibrated report; later reports would only
   // replace one observer's view with another's.
   if (member.warm_started) return;
-  if (member.detector.SeedFromStats(entry.stats).ok()) {
+  if (DetectorOf(member).SeedFromStats(entry.stats).ok()) {
     member.warm_started = true;
     ++counters_->warm_starts;
   }
@@ -60,19 +163,30 @@ void Membership::MaybeWarmStart(Member& member, const GossipEntry& entry) {
 void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
                                     MonoTime now) {
   Unplace(member);
-  member.record = entry.record;
-  member.id = MemberId(member.record.name, member.record.generation);
-  member.reports.clear();
+  SetInfo(member, entry.record);
+  member.generation = entry.record.generation;
+  member.heartbeat = entry.record.heartbeat;
+  member.status = entry.record.status;
+  member.id = MemberId(member.name(), member.generation);
+  if (member.extra != nullptr) member.extra->reports.clear();
   member.at_quorum = false;
   reported_.erase(&member);
   own_suspects_.erase(&member);
   Place(member);
   UpdatePeerSlot(member);
-  member.detector = PhiAccrualDetector(options_.detector);
+  if (v2()) {
+    member.DropDetector();
+  } else {
+    member.MutableDetector(options_.detector) =
+        PhiAccrualDetector(options_.detector);
+  }
   member.warm_started = false;
   member.measured = false;
-  member.opinions.clear();
-  member.left_at = now;
+  if (member.extra != nullptr) member.extra->opinions.clear();
+  // left_at only means something for a member that left.
+  if (member.status == MemberStatus::kLeft || member.extra != nullptr) {
+    member.MutableExtra().left_at = now;
+  }
   SetNews(member);
 }
 
@@ -97,14 +211,15 @@ int Membership::MergeEntries(const std::string& sender,
     for (size_t line = 0; line < sizeof(Member); line += 64) {
       __builtin_prefetch(bytes + line);
     }
+    if (known->detector() != nullptr) __builtin_prefetch(known->detector());
   }
   // By now the first members have arrived: ask for the history slots the
   // arrivals among them will write.
   for (size_t i = 0; i < entries.size(); ++i) {
     const Member* known = lookups_[i];
-    if (known != nullptr &&
-        entries[i].record.heartbeat > known->record.heartbeat) {
-      known->detector.history().PrefetchNextSlot();
+    if (known != nullptr && known->detector() != nullptr &&
+        entries[i].record.heartbeat > known->heartbeat) {
+      known->detector()->history().PrefetchNextSlot();
     }
   }
   int changed = 0;
@@ -122,13 +237,13 @@ int Membership::MergeEntries(const std::string& sender,
 bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
                        MonoTime now) {
   const MemberRecord& incoming = entry.record;
-  if (incoming.name == self_->record.name) {
-    if (incoming.generation > self_->record.generation) {
+  if (incoming.name == self_->name()) {
+    if (incoming.generation > self_->generation) {
       ++counters_->name_conflicts;
       LOG_EVERY_N(WARNING, 100)
           << "another member gossips our name '" << incoming.name
           << "' with a newer generation " << incoming.generation << " (ours "
-          << self_->record.generation
+          << self_->generation
           << "): two daemons share a name; give each a unique --name";
     }
     return false;
@@ -138,7 +253,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   if (known == nullptr) known = FindMutable(incoming.name);
   bool changed = false;
   if (entry.compact &&
-      (known == nullptr || incoming.generation != known->record.generation)) {
+      (known == nullptr || incoming.generation != known->generation)) {
     return false;  // a full entry will introduce it
   }
   if (known == nullptr) {
@@ -164,18 +279,20 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       if (listener_ != nullptr) {
         listener_->OnEvidence(incoming.name, PhiCurve(), now);
       }
-      member.detector.Heartbeat(now);
+      DetectorOf(member).Heartbeat(now);
       MarkFresh(member);
     } else {
       urgent_ = true;
       MergeReports(member, entry.reports, now);
     }
-    if (incoming.status == MemberStatus::kLeft) member.left_at = now;
+    if (incoming.status == MemberStatus::kLeft) {
+      member.MutableExtra().left_at = now;
+    }
     ++counters_->joins;
     ++counters_->arrivals;
-    Emit(MemberEventType::kJoined, member.record, now);
+    Emit(MemberEventType::kJoined, member.record(), now);
     if (incoming.status == MemberStatus::kLeft) {
-      Emit(MemberEventType::kLeft, member.record, now);
+      Emit(MemberEventType::kLeft, member.record(), now);
     }
     RecordOpinion(member, sender, entry.phi, now);
     ++counters_->merges;
@@ -184,7 +301,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
 
   Member& member = *known;
   bool made_news = false;  // this entry told us of a restart or a leave
-  if (incoming.generation > member.record.generation) {
+  if (incoming.generation > member.generation) {
     PhiCurve before = CurveOf(member, now);
     ResetForGeneration(member, entry, now);
     if (!v2()) {
@@ -192,7 +309,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       if (listener_ != nullptr) {
         listener_->OnEvidence(incoming.name, before, now);
       }
-      member.detector.Heartbeat(now);
+      DetectorOf(member).Heartbeat(now);
       MarkFresh(member);
     } else {
       urgent_ = true;
@@ -200,58 +317,58 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
     }
     ++counters_->restarts;
     ++counters_->arrivals;
-    Emit(MemberEventType::kRestarted, member.record, now);
+    Emit(MemberEventType::kRestarted, member.record(), now);
     if (incoming.status == MemberStatus::kLeft) {
-      Emit(MemberEventType::kLeft, member.record, now);
+      Emit(MemberEventType::kLeft, member.record(), now);
     }
     changed = true;
     made_news = true;
-  } else if (incoming.generation < member.record.generation) {
+  } else if (incoming.generation < member.generation) {
     return false;
   } else if (v2()) {
     // Heartbeats reach monitors directly; gossip brings status and reports.
-    if (!entry.compact) member.record.address = incoming.address;
+    if (!entry.compact) SetAddress(member, incoming.address);
     if (incoming.status == MemberStatus::kLeft &&
-        member.record.status == MemberStatus::kAlive) {
+        member.status == MemberStatus::kAlive) {
       Unplace(member);
-      member.record.status = MemberStatus::kLeft;
+      member.status = MemberStatus::kLeft;
       Place(member);
-      member.left_at = now;
+      member.MutableExtra().left_at = now;
       UpdatePeerSlot(member);
       SetNews(member);
       urgent_ = true;
       made_news = true;
       changed = true;
       ++counters_->leaves;
-      Emit(MemberEventType::kLeft, member.record, now);
+      Emit(MemberEventType::kLeft, member.record(), now);
     }
     if (MergeReports(member, entry.reports, now)) {
       changed = true;
       made_news = true;
     }
-  } else if (incoming.heartbeat > member.record.heartbeat) {
+  } else if (incoming.heartbeat > member.heartbeat) {
     MaybeWarmStart(member, entry);
     if (listener_ != nullptr) {
       listener_->OnEvidence(incoming.name, CurveOf(member, now), now);
     }
-    member.detector.Heartbeat(now);
+    DetectorOf(member).Heartbeat(now);
     member.measured = true;  // a real interval now stands in the history
     MarkFresh(member);
-    member.record.heartbeat = incoming.heartbeat;
-    if (!entry.compact) member.record.address = incoming.address;
+    member.heartbeat = incoming.heartbeat;
+    if (!entry.compact) SetAddress(member, incoming.address);
     ++counters_->arrivals;
     changed = true;
     if (incoming.status == MemberStatus::kLeft &&
-        member.record.status == MemberStatus::kAlive) {
+        member.status == MemberStatus::kAlive) {
       Unplace(member);
-      member.record.status = MemberStatus::kLeft;
+      member.status = MemberStatus::kLeft;
       Place(member);
-      member.left_at = now;
+      member.MutableExtra().left_at = now;
       UpdatePeerSlot(member);
       SetNews(member);
       made_news = true;
       ++counters_->leaves;
-      Emit(MemberEventType::kLeft, member.record, now);
+      Emit(MemberEventType::kLeft, member.record(), now);
     }
   } else {
     MaybeWarmStart(member, entry);
@@ -263,8 +380,8 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   // N * NewsBudget() sends that crowd the heartbeats out of the packets for
   // a minute at N = 1,000.
   if (!made_news && member.news_sends_left > 0 &&
-      incoming.generation == member.record.generation &&
-      incoming.status == member.record.status &&
+      incoming.generation == member.generation &&
+      incoming.status == member.status &&
       (!v2() || KnowsOurReports(member, entry.reports))) {
     LoseInterest(member);
   }
@@ -279,9 +396,9 @@ void Membership::RecordOpinion(Member& member, const Member* observer,
   // Unknown senders (not yet introduced) are no evidence either.
   if (observer == nullptr || observer == &member || observer == self_) return;
   if (phi >= options_.opinion_floor) {
-    member.opinions[observer] = Member::Opinion{phi, now};
-  } else if (!member.opinions.empty()) {
-    member.opinions.erase(observer);
+    member.MutableExtra().opinions[observer] = Member::Opinion{phi, now};
+  } else if (member.extra != nullptr && !member.extra->opinions.empty()) {
+    member.extra->opinions.erase(observer);
   }
 }
 
@@ -294,14 +411,15 @@ int Membership::SuspectedBy(const std::string& name, double level,
 int Membership::CountSuspectedBy(const Member& member, double level,
                                  MonoTime now) const {
   int count = 0;
-  for (const auto& [by, opinion] : member.opinions) {
+  if (member.extra == nullptr) return 0;
+  for (const auto& [by, opinion] : member.extra->opinions) {
     if (opinion.phi < level || now - opinion.at > options_.opinion_ttl) {
       continue;
     }
     // Only observers we believe alive count: a dead observer's stale view
     // is no evidence.
-    if (by->record.status != MemberStatus::kAlive ||
-        by->detector.Phi(now) >= level) {
+    if (by->status != MemberStatus::kAlive ||
+        (by->detector() != nullptr && by->detector()->Phi(now) >= level)) {
       continue;
     }
     ++count;
@@ -310,14 +428,13 @@ int Membership::CountSuspectedBy(const Member& member, double level,
 }
 
 void Membership::UpdatePeerSlot(Member& member) {
-  bool target =
-      &member != self_ && member.record.status == MemberStatus::kAlive;
+  bool target = &member != self_ && member.status == MemberStatus::kAlive;
   if (target == (member.peer_slot != kNoSlot)) return;
   if (!target) {
     RemovePeerSlot(member);
     return;
   }
-  member.peer_slot = peers_.size();
+  member.peer_slot = static_cast<uint32_t>(peers_.size());
   peers_.push_back(&member);
 }
 
@@ -338,7 +455,9 @@ void Membership::Forget(Member& member) {
   }
   RemovePeerSlot(member);
   if (!v2()) {
-    for (auto& [name, other] : members_) other.opinions.erase(&member);
+    for (Member* other : members_) {
+      if (other->extra != nullptr) other->extra->opinions.erase(&member);
+    }
   }
   Unplace(member);
   reported_.erase(&member);
@@ -346,14 +465,14 @@ void Membership::Forget(Member& member) {
   reevaluate_.erase(&member);
   confers_.erase(std::remove(confers_.begin(), confers_.end(), &member),
                  confers_.end());
-  index_.erase(member.record.name);
+  index_.erase(&member);
 }
 
-void Membership::BumpSelf() { ++self_->record.heartbeat; }
+void Membership::BumpSelf() { ++self_->heartbeat; }
 
 void Membership::MarkSelfLeft() {
   Unplace(*self_);
-  self_->record.status = MemberStatus::kLeft;
+  self_->status = MemberStatus::kLeft;
   Place(*self_);
   UpdatePeerSlot(*self_);
   SetNews(*self_);
@@ -361,35 +480,39 @@ void Membership::MarkSelfLeft() {
 
 void Membership::Reap(MonoTime now) {
   for (auto it = members_.begin(); it != members_.end();) {
-    Member& member = it->second;
+    Member& member = **it;
     if (&member == self_) {
       ++it;
       continue;
     }
-    bool left_long = member.record.status == MemberStatus::kLeft &&
-                     now - member.left_at >= options_.left_reap_after;
+    bool left_long = member.status == MemberStatus::kLeft &&
+                     now - member.left_at() >= options_.left_reap_after;
     // v2: dead once its monitors' quorum curve passed the report level
     // dead_reap_after ago (never without a quorum of reports).
     bool dead_long =
-        member.record.status == MemberStatus::kAlive &&
+        member.status == MemberStatus::kAlive &&
         (v2() ? now - CurveOf(member, now).TimeAt(options_.report_level) >=
                     options_.dead_reap_after
-              : now - member.detector.last_arrival() >=
+              : now - member.detector()->last_arrival() >=
                     options_.dead_reap_after);
     if (left_long || dead_long) {
-      tombstones_[member.record.name] = {member.record.generation, now};
+      tombstones_[member.name()] = {member.generation, now};
       ++counters_->removals;
-      MemberRecord record = member.record;
+      MemberRecord record = member.record();
       Forget(member);
       it = members_.erase(it);
+      delete &member;
       Emit(MemberEventType::kRemoved, record, now);
       continue;
     }
-    for (auto op = member.opinions.begin(); op != member.opinions.end();) {
-      if (now - op->second.at > options_.opinion_ttl) {
-        member.opinions.erase(op++);
-      } else {
-        ++op;
+    if (member.extra != nullptr) {
+      auto& opinions = member.extra->opinions;
+      for (auto op = opinions.begin(); op != opinions.end();) {
+        if (now - op->second.at > options_.opinion_ttl) {
+          opinions.erase(op++);
+        } else {
+          ++op;
+        }
       }
     }
     ++it;
@@ -404,63 +527,69 @@ void Membership::Reap(MonoTime now) {
 }
 
 void Membership::DiscountPause(absl::Duration paused, MonoTime now) {
-  for (auto& [name, member] : members_) {
-    if (&member == self_ || !member.detector.has_arrival()) continue;
-    absl::Duration shift =
-        std::min(paused, now - member.detector.last_arrival());
-    if (shift > absl::ZeroDuration()) member.detector.DiscountPause(shift);
+  for (Member* member : members_) {
+    if (member == self_ || !member->has_arrival()) continue;
+    PhiAccrualDetector& detector = DetectorOf(*member);
+    absl::Duration shift = std::min(paused, now - detector.last_arrival());
+    if (shift > absl::ZeroDuration()) detector.DiscountPause(shift);
     // Opinions gathered before the pause are as old as the pause made them.
-    member.opinions.clear();
+    if (member->extra != nullptr) member->extra->opinions.clear();
   }
 }
 
-const Membership::Member* Membership::Find(const std::string& name) const {
+const Membership::Member* Membership::Find(absl::string_view name) const {
   auto it = index_.find(name);
-  return it == index_.end() ? nullptr : it->second;
+  return it == index_.end() ? nullptr : *it;
 }
 
-Membership::Member* Membership::FindMutable(const std::string& name) {
+Membership::Member* Membership::FindMutable(absl::string_view name) {
   auto it = index_.find(name);
-  return it == index_.end() ? nullptr : it->second;
+  return it == index_.end() ? nullptr : *it;
+}
+
+void Membership::SetAddress(Member& member, const std::string& address) {
+  if (member.address() == address) return;
+  member.info = InternMemberInfo(member.name(), address, member.tags());
 }
 
 MemberView Membership::View(const Member& member, MonoTime now,
                             double level) const {
   MemberView view;
-  view.record = member.record;
+  view.record = member.record();
   view.is_self = &member == self_;
   view.joined_at = member.joined_at;
   if (view.is_self) return view;
   view.curve = CurveOf(member, now);
   view.phi = view.curve.Phi(now);
   if (!v2()) {
-    view.has_arrival = member.detector.has_arrival();
-    view.last_arrival = member.detector.last_arrival();
-    view.distribution = member.detector.distribution();
-    view.samples = member.detector.history().size();
+    const PhiAccrualDetector& detector = *member.detector();
+    view.has_arrival = detector.has_arrival();
+    view.last_arrival = detector.last_arrival();
+    view.distribution = detector.distribution();
+    view.samples = detector.history().size();
     view.suspected_by = CountSuspectedBy(member, level, now);
     return view;
   }
   // v2: evidence is our own direct heartbeats (at a monitor) and reports.
-  const bool monitor = IsOurSubject(member) && member.detector.has_arrival();
+  const bool monitor = IsOurSubject(member) && member.has_arrival();
   // Once anything was judged of it here, it stays judgeable: a curve that
   // lost its evidence (we stopped monitoring it) must recover watchers.
-  view.has_arrival = monitor || !member.reports.empty() ||
+  view.has_arrival = monitor || !member.reports().empty() ||
                      member.evidence_at > -absl::InfiniteDuration();
   view.last_arrival = std::max(member.joined_at, member.evidence_at);
   if (monitor) {
-    view.last_arrival = std::max(view.last_arrival,
-                                 std::min(member.detector.last_arrival(), now));
+    view.last_arrival = std::max(
+        view.last_arrival, std::min(member.detector()->last_arrival(), now));
   }
-  for (const Member::Report& r : member.reports) {
+  for (const Member::Report& r : member.reports()) {
     view.last_arrival = std::max(view.last_arrival, r.received);
   }
   if (const ArrivalCurve* decisive = view.curve.Decisive(now)) {
     view.distribution = decisive->distribution;
   } else if (monitor) {
-    view.distribution = member.detector.distribution();
+    view.distribution = member.detector()->distribution();
   }
-  view.samples = monitor ? member.detector.history().size() : 0;
+  view.samples = monitor ? member.detector()->history().size() : 0;
   view.suspected_by = SuspectingMonitors(member, level, now);
   return view;
 }

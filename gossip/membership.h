@@ -23,10 +23,12 @@
 #include <array>
 #include <deque>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "detector/clock.h"
@@ -37,6 +39,7 @@
 #include "gossip/gossip_counters.h"
 #include "gossip/gossip_options.h"
 #include "gossip/member.h"
+#include "gossip/member_info.h"
 #include "gossip/monitor_ring.h"
 #include "gossip/packet_codec.h"
 
@@ -65,40 +68,36 @@ struct GossipEntry {
 
 class Membership {
  public:
-  static constexpr size_t kNoSlot = ~size_t{0};
+  static constexpr uint32_t kNoSlot = ~uint32_t{0};
+  struct Member;
+  // Orders members by name; also compares with a name.
+  struct ByName {
+    using is_transparent = void;
+    bool operator()(const Member* a, const Member* b) const;
+    bool operator()(const Member* a, absl::string_view b) const;
+    bool operator()(absl::string_view a, const Member* b) const;
+  };
+  using MemberSet = absl::btree_set<Member*, ByName>;
   // Once a peer shows it has a piece of news, at most this many times
   // news_retransmit_mult sends of it are left (LoseInterest). Each node
   // then still pushes the news to ~15 peers: too few to leave anyone out at
   // N = 1,000 (with 3 sends, 10 members joining a warm 1,000-node cluster
   // had not reached everyone after 100 rounds; with 15, 9 rounds).
   static constexpr int kSendsAfterFeedback = 5;
+  // One member as this node holds it. At N members per node and N nodes in
+  // the simulator this is the (observer, member) pair, so it is kept small:
+  // the announced name, address and tags are shared (member_info.h), the
+  // heartbeat history exists only where it is measured (protocol 1: every
+  // member; protocol 2: the members we monitor, and any member that sent us
+  // a heartbeat), and reports, opinions and leave times live in `extra`
+  // only for the few members that have any.
   struct Member {
-    Member(MemberRecord record, const DetectorOptions& detector_options)
-        : record(std::move(record)), detector(detector_options) {}
+    explicit Member(const MemberRecord& record);
 
-    MemberRecord record;
-    PhiAccrualDetector detector;
-    MonoTime joined_at;
-    MonoTime left_at;         // when we learned it left
-    int news_sends_left = 0;  // piggyback budget for membership news
-    // Neighbours in the news bucket for news_sends_left (intrusive list).
-    Member* news_prev = nullptr;
-    Member* news_next = nullptr;
-    bool warm_started = false;   // seeded from gossiped statistics
-    bool measured = false;       // has a measured interval of its own
-    bool fresh = false;          // a newer heartbeat not yet passed on
-    size_t peer_slot = kNoSlot;  // index in peers() while a gossip target
     struct Opinion {
       double phi;
       MonoTime at;
     };
-    // Observer -> its latest phi for this member (>= opinion_floor). Keyed
-    // by the observer's Member (never dangling: reaping a member erases its
-    // opinions everywhere), so the merge path does no string work.
-    absl::flat_hash_map<const Member*, Opinion> opinions;
-
-    // Protocol v2.
-    uint64_t id = 0;  // MemberId(name, generation)
     struct Report {
       uint64_t monitor;  // by id: a reaped monitor leaves nothing dangling
       uint64_t seq;
@@ -106,18 +105,67 @@ class Membership {
       ArrivalCurve curve;  // last_arrival in our local time
       MonoTime received;
     };
-    // The newest report of each monitor that reported on this member (at
-    // most kMaxReports, oldest dropped).
-    std::vector<Report> reports;
-    // `quorum` of its current monitors report it suspect here: its reports
-    // are news for the whole cluster, not only for its monitors.
-    bool at_quorum = false;
-    // When at_quorum last turned false: its recovery is listed in
-    // summaries for a while after (a peer may still hold the suspicion).
-    MonoTime quorum_ended = -absl::InfiniteDuration();
+    struct Extra {
+      // The newest report of each monitor that reported on this member (at
+      // most kMaxReports, oldest dropped).
+      std::vector<Report> reports;
+      // When at_quorum last turned false: its recovery is listed in
+      // summaries for a while after (a peer may still hold the suspicion).
+      MonoTime quorum_ended = -absl::InfiniteDuration();
+      MonoTime left_at;  // when we learned it left (status kLeft)
+      // v1: observer -> its latest phi for this member (>= opinion_floor).
+      // Keyed by the observer's Member (never dangling: reaping a member
+      // erases its opinions everywhere), so the merge path does no string
+      // work.
+      absl::flat_hash_map<const Member*, Opinion> opinions;
+    };
+
+    const std::string& name() const { return info->name; }
+    const std::string& address() const { return info->address; }
+    const Tags& tags() const { return info->tags; }
+    // The announced record, as a value (events, views, tests).
+    MemberRecord record() const;
+
+    const std::vector<Report>& reports() const;
+    MonoTime quorum_ended() const {
+      return extra ? extra->quorum_ended : -absl::InfiniteDuration();
+    }
+    MonoTime left_at() const { return extra ? extra->left_at : MonoTime(); }
+    Extra& MutableExtra();
+    // Our detector of it, or null where we measure nothing.
+    const PhiAccrualDetector* detector() const { return detector_.get(); }
+    PhiAccrualDetector& MutableDetector(const DetectorOptions& options);
+    void DropDetector() { detector_.reset(); }
+    bool has_arrival() const {
+      return detector_ != nullptr && detector_->has_arrival();
+    }
+
+    SharedMemberInfo info;
+    uint64_t generation = 0;
+    uint64_t heartbeat = 0;
+    uint64_t id = 0;  // v2: MemberId(name, generation)
+    MonoTime joined_at;
     // v2: when its curve last changed here (evidence, or a ring change):
     // the view's last_arrival, which judgement re-evaluates on.
     MonoTime evidence_at = -absl::InfiniteDuration();
+    // Neighbours in the news bucket for news_sends_left (intrusive list).
+    Member* news_prev = nullptr;
+    Member* news_next = nullptr;
+    uint32_t peer_slot = kNoSlot;  // index in peers() while a gossip target
+    int16_t news_sends_left = 0;   // piggyback budget for membership news
+    MemberStatus status = MemberStatus::kAlive;
+    bool warm_started : 1;  // seeded from gossiped statistics
+    bool measured : 1;      // has a measured interval of its own
+    bool fresh : 1;         // a newer heartbeat not yet passed on
+    // v2: `quorum` of its current monitors report it suspect here: its
+    // reports are news for the whole cluster, not only for its monitors.
+    bool at_quorum : 1;
+
+   private:
+    std::unique_ptr<PhiAccrualDetector> detector_;
+
+   public:
+    std::unique_ptr<Extra> extra;
   };
   static constexpr size_t kMaxReports = 32;
   // `self` is our own record; `options` must outlive the membership.
@@ -125,6 +173,7 @@ class Membership {
              GossipCounters* counters, MembershipListener* listener);
   Membership(const Membership&) = delete;
   Membership& operator=(const Membership&) = delete;
+  ~Membership();
 
   // Applies one entry received from `sender` at `now`. Returns true if it
   // changed our state (arrival, join, restart, leave).
@@ -139,7 +188,8 @@ class Membership {
   // Our own heartbeat and status.
   void BumpSelf();
   void MarkSelfLeft();
-  const MemberRecord& self() const { return self_->record; }
+  MemberRecord self() const { return self_->record(); }
+  const Member& self_member() const { return *self_; }
 
   // Removes members dead or left for long enough, and expires tombstones
   // and stale opinions.
@@ -152,9 +202,9 @@ class Membership {
   // Other live observers whose fresh opinion of `name` is at least `level`.
   int SuspectedBy(const std::string& name, double level, MonoTime now) const;
 
-  const Member* Find(const std::string& name) const;
+  const Member* Find(absl::string_view name) const;
   // Every member including self, ordered by name.
-  const std::map<std::string, Member>& members() const { return members_; }
+  const MemberSet& members() const { return members_; }
   // Members we gossip to: alive, not ourselves. Unordered (stable until the
   // membership changes); for picking random targets in O(1).
   const std::vector<const Member*>& peers() const { return peers_; }
@@ -223,7 +273,15 @@ class Membership {
   bool Merge(const GossipEntry& entry, Member* known, Member* sender,
              MonoTime now);
   Member& AddMember(const GossipEntry& entry, MonoTime now);
-  Member* FindMutable(const std::string& name);
+  Member* FindMutable(absl::string_view name);
+  // Deletes `member` (Forget it first).
+  void Erase(Member* member);
+  // Our detector of `member` (created on first use).
+  PhiAccrualDetector& DetectorOf(Member& member);
+  // Points `member` at the shared info for `record`'s name, address, tags.
+  static void SetInfo(Member& member, const MemberRecord& record);
+  // A new gossip address for `member` (same name and tags).
+  static void SetAddress(Member& member, const std::string& address);
   void ResetForGeneration(Member& member, const GossipEntry& entry,
                           MonoTime now);
   void Emit(MemberEventType type, const MemberRecord& record, MonoTime now);
@@ -282,9 +340,30 @@ class Membership {
   const GossipOptions& options_;
   GossipCounters* counters_;
   MembershipListener* listener_;
-  std::map<std::string, Member> members_;  // ordered: digests walk it
+  // Hash and equality of members by name (NameIndex) or by id (IdIndex),
+  // each also against the bare key: one pointer a member per index.
+  struct NameHashEq {
+    using is_transparent = void;
+    size_t operator()(const Member* m) const;
+    size_t operator()(absl::string_view name) const;
+    bool operator()(const Member* a, const Member* b) const;
+    bool operator()(const Member* a, absl::string_view b) const;
+  };
+  struct IdHashEq {
+    using is_transparent = void;
+    size_t operator()(const Member* m) const;
+    size_t operator()(uint64_t id) const;
+    bool operator()(const Member* a, const Member* b) const;
+    bool operator()(const Member* a, uint64_t b) const;
+  };
+  using NameIndex = absl::flat_hash_set<Member*, NameHashEq, NameHashEq>;
+  using IdIndex = absl::flat_hash_set<Member*, IdHashEq, IdHashEq>;
+
+  // Owns the members (deleted by Erase and the destructor); ordered:
+  // digests and full states walk it.
+  MemberSet members_;
   // The same members by name, for O(1) lookups on the hot merge path.
-  absl::flat_hash_map<std::string, Member*> index_;
+  NameIndex index_;
   Member* self_;
   std::vector<const Member*> peers_;
   // news_[k]: members with k sends left, oldest first; news_[0] unused.
@@ -297,7 +376,7 @@ class Membership {
 
   // v2.
   MonitorRing ring_;
-  absl::flat_hash_map<uint64_t, Member*> by_id_;
+  IdIndex by_id_;
   uint64_t members_hash_ = 0;
   std::array<uint64_t, kBuckets> bucket_hashes_{};
   // Members holding reports (what SummaryKeys walks).

@@ -60,7 +60,7 @@ void Membership::LoseInterest(Member& member) {
 }
 
 void Membership::SetNewsLeft(Member& member, int left) {
-  int& current = member.news_sends_left;
+  int16_t& current = member.news_sends_left;
   if (current > 0) {  // unlink from its bucket
     NewsBucket& bucket = news_[current];
     (member.news_prev ? member.news_prev->news_next : bucket.head) =
@@ -69,7 +69,7 @@ void Membership::SetNewsLeft(Member& member, int left) {
         member.news_prev;
     member.news_prev = member.news_next = nullptr;
   }
-  current = left;
+  current = static_cast<int16_t>(left);
   if (left <= 0) return;
   if (static_cast<size_t>(left) >= news_.size()) news_.resize(left + 1);
   NewsBucket& bucket = news_[left];  // append: oldest news first

@@ -67,7 +67,7 @@ TEST_F(MembershipTest, UnknownMemberJoinsWithItsFirstArrival) {
   EXPECT_THAT(listener_.events, ElementsAre("joined:a"));
   EXPECT_THAT(listener_.arrivals, ElementsAre("a"));
   ASSERT_NE(membership_->Find("a"), nullptr);
-  EXPECT_TRUE(membership_->Find("a")->detector.has_arrival());
+  EXPECT_TRUE(membership_->Find("a")->detector()->has_arrival());
   EXPECT_EQ(counters_.joins, 1u);
 }
 
@@ -81,7 +81,7 @@ TEST_F(MembershipTest, TheSameHeartbeatByAnotherPathCountsOnce) {
   EXPECT_TRUE(membership_->MergeEntry("b", Entry("a", 1, 8),
                                       now_ + absl::Milliseconds(100)));
   EXPECT_EQ(listener_.arrivals.size(), 2u);
-  EXPECT_EQ(membership_->Find("a")->record.heartbeat, 8u);
+  EXPECT_EQ(membership_->Find("a")->record().heartbeat, 8u);
 }
 
 TEST_F(MembershipTest, ANewerGenerationRestartsTheMemberAndResetsHistory) {
@@ -90,20 +90,20 @@ TEST_F(MembershipTest, ANewerGenerationRestartsTheMemberAndResetsHistory) {
     membership_->MergeEntry("a", Entry("a", 1, hb), t);
     t += absl::Milliseconds(100);
   }
-  EXPECT_GT(membership_->Find("a")->detector.history().size(), 10);
+  EXPECT_GT(membership_->Find("a")->detector()->history().size(), 10);
   EXPECT_TRUE(membership_->MergeEntry("a", Entry("a", 2, 1), t));
   EXPECT_EQ(listener_.events.back(), "restarted:a");
-  EXPECT_EQ(membership_->Find("a")->record.generation, 2u);
-  EXPECT_EQ(membership_->Find("a")->record.heartbeat, 1u);
+  EXPECT_EQ(membership_->Find("a")->record().generation, 2u);
+  EXPECT_EQ(membership_->Find("a")->record().heartbeat, 1u);
   // Back to the first-heartbeat bootstrap: two synthetic samples.
-  EXPECT_EQ(membership_->Find("a")->detector.history().size(), 2);
+  EXPECT_EQ(membership_->Find("a")->detector()->history().size(), 2);
 }
 
 TEST_F(MembershipTest, AnOlderGenerationIsIgnored) {
   membership_->MergeEntry("a", Entry("a", 3, 1), now_);
   EXPECT_FALSE(membership_->MergeEntry("a", Entry("a", 2, 99), now_));
-  EXPECT_EQ(membership_->Find("a")->record.generation, 3u);
-  EXPECT_EQ(membership_->Find("a")->record.heartbeat, 1u);
+  EXPECT_EQ(membership_->Find("a")->record().generation, 3u);
+  EXPECT_EQ(membership_->Find("a")->record().heartbeat, 1u);
 }
 
 TEST_F(MembershipTest, LeftIsFinalForAGeneration) {
@@ -113,7 +113,7 @@ TEST_F(MembershipTest, LeftIsFinalForAGeneration) {
   EXPECT_EQ(listener_.events.back(), "left:a");
   // A stale ALIVE with a higher counter of the same generation cannot undo it.
   membership_->MergeEntry("b", Entry("a", 1, 3), now_);
-  EXPECT_EQ(membership_->Find("a")->record.status, MemberStatus::kLeft);
+  EXPECT_EQ(membership_->Find("a")->record().status, MemberStatus::kLeft);
   EXPECT_EQ(counters_.leaves, 1u);
 }
 
@@ -161,7 +161,7 @@ TEST_F(MembershipTest, PeersAreTheLiveOthers) {
   auto names = [this] {
     std::vector<std::string> out;
     for (const Membership::Member* m : membership_->peers()) {
-      out.push_back(m->record.name);
+      out.push_back(m->record().name);
     }
     std::sort(out.begin(), out.end());
     return out;
@@ -192,7 +192,7 @@ TEST_F(MembershipTest, NewsIsSentMostUrgentFirst) {
   membership_->NewsSent(membership_->Find("b"));
   std::vector<std::string> order;
   for (const Membership::Member* m : membership_->NewsToSend(10)) {
-    order.push_back(m->record.name);
+    order.push_back(m->record().name);
   }
   EXPECT_THAT(order, ElementsAre("c", "b", "a"));
   EXPECT_EQ(membership_->NewsToSend(2).size(), 2u);
@@ -227,7 +227,7 @@ TEST_F(MembershipTest, AFirstArrivalIsSeededFromGossipedStatistics) {
   membership_->MergeEntry("b", e, now_);
   const auto* a = membership_->Find("a");
   ASSERT_NE(a, nullptr);
-  EXPECT_NEAR(a->detector.history().mean_ms(), 100.0, 1e-9);
+  EXPECT_NEAR(a->detector()->history().mean_ms(), 100.0, 1e-9);
   EXPECT_EQ(counters_.warm_starts, 1u);
 }
 
@@ -264,11 +264,11 @@ TEST_F(MembershipTest, APauseIsDiscountedForEveryMember) {
   membership_->MergeEntry("a", Entry("a", 1, 1), now_);
   MonoTime later = now_ + absl::Seconds(3);
   membership_->DiscountPause(absl::Seconds(2), later);
-  EXPECT_EQ(membership_->Find("a")->detector.last_arrival(),
+  EXPECT_EQ(membership_->Find("a")->detector()->last_arrival(),
             now_ + absl::Seconds(2));
   // Never moved past now.
   membership_->DiscountPause(absl::Seconds(10), later);
-  EXPECT_EQ(membership_->Find("a")->detector.last_arrival(), later);
+  EXPECT_EQ(membership_->Find("a")->detector()->last_arrival(), later);
 }
 
 }  // namespace

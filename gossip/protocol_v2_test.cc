@@ -107,8 +107,8 @@ TEST(ProtocolV2Test, NoHealthyMemberIsSuspectedUnderFivePercentLoss) {
   for (int i = 0; i < 30; ++i) {
     EXPECT_TRUE(recorders[i]->suspicions.empty()) << "observer " << i;
     const Membership& m = c.node(i).gossip->membership();
-    for (const auto& [name, member] : m.members()) {
-      EXPECT_LT(m.CurveOf(member, c.now()).Phi(c.now()), 8) << name;
+    for (const Membership::Member* member : m.members()) {
+      EXPECT_LT(m.CurveOf(*member, c.now()).Phi(c.now()), 8) << member->name();
     }
   }
 }
@@ -128,11 +128,11 @@ TEST(ProtocolV2Test, AOneWayBadLinkFromTheMemberToOneMonitorSuspectsNobody) {
   // Every datagram from node 5 to its first monitor is lost.
   LinkFaults cut;
   cut.loss = 1.0;
-  c.network().SetLinkFaults(c.node(5).address, monitors[0]->record.address,
+  c.network().SetLinkFaults(c.node(5).address, monitors[0]->record().address,
                             cut);
   c.RunFor(absl::Seconds(10));
   for (int i = 0; i < 12; ++i) {
-    if (monitors[0]->record.name == c.node(i).name) continue;
+    if (monitors[0]->record().name == c.node(i).name) continue;
     EXPECT_EQ(std::count(recorders[i]->suspicions.begin(),
                          recorders[i]->suspicions.end(), c.node(5).name),
               0)
@@ -156,7 +156,7 @@ TEST(ProtocolV2Test, ASubjectAndOneOfItsMonitorsCrashTogetherAndAreDetected) {
       m0.MonitorsOf(*m0.Find(c.node(9).name));
   int monitor = -1;
   for (int i = 0; i < 20; ++i) {
-    if (c.node(i).name == monitors[0]->record.name) monitor = i;
+    if (c.node(i).name == monitors[0]->record().name) monitor = i;
   }
   ASSERT_GE(monitor, 0);
   // Observer 0 reads the ring below, so it must not be the one to crash
@@ -229,13 +229,13 @@ TEST(ProtocolV2Test, RestartLeaveAndNameReuseWork) {
   for (int i : Live(8, {5})) {
     const auto* left = c.node(i).gossip->membership().Find(c.node(5).name);
     ASSERT_NE(left, nullptr);
-    EXPECT_EQ(left->record.status, MemberStatus::kLeft) << "observer " << i;
+    EXPECT_EQ(left->record().status, MemberStatus::kLeft) << "observer " << i;
   }
   // The left member's subjects were handed to other monitors.
   for (int i : Live(8, {5})) {
     const Membership& m = c.node(i).gossip->membership();
     for (const auto* monitor : m.MonitorsOf(*m.Find(c.node(i).name))) {
-      EXPECT_NE(monitor->record.name, c.node(5).name);
+      EXPECT_NE(monitor->record().name, c.node(5).name);
     }
   }
 }
@@ -407,9 +407,9 @@ TEST(ProtocolV2Test, AnObserverThatStopsMonitoringAMemberTellsItsListener) {
   auto monitored = [&](int i) {
     std::set<std::string> names;
     const Membership& m = c.node(i).gossip->membership();
-    for (const auto& [name, member] : m.members()) {
-      for (const auto* mon : m.MonitorsOf(member)) {
-        if (mon->record.name == c.node(i).name) names.insert(name);
+    for (const Membership::Member* member : m.members()) {
+      for (const auto* mon : m.MonitorsOf(*member)) {
+        if (mon->name() == c.node(i).name) names.insert(member->name());
       }
     }
     return names;
@@ -454,7 +454,7 @@ TEST(ProtocolV2Test, TagsTravelWithTheMemberAndARestartReplacesThem) {
   for (int i : Live(7, {3})) {
     const auto* m = c.node(i).gossip->membership().Find(c.node(3).name);
     ASSERT_NE(m, nullptr);
-    EXPECT_EQ(m->record.tags, (Tags{{"role", "db"}, {"zone", "a"}}))
+    EXPECT_EQ(m->record().tags, (Tags{{"role", "db"}, {"zone", "a"}}))
         << "observer " << i;
   }
   c.Crash(3);
@@ -464,7 +464,7 @@ TEST(ProtocolV2Test, TagsTravelWithTheMemberAndARestartReplacesThem) {
       c.RunUntil([&] { return AllSeeAll(c, Live(7, {})); }, absl::Seconds(5)));
   for (int i : Live(7, {3})) {
     const auto* m = c.node(i).gossip->membership().Find(c.node(3).name);
-    EXPECT_EQ(m->record.tags, (Tags{{"zone", "b"}})) << "observer " << i;
+    EXPECT_EQ(m->record().tags, (Tags{{"zone", "b"}})) << "observer " << i;
   }
 }
 

@@ -37,14 +37,14 @@ constexpr absl::Duration kAssignmentGrace = absl::Seconds(2);
 
 uint64_t Membership::HashOf(const Member& member) const {
   return Mix(member.id ^
-             (member.record.status == MemberStatus::kLeft ? 0x5bd1e995 : 0));
+             (member.status == MemberStatus::kLeft ? 0x5bd1e995 : 0));
 }
 
 void Membership::NotifyEvidence(Member& member, const PhiCurve& before,
                                 MonoTime now) {
   member.evidence_at = std::max(member.evidence_at, now);
   if (listener_ != nullptr) {
-    listener_->OnEvidence(member.record.name, before, now);
+    listener_->OnEvidence(member.name(), before, now);
   }
 }
 
@@ -54,12 +54,10 @@ void Membership::RingChanged(uint64_t id) {
   // without any evidence arriving, so the listener must hear of them.
   for (uint64_t s : ring_.SubjectsOf(id)) {
     auto it = by_id_.find(s);
-    if (it != by_id_.end() && it->second != self_) {
-      reevaluate_.insert(it->second);
-    }
+    if (it != by_id_.end() && *it != self_) reevaluate_.insert(*it);
   }
   auto it = by_id_.find(id);
-  if (it != by_id_.end() && it->second != self_) reevaluate_.insert(it->second);
+  if (it != by_id_.end() && *it != self_) reevaluate_.insert(*it);
 }
 
 void Membership::FlushReevaluations(MonoTime now) {
@@ -76,11 +74,14 @@ void Membership::FlushReevaluations(MonoTime now) {
 }
 
 void Membership::Place(Member& member) {
-  by_id_[member.id] = &member;
-  if (member.record.status == MemberStatus::kAlive && v2()) {
+  // An id held by another member (a 64-bit collision) goes to this one.
+  auto held = by_id_.find(member.id);
+  if (held != by_id_.end()) by_id_.erase(held);
+  by_id_.insert(&member);
+  if (member.status == MemberStatus::kAlive && v2()) {
     ring_.Add(member.id);
     RingChanged(member.id);
-  } else if (member.record.status == MemberStatus::kAlive) {
+  } else if (member.status == MemberStatus::kAlive) {
     ring_.Add(member.id);
   }
   bucket_hashes_[BucketOf(member.id)] ^= HashOf(member);
@@ -89,7 +90,7 @@ void Membership::Place(Member& member) {
 
 void Membership::Unplace(Member& member) {
   auto it = by_id_.find(member.id);
-  if (it == by_id_.end() || it->second != &member) return;
+  if (it == by_id_.end() || *it != &member) return;
   by_id_.erase(it);
   if (v2() && ring_.Contains(member.id)) RingChanged(member.id);
   reevaluate_.erase(&member);
@@ -104,7 +105,7 @@ std::vector<uint64_t> Membership::BucketHashes() const {
 
 const Membership::Member* Membership::FindById(uint64_t id) const {
   auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : it->second;
+  return it == by_id_.end() ? nullptr : *it;
 }
 
 std::vector<const Membership::Member*> Membership::MonitorsOf(
@@ -127,7 +128,7 @@ bool Membership::IsOurSubject(const Member& member) const {
 const ArrivalCurve* Membership::SilentMonitorCurve(uint64_t monitor) const {
   const Member* m = FindById(monitor);
   if (m == nullptr || m == self_) return nullptr;
-  for (const Member::Report& r : m->reports) {
+  for (const Member::Report& r : m->reports()) {
     if (r.monitor == self_->id && r.suspect) return &r.curve;
   }
   return nullptr;
@@ -136,20 +137,19 @@ const ArrivalCurve* Membership::SilentMonitorCurve(uint64_t monitor) const {
 DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
                                    MonoTime now) {
   auto it = by_id_.find(sender);
-  if (it == by_id_.end() || it->second == self_) {
+  if (it == by_id_.end() || *it == self_) {
     return DropReason::kUnknownSender;
   }
-  Member& member = *it->second;
-  if (member.record.status != MemberStatus::kAlive ||
-      counter <= member.record.heartbeat) {
+  Member& member = **it;
+  if (member.status != MemberStatus::kAlive || counter <= member.heartbeat) {
     return DropReason::kStale;
   }
   NotifyEvidence(member, CurveOf(member, now), now);
-  member.detector.Heartbeat(now);
+  DetectorOf(member).Heartbeat(now);
   member.measured = true;
-  member.record.heartbeat = counter;
+  member.heartbeat = counter;
   ++counters_->arrivals;
-  for (const Member::Report& r : member.reports) {
+  for (const Member::Report& r : member.reports()) {
     if (r.monitor == self_->id && r.suspect) {
       ReportChanged(member, false, now);
       break;
@@ -173,25 +173,25 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
   for (uint64_t id : ring_.SubjectsOf(self_->id)) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) continue;
-    Member& member = *it->second;
+    Member& member = **it;
     // A new monitor starts its clock kAssignmentGrace after the assignment
     // (the subject may not know of its new monitor yet): a member that is
     // already dead is then still detected, that much later.
-    if (!member.detector.has_arrival()) {
+    if (!member.has_arrival()) {
       // The listener learns the new curve as it would an arrival's.
       NotifyEvidence(member, CurveOf(member, now), now);
-      member.detector.Heartbeat(now + kAssignmentGrace);
+      DetectorOf(member).Heartbeat(now + kAssignmentGrace);
     }
+    const PhiAccrualDetector& detector = *member.detector();
     bool suspect = false;
-    for (const Member::Report& r : member.reports) {
+    for (const Member::Report& r : member.reports()) {
       if (r.monitor == self_->id) suspect = r.suspect;
     }
     if (suspect) continue;
     // The crossing instant itself counts as reached (phi there may round
     // just below the level; a caller woken at it must not spin).
-    absl::optional<MonoTime> at =
-        member.detector.TimeAtPhi(options_.report_level);
-    if (member.detector.Phi(now) >= options_.report_level ||
+    absl::optional<MonoTime> at = detector.TimeAtPhi(options_.report_level);
+    if (detector.Phi(now) >= options_.report_level ||
         (at.has_value() && *at <= now)) {
       ReportChanged(member, true, now);
       continue;
@@ -203,7 +203,7 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
 
 void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   Member::Report report{self_->id, ++report_seq_, suspect,
-                        member.detector.curve(), now};
+                        DetectorOf(member).curve(), now};
   if (suspect) {
     own_suspects_.insert(&member);
   } else {
@@ -217,15 +217,15 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   // the quorum of every member it monitors (SilentMonitorCurve).
   for (uint64_t id : ring_.SubjectsOf(member.id)) {
     auto it = by_id_.find(id);
-    if (it == by_id_.end() || it->second == self_) continue;
-    Member& subject = *it->second;
+    if (it == by_id_.end() || *it == self_) continue;
+    Member& subject = **it;
     NotifyEvidence(subject, CurveOf(subject, now), now);
     UpdateQuorum(subject, now, false);
   }
 }
 
 bool Membership::StoreReport(Member& member, const Member::Report& report) {
-  std::vector<Member::Report>& reports = member.reports;
+  std::vector<Member::Report>& reports = member.MutableExtra().reports;
   for (Member::Report& r : reports) {
     if (r.monitor != report.monitor) continue;
     if (report.seq <= r.seq) return false;
@@ -249,13 +249,13 @@ void Membership::UpdateQuorum(Member& member, MonoTime now,
   int suspects = 0;
   for (uint64_t m : monitors) {
     bool agrees = SilentMonitorCurve(m) != nullptr;
-    for (const Member::Report& r : member.reports) {
+    for (const Member::Report& r : member.reports()) {
       if (r.monitor == m && r.suspect) agrees = true;
     }
     suspects += agrees;
   }
   member.at_quorum = suspects >= QuorumFor(monitors.size());
-  if (was && !member.at_quorum) member.quorum_ended = now;
+  if (was && !member.at_quorum) member.MutableExtra().quorum_ended = now;
   if (reports_changed && (was || member.at_quorum)) {
     SetNews(member);
     urgent_ = true;
@@ -289,7 +289,7 @@ bool Membership::MergeReports(Member& member,
 
 bool Membership::KnowsOurReports(
     const Member& member, const std::vector<ReportEntry>& incoming) const {
-  for (const Member::Report& r : member.reports) {
+  for (const Member::Report& r : member.reports()) {
     bool known = false;
     for (const ReportEntry& e : incoming) {
       if (e.monitor == r.monitor && e.seq >= r.seq) known = true;
@@ -300,25 +300,23 @@ bool Membership::KnowsOurReports(
 }
 
 PhiCurve Membership::CurveOf(const Member& member, MonoTime now) const {
-  if (&member == self_ || member.record.status != MemberStatus::kAlive) {
+  if (&member == self_ || member.status != MemberStatus::kAlive) {
     return PhiCurve();
   }
   if (!v2()) {
-    return member.detector.has_arrival() ? PhiCurve(member.detector.curve())
-                                         : PhiCurve();
+    return member.has_arrival() ? PhiCurve(member.detector()->curve())
+                                : PhiCurve();
   }
   std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
   absl::InlinedVector<ArrivalCurve, 4> curves;
   for (uint64_t m : monitors) {
     if (curves.size() >= static_cast<size_t>(PhiCurve::kMaxCurves)) break;
     if (m == self_->id) {
-      if (member.detector.has_arrival()) {
-        curves.push_back(member.detector.curve());
-      }
+      if (member.has_arrival()) curves.push_back(member.detector()->curve());
       continue;
     }
     const ArrivalCurve* vote = SilentMonitorCurve(m);
-    for (const Member::Report& r : member.reports) {
+    for (const Member::Report& r : member.reports()) {
       if (r.monitor == m && r.suspect) vote = &r.curve;
     }
     if (vote != nullptr) curves.push_back(*vote);
@@ -334,11 +332,10 @@ int Membership::SuspectingMonitors(const Member& member, double level,
   int count = 0;
   for (uint64_t m : ring_.MonitorsOf(member.id)) {
     if (m == self_->id) {
-      count +=
-          member.detector.has_arrival() && member.detector.Phi(now) >= level;
+      count += member.has_arrival() && member.detector()->Phi(now) >= level;
       continue;
     }
-    for (const Member::Report& r : member.reports) {
+    for (const Member::Report& r : member.reports()) {
       count += r.monitor == m && r.suspect && r.curve.Phi(now) >= level;
     }
   }
@@ -349,10 +346,10 @@ std::vector<Membership::ReportKeyValue> Membership::SummaryKeys(
     MonoTime now) const {
   std::vector<ReportKeyValue> keys;
   for (const Member* member : reported_) {
-    if (!member->at_quorum && now - member->quorum_ended >= kRecoveryListed) {
+    if (!member->at_quorum && now - member->quorum_ended() >= kRecoveryListed) {
       continue;
     }
-    for (const Member::Report& r : member->reports) {
+    for (const Member::Report& r : member->reports()) {
       keys.push_back({member->id, r.monitor, r.seq});
     }
   }
@@ -365,7 +362,7 @@ std::vector<Membership::ReportKeyValue> Membership::SummaryKeys(
 uint64_t Membership::ReportSeq(uint64_t subject, uint64_t monitor) const {
   const Member* member = FindById(subject);
   if (member == nullptr) return 0;
-  for (const Member::Report& r : member->reports) {
+  for (const Member::Report& r : member->reports()) {
     if (r.monitor == monitor) return r.seq;
   }
   return 0;

@@ -284,7 +284,7 @@ bool AllSeeAll(SimCluster& c, const std::vector<int>& live) {
     for (int j : live) {
       const auto* member = m.Find(c.node(j).name);
       if (member == nullptr ||
-          member->record.generation != c.node(j).gossip->generation()) {
+          member->generation != c.node(j).gossip->generation()) {
         return false;
       }
     }

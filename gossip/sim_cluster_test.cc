@@ -50,13 +50,13 @@ std::string Fingerprint(SimCluster& c) {
                     k.arrivals, " merges ", k.merges, " joins ", k.joins,
                     " restarts ", k.restarts, " removals ", k.removals,
                     " pauses ", k.pauses, " push_pulls ", k.push_pulls, "\n");
-    for (const auto& entry : node.gossip->membership().members()) {
-      const Membership::Member& m = entry.second;
+    for (const Membership::Member* member :
+         node.gossip->membership().members()) {
+      const Membership::Member& m = *member;
       absl::StrAppendFormat(
-          &out, "  %s gen %d hb %d status %d phi %.17g\n", entry.first,
-          m.record.generation, m.record.heartbeat,
-          static_cast<int>(m.record.status),
-          m.detector.has_arrival() ? m.detector.Phi(c.now()) : -1.0);
+          &out, "  %s gen %d hb %d status %d phi %.17g\n", m.name(),
+          m.generation, m.heartbeat, static_cast<int>(m.status),
+          m.has_arrival() ? m.detector()->Phi(c.now()) : -1.0);
     }
   }
   return out;
