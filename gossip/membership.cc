@@ -491,8 +491,9 @@ void Membership::Reap(MonoTime now) {
     // dead_reap_after ago (never without a quorum of reports).
     bool dead_long =
         member.status == MemberStatus::kAlive &&
-        (v2() ? now - CurveOf(member, now).TimeAt(options_.report_level) >=
-                    options_.dead_reap_after
+        (v2() ? HasCurve(member) &&
+                    now - CurveOf(member, now).TimeAt(options_.report_level) >=
+                        options_.dead_reap_after
               : now - member.detector()->last_arrival() >=
                     options_.dead_reap_after);
     if (left_long || dead_long) {

@@ -323,6 +323,13 @@ class Membership {
   // Recomputes at_quorum; a report change at or into quorum is news.
   void UpdateQuorum(Member& member, MonoTime now, bool reports_changed);
   int QuorumFor(size_t monitors) const;
+  // Whether CurveOf(member) can hold any curve: false (exactly) for a
+  // member with no reports, no detector here, while we suspect no monitor.
+  // Lets Reap skip CurveOf for the many members nothing is known against.
+  bool HasCurve(const Member& member) const {
+    return member.extra != nullptr || member.detector() != nullptr ||
+           !own_suspects_.empty();
+  }
   bool IsOurSubject(const Member& member) const;
   // A monitor we ourselves report suspect cannot vouch for its subjects:
   // it counts as agreeing, with our curve of it (an isolated node, or the
