@@ -181,6 +181,9 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
   if (config.threads < 0) {
     return absl::InvalidArgumentError("threads must be at least 0");
   }
+  if (config.seeds < 0) {
+    return absl::InvalidArgumentError("seeds must be at least 0");
+  }
   auto wall_start = std::chrono::steady_clock::now();
   SimCluster cluster(config.seed, config.threads);
   LinkFaults faults;
@@ -195,13 +198,19 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
   Tally tally(nt);  // the totals, and the crash detections
   std::vector<std::unique_ptr<Probe>> probes;
 
+  const int seeds =
+      config.seeds > 0 ? config.seeds : std::max(1, config.nodes / 500);
   auto add_node = [&](int index) {
     GossipOptions options = config.options;
     options.name = absl::StrCat("node-", index);
+    if (index > 0) {
+      int seed = index < seeds ? 0 : index % seeds;
+      options.seeds = {cluster.node(seed).address};
+    }
     probes.push_back(std::make_unique<Probe>(&setup, options.name));
     return cluster.AddNode(options, probes.back().get());
   };
-  // Join in waves through node 0, as a real cluster would grow.
+  // Join in waves through the seeds, as a real cluster would grow.
   for (int i = 0; i < config.nodes; ++i) {
     add_node(i);
     if (i % 50 == 49) cluster.RunFor(config.options.gossip_interval);

@@ -47,6 +47,11 @@ struct ScenarioConfig {
   // 0: SimCluster's sequential driver; >= 1: its parallel driver on that
   // many threads. The result is the same either way (but wall_seconds).
   int threads = 0;
+  // Nodes the others join through: node k >= seeds joins through node
+  // k % seeds, and nodes 1 .. seeds-1 through node 0. A seed sends at most
+  // 20 full states a second (GossipNode), so one seed takes N / 20 s to let
+  // N nodes in. 0: one seed per 500 nodes (at least one).
+  int seeds = 0;
   GossipOptions options = GossipOptions::ForLan();
 };
 

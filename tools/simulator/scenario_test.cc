@@ -88,6 +88,20 @@ TEST(ScenarioTest, AJoinStormIsMeasuredInParallelToo) {
   EXPECT_GT(r->dissemination_rounds, 0);
 }
 
+// Joining through several seeds: every node still hears of the crash.
+TEST(ScenarioTest, NodesJoiningThroughSeveralSeedsAllDetectTheCrash) {
+  ScenarioConfig c = Small(ScenarioKind::kCrash);
+  c.nodes = 12;
+  c.seeds = 3;
+  absl::StatusOr<ScenarioResult> r = RunScenario(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const ThresholdResult& t : r->thresholds) {
+    EXPECT_EQ(t.detection_ms.count, 11) << "phi " << t.threshold;
+    EXPECT_EQ(t.undetected, 0);
+    EXPECT_EQ(t.false_suspicions, 0);
+  }
+}
+
 TEST(ScenarioTest, InvalidConfigurationsAreRejected) {
   ScenarioConfig c = Small(ScenarioKind::kCrash);
   c.victims = 8;
@@ -96,6 +110,9 @@ TEST(ScenarioTest, InvalidConfigurationsAreRejected) {
   EXPECT_FALSE(RunScenario(c).ok());
   c = Small(ScenarioKind::kCrash);
   c.threads = -1;
+  EXPECT_FALSE(RunScenario(c).ok());
+  c = Small(ScenarioKind::kCrash);
+  c.seeds = -1;
   EXPECT_FALSE(RunScenario(c).ok());
 }
 

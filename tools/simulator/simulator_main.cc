@@ -47,6 +47,10 @@ ABSL_FLAG(int, threads, 2,
           "threads that run the simulated nodes (parallel driver, in windows "
           "of the one-way delay; same results for any count >= 1); 0 = the "
           "sequential driver");
+ABSL_FLAG(int, seeds, 0,
+          "nodes the others join through (node k joins through node k % "
+          "seeds); a seed lets in at most 20 nodes a second; 0 = one per 500 "
+          "nodes");
 ABSL_FLAG(int, protocol, 2,
           "gossip protocol: 2 (direct monitors, quorum reports) or 1 (every "
           "heartbeat relayed to every observer)");
@@ -81,6 +85,11 @@ int Run() {
   base.thresholds = thresholds;
   base.seed = absl::GetFlag(FLAGS_seed);
   base.threads = absl::GetFlag(FLAGS_threads);
+  base.seeds = absl::GetFlag(FLAGS_seeds);
+  if (base.seeds < 0) {
+    std::cerr << "--seeds must be at least 0 (0: one per 500 nodes)\n";
+    return 2;
+  }
   if (base.threads < 0) {
     std::cerr << "--threads must be at least 0\n";
     return 2;
