@@ -35,6 +35,7 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
       transport_(transport),
       listener_(listener),
       codec_(options.cluster, keyring, options.protocol),
+      drop_warnings_(options.cluster, options.protocol, keyring != nullptr),
       rng_(seed),
       last_awake_(now),
       next_round_(now),
@@ -291,6 +292,7 @@ void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
   DropReason drop = codec_.DecodeInto(payload, &received_, &error);
   if (drop != DropReason::kNone) {
     Drop(drop);
+    drop_warnings_.Note(drop, from, now);
     VLOG(2) << "dropped a datagram from " << from << ": "
             << DropReasonName(drop) << " " << error;
     return;

@@ -32,6 +32,7 @@
 #include "absl/status/statusor.h"
 #include "detector/clock.h"
 #include "gossip/digest.h"
+#include "gossip/drop_warnings.h"
 #include "gossip/events.h"
 #include "gossip/gossip_counters.h"
 #include "gossip/gossip_options.h"
@@ -126,6 +127,7 @@ class GossipNode final : public PacketSink {
   Transport* transport_;
   MembershipListener* listener_;
   PacketCodec codec_;
+  DropWarnings drop_warnings_;
   GossipCounters counters_;
   std::unique_ptr<Membership> membership_;
   DigestBuilder digest_;

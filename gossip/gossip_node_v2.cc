@@ -251,6 +251,7 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
   }
   if (drop != DropReason::kNone) {
     Drop(drop);
+    drop_warnings_.Note(drop, from, now);
     VLOG(2) << "dropped a datagram from " << from << ": "
             << DropReasonName(drop) << " " << error;
     return;
