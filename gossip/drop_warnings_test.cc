@@ -12,8 +12,8 @@ TEST(DropWarningsTest, AMismatchIsLoggedWithTheSenderTheReasonAndAdvice) {
   MonoTime t = absl::Seconds(100);
   EXPECT_TRUE(warnings.Note(DropReason::kWrongCluster, "10.0.0.7:7946", t));
   EXPECT_EQ(log.Count(google::GLOG_WARNING,
-                      {"10.0.0.7:7946", "wrong_cluster", "--cluster",
-                       "'prod'", "0 more dropped"}),
+                      {"10.0.0.7:7946", "wrong_cluster", "--cluster", "'prod'",
+                       "0 more dropped"}),
             1)
       << log.All();
 }
@@ -32,9 +32,8 @@ TEST(DropWarningsTest, EachReasonLogsOncePerPeriodAndCountsWhatItSuppressed) {
   EXPECT_EQ(log.Count(google::GLOG_WARNING, {"auth_failed"}), 1);
   EXPECT_TRUE(warnings.Note(DropReason::kAuthFailed, "10.0.0.8:7946",
                             t + DropWarnings::kPeriod));
-  EXPECT_EQ(log.Count(google::GLOG_WARNING,
-                      {"10.0.0.8:7946", "auth_failed", "keyring",
-                       "5 more dropped"}),
+  EXPECT_EQ(log.Count(google::GLOG_WARNING, {"10.0.0.8:7946", "auth_failed",
+                                             "keyring", "5 more dropped"}),
             1)
       << log.All();
   EXPECT_EQ(log.Count(google::GLOG_WARNING,

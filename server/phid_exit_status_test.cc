@@ -119,7 +119,7 @@ TEST(PhidExitStatusTest, ABadListenAddressExits2NamingTheFlag) {
 }
 
 TEST(PhidExitStatusTest, WhatARealStartRefusesOnlyCheckArgsRefusesToo) {
-  ExpectRefused({{"--seeds=db-1:7946"}, "--seeds: 'db-1:7946'"});
+  ExpectRefused({{"--seeds=db_1:7946"}, "--seeds: 'db_1:7946'"});
   ExpectRefused(
       {{"--preset=prod"}, "--preset: must be lan, wan, local or lean"});
   ExpectRefused({{"--keyring=/nonexistent"}, "--keyring: "});
