@@ -171,6 +171,14 @@ TEST(PhidExitStatusTest, OnlyCheckArgsPassesGoodOptionsAndBindsNothing) {
   EXPECT_THAT(run.output, Not(HasSubstr("started")));
 }
 
+TEST(PhidExitStatusTest, OnlyCheckArgsChecksADnsSeedsSyntaxWithoutALookup) {
+  // .invalid never resolves (RFC 6761): the check must not need a lookup.
+  const PhidRun run = Phid(
+      {"--name=db-1", "--seeds=phid-seeds.invalid:7946", "--only_check_args"});
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("options OK"));
+}
+
 TEST(PhidExitStatusTest, HelpListsPhidsFlagsWithTheirDefaults) {
   const PhidRun run = Phid({"--help"});
   EXPECT_EQ(run.status, 0);
