@@ -224,6 +224,8 @@ void GossipNode::ResolveSeeds() {
     }
     lookups.push_back(std::move(lookup));
   }
+  // Sorted: a round-robin name answers in a new order every time.
+  std::sort(addresses.begin(), addresses.end());
   if (addresses != seed_addresses_ || seed_lookups_.empty()) {
     LOG(INFO) << "joining through seed addresses ["
               << absl::StrJoin(addresses, ", ") << "]"
