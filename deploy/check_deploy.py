@@ -9,8 +9,8 @@ keys are checked against a list; the unit restarts on failure, is hardened,
 and its ExecStop really makes a running phid leave gracefully.
 phid.flags and the Kubernetes ConfigMap: phid parses them
 (--only_check_args). kubernetes/daemonset.yaml: it parses as YAML, the
-pieces fit together (labels, volumes, flagfiles), and the init step that
-turns the headless Service's DNS name into --seeds works.
+pieces fit together (labels, volumes, flagfiles, seeds naming the headless
+Service, the readiness probe asking for "phid.joined").
 
 Writes JUnit XML to $XML_OUTPUT_FILE when Bazel sets it. Daemons use
 127.0.2.21, ports 18500-18501.
@@ -225,8 +225,6 @@ class KubernetesTest(unittest.TestCase):
         self.daemonset = self.by_kind["DaemonSet"]
         self.pod = self.daemonset["spec"]["template"]["spec"]
         self.phid = next(c for c in self.pod["containers"] if c["name"] == "phid")
-        self.init = next(c for c in self.pod["initContainers"]
-                         if c["name"] == "resolve-seeds")
 
     def test_holds_a_config_map_a_headless_service_and_a_daemonset(self):
         self.assertEqual(sorted(self.by_kind), ["ConfigMap", "DaemonSet", "Service"])
@@ -253,13 +251,9 @@ class KubernetesTest(unittest.TestCase):
             self.assertEqual(set(mounts) - volumes, set())
             # Lay out the container's files under tmp and point the flags there.
             config = os.path.join(tmp + mounts["config"])
-            run = os.path.join(tmp + mounts["run"])
             os.makedirs(config)
-            os.makedirs(run)
             with open(os.path.join(config, "phid.flags"), "w") as f:
                 f.write(self.by_kind["ConfigMap"]["data"]["phid.flags"])
-            with open(os.path.join(run, "seeds.flags"), "w") as f:
-                f.write("--seeds=10.0.0.4:7946,10.0.0.5:7946\n")
             values = {"NODE_NAME": "node-1", "HOST_IP": "10.0.0.6"}
             args = []
             for arg in self.phid["args"]:
@@ -271,27 +265,18 @@ class KubernetesTest(unittest.TestCase):
             code, output = phid_accepts(*args)
             self.assertEqual(code, 0, f"{args}: {output}")
 
-    def run_resolve_seeds(self, dns_name, pod_ip):
-        script = self.init["command"][-1]
-        env = {e["name"]: e.get("value", "") for e in self.init["env"]}
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "seeds.flags")
-            env.update(SEEDS_DNS=dns_name, POD_IP=pod_ip, WAIT_SECONDS="0",
-                       SEEDS_FLAGFILE=out, PATH=os.environ.get("PATH", "/usr/bin:/bin"))
-            subprocess.run(self.init["command"][:-1] + [script], env=env, check=True,
-                           capture_output=True, timeout=30)
-            with open(out) as f:
-                return f.read()
+    def test_seeds_name_the_headless_service_with_no_init_step(self):
+        self.assertNotIn("initContainers", self.pod)
+        flags = flag_values(self.by_kind["ConfigMap"]["data"]["phid.flags"].splitlines())
+        service = self.by_kind["Service"]
+        port = next(p["port"] for p in service["spec"]["ports"] if p["name"] == "gossip")
+        self.assertRegex(flags["seeds"],
+                         r"^%s\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:%d$"
+                         % (re.escape(service["metadata"]["name"]), port))
 
-    def test_init_step_turns_the_service_name_into_seeds(self):
-        seeds = self.run_resolve_seeds("localhost", "10.255.255.1")
-        self.assertIn("127.0.0.1:7946", seeds)
-        self.assertRegex(seeds.strip(), r"^--seeds=(\d+\.\d+\.\d+\.\d+:7946,?)+$")
-
-    def test_init_step_leaves_out_its_own_address(self):
-        self.assertEqual(self.run_resolve_seeds("localhost", "127.0.0.1").strip(), "--seeds=")
-        code, output = phid_accepts("--seeds=")
-        self.assertEqual(code, 0, output)
+    def test_readiness_asks_whether_joined_and_liveness_whether_running(self):
+        self.assertEqual(self.phid["readinessProbe"]["grpc"]["service"], "phid.joined")
+        self.assertEqual(self.phid["livenessProbe"]["grpc"].get("service", ""), "")
 
 
 def main():

@@ -251,13 +251,18 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
   }
   if (drop != DropReason::kNone) {
     Drop(drop);
+    drop_warnings_.Note(drop, from, now);
     VLOG(2) << "dropped a datagram from " << from << ": "
             << DropReasonName(drop) << " " << error;
     return;
   }
   const wire::Packet& packet = received_;
-  if (!ValidateReceived(from)) return;
+  if (!ValidateReceived(from, now)) return;
+  CheckStaleSender(from, packet, now);
   membership_->MergeEntries(packet.sender(), received_entries_, now);
+  if (std::optional<MemberRecord> twin = membership_->TakeNameConflict()) {
+    OnNameConflict(twin->address, twin->generation, now);
+  }
   switch (packet.kind()) {
     case wire::PACKET_KIND_PUSH_PULL:
       if (packet.part() != 0) break;
@@ -283,8 +288,8 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
     case wire::PACKET_KIND_CHALLENGE:
       // Answered only while joining, and only for a seed: a forged
       // challenge cannot make us send our state anywhere else.
-      if (!synced_ && std::find(options_.seeds.begin(), options_.seeds.end(),
-                                from) != options_.seeds.end()) {
+      if (!synced_ && std::find(seed_addresses_.begin(), seed_addresses_.end(),
+                                from) != seed_addresses_.end()) {
         SendFullState(from, wire::PACKET_KIND_PUSH_PULL, now, packet.cookie());
       }
       break;

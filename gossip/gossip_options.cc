@@ -56,9 +56,8 @@ absl::Status GossipOptions::Validate() const {
         absl::StrCat("tags: ", tags_status.message()));
   }
   for (const std::string& seed : seeds) {
-    if (!ParseAddress(seed).ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "seeds: '", seed, "' is not an address of the form ip:port"));
+    if (absl::Status bad = ValidateSeed(seed); !bad.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("seeds: ", bad.message()));
     }
   }
   absl::Status s;

@@ -31,8 +31,9 @@ struct GossipOptions {
   uint64_t generation = 0;
   // Human-assigned tags gossiped with the member record (see tags.h).
   std::map<std::string, std::string> tags;
-  // Gossip addresses ("ip:port") to join through. Empty: a cluster of one
-  // until someone joins us.
+  // Gossip addresses to join through: "ip:port", or "dns-name:port"
+  // resolved (every address it names) on every join attempt. Empty, or only
+  // our own address: the first member of a cluster, ready alone.
   std::vector<std::string> seeds;
 
   // Heartbeat bump and gossip round period. Default 100 ms; [10 ms, 10 s].

@@ -124,12 +124,10 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   const MemberRecord& incoming = entry.record;
   if (incoming.name == self_->record.name) {
     if (incoming.generation > self_->record.generation) {
+      // Another daemon runs under our name, and the cluster follows it:
+      // the node logs it and tells that daemon (TakeNameConflict).
       ++counters_->name_conflicts;
-      LOG_EVERY_N(WARNING, 100)
-          << "another member gossips our name '" << incoming.name
-          << "' with a newer generation " << incoming.generation << " (ours "
-          << self_->record.generation
-          << "): two daemons share a name; give each a unique --name";
+      name_conflict_ = incoming;
     }
     return false;
   }

@@ -23,6 +23,7 @@
 #include <array>
 #include <deque>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -140,6 +141,13 @@ class Membership {
   void BumpSelf();
   void MarkSelfLeft();
   const MemberRecord& self() const { return self_->record; }
+  // The newest record of another daemon under our own name (a newer
+  // generation: the cluster now follows it) seen since the last call.
+  std::optional<MemberRecord> TakeNameConflict() {
+    std::optional<MemberRecord> taken;
+    taken.swap(name_conflict_);
+    return taken;
+  }
 
   // Removes members dead or left for long enough, and expires tombstones
   // and stale opinions.
@@ -308,6 +316,7 @@ class Membership {
   absl::flat_hash_set<Member*> own_suspects_;
   absl::flat_hash_set<Member*> reevaluate_;
   bool urgent_ = false;
+  std::optional<MemberRecord> name_conflict_;
 };
 
 }  // namespace phid

@@ -105,7 +105,7 @@ void SimCluster::Restart(int i, MembershipListener* listener) {
   network_.Attach(node.address, nullptr);
   absl::StatusOr<std::unique_ptr<GossipNode>> created =
       GossipNode::Create(node.options, ports_[i].get(), keyrings_[i],
-                         listeners_[i], clock_.Now(), rng_());
+                         listeners_[i], clock_.Now(), rng_(), resolver_);
   CHECK(created.ok()) << created.status();
   node.gossip = std::move(*created);
   network_.Attach(node.address, node.gossip.get());

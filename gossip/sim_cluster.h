@@ -77,6 +77,10 @@ class SimCluster {
   template <typename Pred>
   bool RunUntil(Pred pred, absl::Duration limit);
 
+  // Nodes created from now on (added or restarted) resolve their DNS seeds
+  // through `resolver` (must outlive them; null: numeric seeds only).
+  void SetSeedResolver(SeedResolver* resolver) { resolver_ = resolver; }
+
   void Crash(int i);
   void Pause(int i);
   void Resume(int i);
@@ -123,6 +127,7 @@ class SimCluster {
   uint64_t next_generation_ = 1;
   std::vector<MembershipListener*> listeners_;
   std::vector<const Keyring*> keyrings_;
+  SeedResolver* resolver_ = nullptr;
   std::vector<std::unique_ptr<Port>> ports_;        // one per node
   absl::flat_hash_map<std::string, int> index_of_;  // address -> node
   // Parallel mode only. Scratch for RunWindow, kept to reuse allocations.

@@ -11,10 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
+#include "gossip/address.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "server/api_limits.h"
+#include "server/background_seed_resolver.h"
 #include "server/grpc_status.h"
 #include "server/socket_stats.h"
 #include "server/watch_request.h"
@@ -144,12 +146,18 @@ absl::Status Daemon::Init() {
     LOG(WARNING) << "--udp_receive_buffer: " << s.message();
   }
 
+  for (const std::string& seed : options_.gossip.seeds) {
+    if (!ParseAddress(seed).ok() && resolver_ == nullptr) {
+      resolver_ = std::make_unique<BackgroundSeedResolver>(
+          std::make_unique<SystemSeedResolver>());
+    }
+  }
   MonoTime now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
-    absl::StatusOr<std::unique_ptr<GossipNode>> node =
-        GossipNode::Create(options_.gossip, transport_.get(), keyring_.get(),
-                           &collector_, now, std::random_device()());
+    absl::StatusOr<std::unique_ptr<GossipNode>> node = GossipNode::Create(
+        options_.gossip, transport_.get(), keyring_.get(), &collector_, now,
+        std::random_device()(), resolver_.get());
     if (!node.ok()) return node.status();
     node_ = *std::move(node);
     WatchHub::Options hub;
@@ -276,6 +284,7 @@ absl::Status Daemon::StartGrpc() {
           server_->GetHealthCheckService()) {
     health->SetServingStatus(phi::v1::FailureDetector::service_full_name(),
                              true);
+    health->SetServingStatus(kJoinedService, false);
   }
   return absl::OkStatus();
 }
@@ -356,6 +365,7 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     unsubscribed.swap(unsubscribed_);
   }
   std::vector<MemberEvent> events;
+  bool joined;
   {
     absl::MutexLock lock(&mu_);
     for (const PacketBatch::Packet& p : batch.packets) {
@@ -366,8 +376,16 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     node_->Tick(now);  // the pause guard runs before any crossing is judged
     events = Publish(now);
     hub_->Fire(now);
+    joined = node_->Joined() && !leaving_;
   }
   for (const MemberEvent& event : events) LogEvent(event);
+  if (joined != joined_reported_) {
+    joined_reported_ = joined;
+    if (grpc::HealthCheckServiceInterface* health =
+            server_->GetHealthCheckService()) {
+      health->SetServingStatus(kJoinedService, joined);
+    }
+  }
   if (now >= *next_sweep) {
     service_->EvictStalled(now);
     *next_sweep = now + std::min(absl::Seconds(1), options_.write_timeout / 4);

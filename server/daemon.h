@@ -17,6 +17,12 @@
 // briefly (ListPeers, GetPeer, a new Watch's snapshot). Watch streams never
 // block the loop: the hub only queues into each stream (watch_reactor.h).
 //
+// Readiness: the gRPC health service answers for kJoinedService with
+// SERVING once the node has joined its cluster (GossipNode::Joined), and
+// NOT_SERVING before and whenever it is not; "" and the API's own name
+// answer SERVING while the process runs (liveness). /metrics has the same
+// as the phid_joined gauge.
+//
 // Shutdown (RequestShutdown, e.g. on SIGTERM): the node leaves and the loop
 // keeps gossiping until the leave has propagated, then every Watch ends
 // with UNAVAILABLE "phid is shutting down", and the gRPC server shuts down
@@ -41,6 +47,7 @@
 #include "gossip/events.h"
 #include "gossip/gossip_node.h"
 #include "gossip/keyring.h"
+#include "gossip/seed_resolver.h"
 #include "gossip/udp_transport.h"
 #include "grpcpp/grpcpp.h"
 #include "server/daemon_options.h"
@@ -53,6 +60,9 @@ namespace phid {
 
 class Daemon final : private FailureDetectorBackend {
  public:
+  // The health service name that reports readiness (joined).
+  static constexpr const char* kJoinedService = "phid.joined";
+
   // Validates `options`, binds every socket and starts the loop. Errors
   // name the option or address at fault.
   static absl::StatusOr<std::unique_ptr<Daemon>> Start(
@@ -116,6 +126,8 @@ class Daemon final : private FailureDetectorBackend {
   const DaemonOptions options_;
   const Clock& clock_;
   std::unique_ptr<Keyring> keyring_;
+  // DNS seeds, looked up off the loop thread (null without DNS seeds).
+  std::unique_ptr<SeedResolver> resolver_;
   std::unique_ptr<UdpTransport> transport_;
   std::unique_ptr<FailureDetectorService> service_;
   std::unique_ptr<grpc::Server> server_;
@@ -140,8 +152,9 @@ class Daemon final : private FailureDetectorBackend {
 
   std::atomic<bool> shutdown_requested_{false};
   std::atomic<bool> crash_{false};
-  MonoTime shutdown_started_;  // loop thread only
-  bool leaving_ = false;       // loop thread only
+  MonoTime shutdown_started_;     // loop thread only
+  bool leaving_ = false;          // loop thread only
+  bool joined_reported_ = false;  // loop thread only: health says joined
   std::thread loop_;
   absl::Notification stopped_;
   std::atomic<bool> joined_{false};

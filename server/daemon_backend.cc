@@ -113,6 +113,7 @@ std::string Daemon::MetricsText() {
       }
     }
     s.gossip = node_->counters();
+    s.joined = node_->Joined();
     const WatchHub::Counters& hub = hub_->counters();
     s.transitions = hub.transitions;
     s.level_messages = hub.levels;

@@ -35,7 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "detector/clock.h"
 #include "proto/phi.grpc.pb.h"
-#include "server/log_limiter.h"
+#include "gossip/log_limiter.h"
 #include "server/watch_hub.h"
 #include "server/watch_reactor.h"
 

@@ -68,6 +68,10 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "Seed addresses this daemon joins through (--seeds, its own "
            "address excluded).");
   w.Sample("phid_seeds", s.seeds);
+  w.Family("phid_joined", "gauge",
+           "1 once this daemon has joined its cluster (met a live peer, or "
+           "has no seed but itself), else 0: readiness.");
+  w.Sample("phid_joined", s.joined ? 1 : 0);
   w.Family("phid_peer_phi", "gauge",
            "Current phi of each peer (clamped to 1000).");
   for (const auto& [peer, phi] : s.peer_phi) {
@@ -98,8 +102,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
     w.Sample("phid_gossip_receive_buffer_bytes", s.receive_buffer_bytes);
   }
   w.Family("phid_gossip_name_conflicts_total", "counter",
-           "Times another daemon gossiped this daemon's name with a newer "
-           "generation (two daemons with one --name).");
+           "Evidence of another daemon running under this daemon's --name "
+           "(either side of the conflict counts it; see the ERROR lines).");
   w.Sample("phid_gossip_name_conflicts_total", s.gossip.name_conflicts);
   w.Family("phid_gossip_arrivals_total", "counter",
            "Newer heartbeats learned about any member.");

@@ -46,6 +46,8 @@ struct MetricsSnapshot {
   // Seed addresses this daemon joins through, its own address excluded: 0
   // for a daemon meant to start a cluster alone.
   uint64_t seeds = 0;
+  // GossipNode::Joined(): what readiness reports.
+  bool joined = false;
   GossipCounters gossip;
   // Datagrams the kernel dropped on the gossip socket (its receive buffer
   // was full), and that buffer's size as the kernel reports it; -1 when

@@ -14,6 +14,7 @@ TEST(RenderMetricsTest, EveryFamilyWithTypeAndLabels) {
   s.peer_phi = {{"b", 0.5}, {"c", 12.25}};
   s.default_threshold = 8;
   s.seeds = 2;
+  s.joined = true;
   s.gossip.packets_in = 10;
   s.gossip.bytes_out = 2048;
   s.gossip.drops[static_cast<size_t>(DropReason::kWrongCluster)] = 4;
@@ -31,6 +32,8 @@ TEST(RenderMetricsTest, EveryFamilyWithTypeAndLabels) {
            "phid_peer_phi{peer=\"c\"} 12.25\n",
            "# TYPE phid_seeds gauge\n",
            "phid_seeds 2\n",
+           "# TYPE phid_joined gauge\n",
+           "phid_joined 1\n",
            "phid_gossip_packets_total{direction=\"in\"} 10\n",
            "phid_gossip_bytes_total{direction=\"out\"} 2048\n",
            "phid_gossip_drops_total{reason=\"wrong_cluster\"} 4\n",

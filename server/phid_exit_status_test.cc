@@ -119,7 +119,7 @@ TEST(PhidExitStatusTest, ABadListenAddressExits2NamingTheFlag) {
 }
 
 TEST(PhidExitStatusTest, WhatARealStartRefusesOnlyCheckArgsRefusesToo) {
-  ExpectRefused({{"--seeds=db-1:7946"}, "--seeds: 'db-1:7946'"});
+  ExpectRefused({{"--seeds=db_1:7946"}, "--seeds: 'db_1:7946'"});
   ExpectRefused(
       {{"--preset=prod"}, "--preset: must be lan, wan, local or lean"});
   ExpectRefused({{"--keyring=/nonexistent"}, "--keyring: "});
@@ -169,6 +169,14 @@ TEST(PhidExitStatusTest, OnlyCheckArgsPassesGoodOptionsAndBindsNothing) {
   EXPECT_EQ(run.status, 0) << run.output;
   EXPECT_THAT(run.output, HasSubstr("options OK (member 'db-1'"));
   EXPECT_THAT(run.output, Not(HasSubstr("started")));
+}
+
+TEST(PhidExitStatusTest, OnlyCheckArgsChecksADnsSeedsSyntaxWithoutALookup) {
+  // .invalid never resolves (RFC 6761): the check must not need a lookup.
+  const PhidRun run = Phid(
+      {"--name=db-1", "--seeds=phid-seeds.invalid:7946", "--only_check_args"});
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("options OK"));
 }
 
 TEST(PhidExitStatusTest, HelpListsPhidsFlagsWithTheirDefaults) {

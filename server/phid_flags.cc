@@ -52,8 +52,12 @@ ABSL_FLAG(std::string, advertise, "",
           "address; for a wildcard bind, this host's first non-loopback IPv4 "
           "address with the bound port.");
 ABSL_FLAG(std::vector<std::string>, seeds, {},
-          "Comma-separated gossip addresses (ip:port) to join through. "
-          "Default: none (a cluster of one until someone joins us).");
+          "Comma-separated seeds to join through: ip:port, or "
+          "dns-name:port (every address the name has, looked up again on "
+          "each join attempt while this daemon is alone, e.g. a Kubernetes "
+          "headless Service). --only_check_args checks their syntax, "
+          "without lookups. Default: none (the first member of a new "
+          "cluster, ready alone).");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1:7070",
           "gRPC API listen address (phi.v1.FailureDetector, reflection, "
           "health): host:port (port 0 = any free port) or unix:/path.");
