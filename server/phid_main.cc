@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // reload the keyring (ExecReload)
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // Decorrelate injected drops between daemons.
@@ -103,7 +104,10 @@ int main(int argc, char** argv) {
                : kExitStartFailed;
   }
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    LOG(INFO) << "received SIGHUP; reloading the keyring";
+    (*daemon)->RequestKeyringReload();
+  }
   LOG(INFO) << "received " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
             << "; shutting down";
   (*daemon)->RequestShutdown();
