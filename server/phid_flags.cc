@@ -64,7 +64,8 @@ ABSL_FLAG(std::string, cluster, "phid",
           "clusters are dropped.");
 ABSL_FLAG(std::string, keyring, "",
           "Keyring file (one 32-byte key per line, hex or base64; the first "
-          "encrypts) for AES-256-GCM gossip. Default: none (plaintext).");
+          "encrypts, any decrypts) for AES-256-GCM gossip; `phid keygen` "
+          "writes one, SIGHUP re-reads it. Default: none (plaintext).");
 ABSL_FLAG(bool, keygen_overwrite, false,
           "phid keygen only: replace FILE if it exists (the keys in it are "
           "lost). Default: refuse.");
