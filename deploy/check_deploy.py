@@ -36,9 +36,10 @@ KNOWN_KEYS = {
     "Unit": {"Description", "Documentation", "Wants", "After", "Requires",
              "StartLimitIntervalSec", "StartLimitBurst"},
     "Service": {
-        "Type", "ExecStart", "ExecStop", "KillSignal", "KillMode",
+        "Type", "ExecStart", "ExecStop", "ExecReload", "KillSignal", "KillMode",
         "TimeoutStopSec", "Restart", "RestartSec", "RestartPreventExitStatus",
-        "LimitNOFILE", "DynamicUser", "LoadCredential", "RuntimeDirectory",
+        "LimitNOFILE", "DynamicUser", "LoadCredential", "SupplementaryGroups",
+        "RuntimeDirectory",
         "UMask", "NoNewPrivileges", "CapabilityBoundingSet",
         "AmbientCapabilities", "ProtectSystem", "ProtectHome", "PrivateTmp",
         "PrivateDevices", "PrivateUsers", "ProtectHostname", "ProtectClock",
@@ -191,6 +192,40 @@ class SystemdUnitTest(unittest.TestCase):
                 if daemon.poll() is None:
                     daemon.kill()
                     daemon.wait()
+
+    def test_exec_reload_makes_phid_reload_its_keyring_and_stay(self):
+        exec_reload = last(self.unit["Service"], "ExecReload")
+        argv = shlex.split(exec_reload)
+        with tempfile.TemporaryDirectory() as tmp:
+            keyring = os.path.join(tmp, "keyring")
+            with open(keyring, "w") as f:
+                f.write(os.urandom(32).hex() + "\n")
+            log_path = os.path.join(tmp, "phid.log")
+            with open(log_path, "w") as log:
+                daemon = subprocess.Popen(
+                    [PHID, "--name=unit-test", "--bind=127.0.2.21:18502",
+                     "--grpc_address=127.0.2.21:18503", "--metrics_address=",
+                     "--preset=local", f"--keyring={keyring}"],
+                    stdout=log, stderr=subprocess.STDOUT)
+            try:
+                time.sleep(1.0)
+                self.assertIsNone(daemon.poll(), open(log_path).read())
+                with open(keyring, "a") as f:
+                    f.write(os.urandom(32).hex() + "\n")
+                # systemd sets $MAINPID for ExecReload too.
+                subprocess.run([a.replace("$MAINPID", str(daemon.pid)) for a in argv],
+                               check=True, timeout=20)
+                deadline = time.monotonic() + 5
+                while ("keyring reloaded" not in open(log_path).read()
+                       and time.monotonic() < deadline):
+                    time.sleep(0.05)
+                self.assertIsNone(daemon.poll(), "phid exited on SIGHUP")
+                log = open(log_path).read()
+                self.assertIn("received SIGHUP; reloading the keyring", log)
+                self.assertRegex(log, r"keyring reloaded from .*: added \[[0-9a-f]{8}\]")
+            finally:
+                daemon.terminate()
+                daemon.wait(timeout=10)
 
 
 class FlagfileTest(unittest.TestCase):

@@ -77,6 +77,16 @@ class GossipNode final : public PacketSink {
   void Leave(MonoTime now);
   bool LeaveDone(MonoTime now) const;
 
+  // Keyring rotation (PacketCodec::ReplaceKeyring): from now on packets are
+  // sealed with `keyring`'s primary and opened with any of its keys.
+  // `keyring` must outlive the node (or the next call).
+  void ReplaceKeyring(const Keyring* keyring) {
+    codec_.ReplaceKeyring(keyring);
+  }
+  // Datagrams opened by a key other than our primary: while it grows, some
+  // peer seals with a key we hold as secondary (so it cannot be removed).
+  uint64_t secondary_key_opens() const { return codec_.secondary_key_opens(); }
+
   // When the next Tick is due.
   MonoTime NextTickDue() const { return std::min(next_round_, next_check_); }
 

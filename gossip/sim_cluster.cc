@@ -93,6 +93,11 @@ int SimCluster::AddNode(GossipOptions options, MembershipListener* listener,
   return i;
 }
 
+void SimCluster::ReplaceKeyring(int i, const Keyring* keyring) {
+  keyrings_[i] = keyring;
+  nodes_[i]->gossip->ReplaceKeyring(keyring);
+}
+
 void SimCluster::Restart(int i, MembershipListener* listener) {
   Node& node = *nodes_[i];
   if (listener != nullptr) listeners_[i] = listener;

@@ -84,6 +84,9 @@ class SimCluster {
   void Crash(int i);
   void Pause(int i);
   void Resume(int i);
+  // Node i seals with `keyring` from now on, and keeps it across restarts
+  // (GossipNode::ReplaceKeyring; `keyring` must outlive the cluster).
+  void ReplaceKeyring(int i, const Keyring* keyring);
   // Restarts a crashed (or running) node with a new generation.
   void Restart(int i, MembershipListener* listener = nullptr);
 

@@ -128,13 +128,17 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 }
 
 absl::Status Daemon::Init() {
+  std::unique_ptr<Keyring> keyring;
   if (!options_.keyring.empty()) {
     absl::StatusOr<Keyring> ring = Keyring::LoadFile(options_.keyring);
     if (!ring.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("keyring: ", ring.status().message()));
     }
-    keyring_ = std::make_unique<Keyring>(*std::move(ring));
+    keyring = std::make_unique<Keyring>(*std::move(ring));
+    LOG(INFO) << "keyring " << options_.keyring << ": " << keyring->size()
+              << " keys [" << absl::StrJoin(keyring->KeyIds(), ",")
+              << "], primary " << keyring->primary_id();
   }
   absl::StatusOr<std::unique_ptr<UdpTransport>> transport =
       UdpTransport::Bind(options_.udp);
@@ -155,6 +159,7 @@ absl::Status Daemon::Init() {
   MonoTime now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
+    keyring_ = std::move(keyring);
     absl::StatusOr<std::unique_ptr<GossipNode>> node = GossipNode::Create(
         options_.gossip, transport_.get(), keyring_.get(), &collector_, now,
         std::random_device()(), resolver_.get());
@@ -301,6 +306,50 @@ void Daemon::RequestShutdown() {
   if (transport_ != nullptr) transport_->Wake();
 }
 
+void Daemon::RequestKeyringReload() {
+  reload_requested_ = true;
+  if (transport_ != nullptr) transport_->Wake();
+}
+
+void Daemon::ReloadKeyring() {
+  if (options_.keyring.empty()) {
+    LOG(WARNING) << "keyring reload requested (SIGHUP), but phid runs "
+                    "without --keyring: nothing to reload (turning "
+                    "encryption on needs --keyring on every daemon and a "
+                    "restart)";
+    return;
+  }
+  // Read and parse outside the lock: the loop holds it only for the swap.
+  absl::StatusOr<Keyring> loaded = Keyring::LoadFile(options_.keyring);
+  std::unique_ptr<Keyring> ring;
+  if (loaded.ok()) ring = std::make_unique<Keyring>(*std::move(loaded));
+  std::string change;
+  std::string kept;
+  {
+    absl::MutexLock lock(&mu_);
+    if (ring == nullptr) {
+      ++keyring_reload_failures_;
+      kept = absl::StrCat(keyring_->size(), " keys, primary ",
+                          keyring_->primary_id());
+    } else {
+      change = DescribeKeyringChange(*keyring_, *ring);
+      node_->ReplaceKeyring(ring.get());
+      keyring_.swap(ring);  // `ring` now holds the old one, freed below
+      ++keyring_reloads_;
+    }
+  }
+  if (!loaded.ok()) {
+    LOG(ERROR) << "keyring reload failed; still using the keyring loaded "
+                  "before ("
+               << kept << "): " << loaded.status().message()
+               << ". Fix the file (one key per line, 64 hex digits or "
+                  "base64 of 32 bytes; phid keygen writes one) and send "
+                  "SIGHUP again (systemctl reload phid)";
+    return;
+  }
+  LOG(INFO) << "keyring reloaded from " << options_.keyring << ": " << change;
+}
+
 void Daemon::CrashForTesting() {
   crash_ = true;
   RequestShutdown();
@@ -347,6 +396,7 @@ void Daemon::Loop() {
 }
 
 void Daemon::RunOnce(MonoTime* next_sweep) {
+  if (reload_requested_.exchange(false)) ReloadKeyring();
   MonoTime now = clock_.Now();
   MonoTime due;
   {

@@ -23,6 +23,12 @@
 // answer SERVING while the process runs (liveness). /metrics has the same
 // as the phid_joined gauge.
 //
+// Keyring reload (RequestKeyringReload, on SIGHUP): the loop re-reads
+// --keyring before its next batch, outside the lock, and swaps the node's
+// keyring under it, between two packets; it logs what changed by key id.
+// A file that does not load keeps the keyring in use, is logged with what
+// to do, and counted (phid_keyring_reloads_total{result="failed"}).
+//
 // Shutdown (RequestShutdown, e.g. on SIGTERM): the node leaves and the loop
 // keeps gossiping until the leave has propagated, then every Watch ends
 // with UNAVAILABLE "phid is shutting down", and the gRPC server shuts down
@@ -77,6 +83,11 @@ class Daemon final : private FailureDetectorBackend {
   // Blocks until the daemon has shut down.
   void Wait();
 
+  // Asks the loop to reload --keyring; returns at once. Only sets a flag
+  // and wakes the loop, but is still not for a signal handler (phid_main
+  // takes SIGHUP with sigwait).
+  void RequestKeyringReload();
+
   // Tests: stop at once without leaving (peers see a failure) ...
   void CrashForTesting();
   // ... or freeze the loop (no gossip, no ticks) until unpaused.
@@ -106,6 +117,8 @@ class Daemon final : private FailureDetectorBackend {
   absl::Status StartGrpc();
   void Loop();
   void RunOnce(MonoTime* next_sweep);
+  // Loop thread: re-reads --keyring and swaps it in, or keeps the old one.
+  void ReloadKeyring();
   // Hands the node's events and changed views to the hub; returns the
   // events, for the caller to log once it has released mu_ (logging never
   // runs under the daemon's lock).
@@ -125,7 +138,6 @@ class Daemon final : private FailureDetectorBackend {
   // Constant after Start.
   const DaemonOptions options_;
   const Clock& clock_;
-  std::unique_ptr<Keyring> keyring_;
   // DNS seeds, looked up off the loop thread (null without DNS seeds).
   std::unique_ptr<SeedResolver> resolver_;
   std::unique_ptr<UdpTransport> transport_;
@@ -141,6 +153,11 @@ class Daemon final : private FailureDetectorBackend {
 
   absl::Mutex mu_;
   Collector collector_ ABSL_GUARDED_BY(mu_);
+  // The node's keyring (null without --keyring); replaced by a reload.
+  // Declared before node_, so it outlives it.
+  std::unique_ptr<Keyring> keyring_ ABSL_GUARDED_BY(mu_);
+  uint64_t keyring_reloads_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t keyring_reload_failures_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<GossipNode> node_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<WatchHub> hub_ ABSL_GUARDED_BY(mu_);
 
@@ -152,6 +169,7 @@ class Daemon final : private FailureDetectorBackend {
 
   std::atomic<bool> shutdown_requested_{false};
   std::atomic<bool> crash_{false};
+  std::atomic<bool> reload_requested_{false};
   MonoTime shutdown_started_;     // loop thread only
   bool leaving_ = false;          // loop thread only
   bool joined_reported_ = false;  // loop thread only: health says joined

@@ -114,6 +114,10 @@ std::string Daemon::MetricsText() {
     }
     s.gossip = node_->counters();
     s.joined = node_->Joined();
+    s.secondary_key_opens = node_->secondary_key_opens();
+    if (keyring_ != nullptr) s.key_ids = keyring_->KeyIds();
+    s.keyring_reloads = keyring_reloads_;
+    s.keyring_reload_failures = keyring_reload_failures_;
     const WatchHub::Counters& hub = hub_->counters();
     s.transitions = hub.transitions;
     s.level_messages = hub.levels;

@@ -90,6 +90,27 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
     w.Sample("phid_gossip_drops_total", s.gossip.drops[i], "reason",
              DropReasonName(static_cast<DropReason>(i)));
   }
+  w.Family("phid_keyring_keys", "gauge",
+           "Keys in the gossip keyring (--keyring), primary included; 0 "
+           "without one.");
+  w.Sample("phid_keyring_keys", static_cast<double>(s.key_ids.size()));
+  w.Family("phid_keyring_primary_info", "gauge",
+           "1, labelled with the id of the key this daemon seals gossip with "
+           "(8 hex digits of its SHA-256; phid keygen prints it).");
+  if (!s.key_ids.empty()) {
+    w.Sample("phid_keyring_primary_info", 1, "key_id", s.key_ids[0]);
+  }
+  w.Family("phid_keyring_secondary_opens_total", "counter",
+           "Gossip datagrams opened by a key other than the primary: while "
+           "it grows on any daemon, some peer still seals with a key this "
+           "one holds as secondary, which cannot be removed yet.");
+  w.Sample("phid_keyring_secondary_opens_total", s.secondary_key_opens);
+  w.Family("phid_keyring_reloads_total", "counter",
+           "Keyring reloads on SIGHUP, by result; a failed one keeps the "
+           "keyring in use (the log says why).");
+  w.Sample("phid_keyring_reloads_total", s.keyring_reloads, "result", "ok");
+  w.Sample("phid_keyring_reloads_total", s.keyring_reload_failures, "result",
+           "failed");
   w.Family("phid_gossip_kernel_drops_total", "counter",
            "Gossip datagrams the kernel dropped before phid read them (the "
            "socket's receive buffer was full; see --udp_receive_buffer).");

@@ -49,6 +49,12 @@ struct MetricsSnapshot {
   // GossipNode::Joined(): what readiness reports.
   bool joined = false;
   GossipCounters gossip;
+  // Keyring (--keyring): its keys' ids, primary first (empty without one);
+  // datagrams opened by a non-primary key; SIGHUP reloads by outcome.
+  std::vector<std::string> key_ids;
+  uint64_t secondary_key_opens = 0;
+  uint64_t keyring_reloads = 0;
+  uint64_t keyring_reload_failures = 0;
   // Datagrams the kernel dropped on the gossip socket (its receive buffer
   // was full), and that buffer's size as the kernel reports it; -1 when
   // unknown.

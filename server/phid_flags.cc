@@ -68,7 +68,11 @@ ABSL_FLAG(std::string, cluster, "phid",
           "clusters are dropped.");
 ABSL_FLAG(std::string, keyring, "",
           "Keyring file (one 32-byte key per line, hex or base64; the first "
-          "encrypts) for AES-256-GCM gossip. Default: none (plaintext).");
+          "encrypts, any decrypts) for AES-256-GCM gossip; `phid keygen` "
+          "writes one, SIGHUP re-reads it. Default: none (plaintext).");
+ABSL_FLAG(bool, keygen_overwrite, false,
+          "phid keygen only: replace FILE if it exists (the keys in it are "
+          "lost). Default: refuse.");
 ABSL_FLAG(std::string, preset, "lan",
           "Protocol preset: lan (100ms rounds), wan (500ms rounds, more "
           "tolerance), local (many daemons on one host) or lean (protocol "
@@ -199,6 +203,7 @@ constexpr char kUsage[] =
     "\n"
     "  phid --name=db-1 --bind=10.0.0.5:7946 --seeds=10.0.0.4:7946\n"
     "  phid --flagfile=/etc/phid/phid.flags [--only_check_args]\n"
+    "  phid keygen FILE [--keygen_overwrite]\n"
     "\n"
     "Daemons gossip heartbeats over UDP; local services ask over gRPC\n"
     "(phi.v1.FailureDetector on --grpc_address) for peers and Watch\n"
@@ -208,9 +213,14 @@ constexpr char kUsage[] =
     "binds nothing. --version prints the version, commit and build mode;\n"
     "--helpfull lists the libraries' flags too.\n"
     "\n"
-    "Exit status: 0 after a clean shutdown (SIGTERM, SIGINT) or a passed\n"
-    "check; 1 if the daemon could not start (a port in use...); 2 for\n"
-    "invalid options.";
+    "phid keygen FILE writes a new random gossip key (mode 0600) for\n"
+    "--keyring and prints how to rotate a running cluster to it. SIGHUP\n"
+    "(systemctl reload phid) re-reads --keyring without leaving the\n"
+    "cluster; a bad file keeps the keys in use.\n"
+    "\n"
+    "Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), a passed\n"
+    "check or a written key; 1 if the daemon could not start (a port in\n"
+    "use...) or the key could not be written; 2 for invalid options.";
 
 absl::StatusOr<GossipOptions> Preset(const std::string& name) {
   if (name == "lan") return GossipOptions::ForLan();
@@ -236,7 +246,12 @@ bool IsPhidFlagsFile(absl::string_view file) {
   return absl::EndsWith(file, "server/phid_flags.cc");
 }
 
-PhidCommand ParsePhidCommandLine(int argc, char** argv) {
+bool KeygenOverwriteFromFlags() {
+  return absl::GetFlag(FLAGS_keygen_overwrite);
+}
+
+PhidCommand ParsePhidCommandLine(int argc, char** argv,
+                                 std::string* keygen_file) {
   ConfigureUsage();
   // absl::ParseCommandLine is this call with kHandleUsage, which would end
   // the process on --only_check_args before phid checked anything. Usage
@@ -255,10 +270,21 @@ PhidCommand ParsePhidCommandLine(int argc, char** argv) {
     std::cout.flush();
     std::exit(0);
   }
+  if (positional.size() > 1 && std::string(positional[1]) == "keygen") {
+    if (positional.size() != 3 || positional[2][0] == '\0') {
+      std::fputs(
+          "phid: keygen takes one argument, the file to write (phid keygen "
+          "/etc/phid/keyring)\n",
+          stderr);
+      std::exit(kExitBadOptions);
+    }
+    *keygen_file = positional[2];
+    return PhidCommand::kKeygen;
+  }
   if (positional.size() > 1) {
     std::fprintf(stderr,
                  "phid: unexpected argument \"%s\": phid takes only "
-                 "--flags (see phid --help)\n",
+                 "--flags, or keygen FILE (see phid --help)\n",
                  positional[1]);
     std::exit(kExitBadOptions);
   }
