@@ -169,8 +169,9 @@ TYPED_TEST(ReflectionTest, WatchRequestFieldsCarryTheirProtoComments) {
   google::protobuf::SourceLocation threshold;
   ASSERT_TRUE(
       request->FindFieldByName("phi_threshold")->GetSourceLocation(&threshold));
-  EXPECT_NE(threshold.leading_comments.find("0 = the daemon's default"),
-            std::string::npos)
+  EXPECT_NE(
+      threshold.leading_comments.find("0 = the daemon's --default_threshold"),
+      std::string::npos)
       << threshold.leading_comments;
 }
 
