@@ -13,11 +13,11 @@
 #include "glog/logging.h"
 #include "gossip/address.h"
 #include "grpc/health/v1/health.pb.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "server/api_limits.h"
 #include "server/background_seed_resolver.h"
 #include "server/grpc_status.h"
+#include "server/reflection_service.h"
 #include "server/socket_stats.h"
 #include "server/watch_request.h"
 
@@ -239,14 +239,13 @@ absl::Status Daemon::StartGrpc() {
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
     credentials = grpc::SslServerCredentials(ssl);
   }
-  // Reflection: the call keeps libgrpc++_reflection linked (--as-needed
-  // drops it otherwise). Health: touching the descriptor links
-  // grpc.health.v1 so reflection can describe the health service.
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Health: touching the descriptor links grpc.health.v1 so reflection
+  // can describe the health service.
   grpc::EnableDefaultHealthCheckService(true);
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
 
   grpc::ServerBuilder builder;
+  AddServerReflection(&builder);  // v1 and v1alpha, with .proto comments
   builder.AddListeningPort(options_.grpc_address, credentials, &grpc_port_);
   builder.RegisterService(service_.get());
   // Abuse limits (README: Under abuse). gRPC 1.51 has no rapid-reset

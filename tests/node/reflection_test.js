@@ -150,6 +150,7 @@ describe('phid through reflection, with no .proto file', () => {
   test('reflection lists the API, health and reflection services', async () => {
     assert.deepEqual(await reflection.listServices(), [
       'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
       'grpc.reflection.v1alpha.ServerReflection',
       'phi.v1.FailureDetector',
     ]);
