@@ -61,6 +61,7 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Sample("phid_members", s.members_alive, "state", "alive");
   w.Sample("phid_members", s.members_suspect, "state", "suspect");
   w.Sample("phid_members", s.members_left, "state", "left");
+  w.Sample("phid_members", s.members_failed, "state", "failed");
   w.Family("phid_default_threshold", "gauge",
            "The phi threshold ListPeers and these metrics judge against.");
   w.Sample("phid_default_threshold", s.default_threshold);
@@ -112,13 +113,18 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Sample("phid_membership_events_total", s.gossip.leaves, "event", "left");
   w.Sample("phid_membership_events_total", s.gossip.removals, "event",
            "removed");
+  w.Sample("phid_membership_events_total", s.gossip.failures, "event",
+           "failed");
+  w.Sample("phid_membership_events_total", s.gossip.forgotten, "event",
+           "forgotten");
   w.Family("phid_pauses_total", "counter",
            "Times this daemon found itself paused and discounted the pause.");
   w.Sample("phid_pauses_total", s.gossip.pauses);
   w.Family("phid_gossip_protocol_total", "counter",
            "Protocol 2 activity: heartbeats sent, newer reports merged, "
            "summaries sent, entries repaired, push-pulls challenged, "
-           "members refused over --max_members.");
+           "members refused over --max_members, failed or left members evicted "
+           "to make room.");
   w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
            "heartbeats_sent");
   w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
@@ -129,6 +135,9 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "challenges");
   w.Sample("phid_gossip_protocol_total", s.gossip.members_refused, "what",
            "members_refused");
+  w.Sample("phid_gossip_protocol_total", s.gossip.members_evicted, "what",
+           "members_evicted");
+
   w.Family("phid_watchers", "gauge", "Open Watch streams.");
   w.Sample("phid_watchers", s.watchers);
   w.Family("phid_watch_evictions_total", "counter",

@@ -40,6 +40,7 @@ struct MetricsSnapshot {
   uint64_t members_alive = 0;
   uint64_t members_suspect = 0;
   uint64_t members_left = 0;
+  uint64_t members_failed = 0;
   // phi per peer at the default threshold's snapshot (self excluded).
   std::vector<std::pair<std::string, double>> peer_phi;
   double default_threshold = 0;
