@@ -144,6 +144,7 @@ std::string Daemon::MetricsText() {
           break;
         case v1::PEER_STATE_FAILED:
           ++s.members_failed;
+          s.failed_peers.push_back(view.record.name);
           break;
         default:
           ++s.members_alive;

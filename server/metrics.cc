@@ -1,5 +1,6 @@
 #include "server/metrics.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "absl/strings/ascii.h"
@@ -73,6 +74,14 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "Current phi of each peer (clamped to 1000).");
   for (const auto& [peer, phi] : s.peer_phi) {
     w.Sample("phid_peer_phi", phi, "peer", peer);
+  }
+  w.Family("phid_peer_failed", "gauge",
+           "1 for each peer that is FAILED (silent past --failed_after and "
+           "kept for --failed_member_retention), 0 for the others.");
+  for (const auto& [peer, phi] : s.peer_phi) {
+    const bool failed = std::find(s.failed_peers.begin(), s.failed_peers.end(),
+                                  peer) != s.failed_peers.end();
+    w.Sample("phid_peer_failed", failed ? 1 : 0, "peer", peer);
   }
   w.Family("phid_gossip_packets_total", "counter", "Gossip datagrams.");
   w.Sample("phid_gossip_packets_total", s.gossip.packets_in, "direction", "in");
