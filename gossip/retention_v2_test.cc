@@ -185,7 +185,9 @@ TEST(RetentionV2Test, ALeftMemberIsKeptForItsRetentionThenRemoved) {
 
 TEST(RetentionV2Test, AForgottenFailedMemberStaysForgottenOnThatDaemonOnly) {
   SimCluster c(25);
-  for (int i = 0; i < 8; ++i) c.AddNode(Retaining());
+  GossipOptions options = Retaining();
+  options.failed_member_retention = absl::Minutes(10);
+  for (int i = 0; i < 8; ++i) c.AddNode(options);
   c.RunFor(absl::Seconds(10));
   // A live member cannot be forgotten.
   absl::Status refused = c.node(0).gossip->Forget(c.node(6).name, c.now());
@@ -198,9 +200,10 @@ TEST(RetentionV2Test, AForgottenFailedMemberStaysForgottenOnThatDaemonOnly) {
   EXPECT_EQ(Held(c, 0, 6), nullptr);
   EXPECT_EQ(c.node(0).gossip->Forget(c.node(6).name, c.now()).code(),
             absl::StatusCode::kNotFound);
-  // Past the tombstone (60 s), anti-entropy has not brought it back, the
-  // other daemons still hold it failed, and every hash agrees.
-  c.RunFor(absl::Seconds(45));
+  // Past the tombstone (tombstone_ttl, 60 s), anti-entropy has not brought
+  // it back, the other daemons still hold it failed, and every hash agrees.
+  ASSERT_EQ(options.tombstone_ttl, absl::Seconds(60));
+  c.RunFor(absl::Seconds(70));
   EXPECT_EQ(Held(c, 0, 6), nullptr);
   for (int i : Live(8, {0, 6})) {
     ASSERT_NE(Held(c, i, 6), nullptr) << "observer " << i;
