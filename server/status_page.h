@@ -25,8 +25,8 @@
 //   kDefaultPeersPageSize); q: case-insensitive substring of the name, the
 //   gossip address or a "key=value" tag, at most kMaxPeersFilterBytes;
 //   state: alive, suspect, failed or left; sort: name (default) or phi
-//   (highest first, then name); phi_threshold and tag_selector: ListPeersRequest's
-//   fields, same rules.
+//   (highest first, then name); phi_threshold and tag_selector:
+//   ListPeersRequest's fields, same rules.
 //
 //   /v1/events?after=SEQUENCE&limit=100
 //     {"epoch": "...", "last_sequence": "42",
