@@ -77,10 +77,12 @@ ABSL_FLAG(std::optional<int>, protocol, std::nullopt,
           "drops the other's datagrams (counted as bad_version). Default: "
           "the preset's.");
 ABSL_FLAG(int, max_members, 20000,
-          "Most members this daemon holds, [2, 1000000]; past it unknown "
-          "members are refused and counted (phid_gossip_protocol_total"
-          "{what=\"members_refused\"}), so forged members cannot grow memory "
-          "without bound. About 1 KB each.");
+          "Most members this daemon holds, failed and left ones included, "
+          "[2, 1000000]; past it an unknown member replaces the one failed "
+          "or left the longest ago (phid_gossip_protocol_total"
+          "{what=\"members_evicted\"}), or is refused and counted "
+          "({what=\"members_refused\"}) if every member is alive, so forged "
+          "members cannot grow memory without bound. About 1 KB each.");
 ABSL_FLAG(std::optional<absl::Duration>, failed_after, std::nullopt,
           "A member that stops without leaving turns FAILED once silent "
           "this long (protocol 2: since its monitors agreed it passed "
