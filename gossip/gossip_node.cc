@@ -86,11 +86,7 @@ void GossipNode::Tick(MonoTime now) {
   if (v2()) {
     TickV2(now, true);
     if (now >= next_reap_) {
-      next_reap_ =
-          now +
-          std::clamp(
-              std::min(options_.dead_reap_after, options_.left_reap_after) / 10,
-              absl::Seconds(1), absl::Seconds(5));
+      next_reap_ = now + ReapInterval();
       membership_->Reap(now);
     }
     return;
@@ -99,14 +95,24 @@ void GossipNode::Tick(MonoTime now) {
   GossipRound(now);
   MaybePushPull(now);
   // Reaping scans every member (a cache miss each: at N = 1,000 it cost
-  // as much as merging), so it runs at a tenth of the shortest reap limit,
-  // between 1 and 5 s: members go within 10 % of their limit.
+  // as much as merging), so it runs every ReapInterval().
   if (now >= next_reap_) {
-    absl::Duration every =
-        std::min(options_.dead_reap_after, options_.left_reap_after) / 10;
-    next_reap_ = now + std::clamp(every, absl::Seconds(1), absl::Seconds(5));
+    next_reap_ = now + ReapInterval();
     membership_->Reap(now);
   }
+}
+
+absl::Duration GossipNode::ReapInterval() const {
+  // A tenth of the shortest limit, between 1 and 5 s: members fail and go
+  // within 10 % of their limit.
+  absl::Duration shortest =
+      std::min({options_.failed_after, options_.failed_member_retention,
+                options_.left_member_retention});
+  return std::clamp(shortest / 10, absl::Seconds(1), absl::Seconds(5));
+}
+
+absl::Status GossipNode::Forget(const std::string& name, MonoTime now) {
+  return membership_->Forget(name, now);
 }
 
 void GossipNode::CheckPause(MonoTime now) {
@@ -337,7 +343,7 @@ void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,
   std::vector<const Membership::Member*> all;
   all.reserve(membership_->size());
   for (const auto& [name, member] : membership_->members()) {
-    all.push_back(&member);
+    if (!member.failed) all.push_back(&member);  // ours only: membership.h
   }
   SendEntries(to, kind, all, now, cookie);
 }

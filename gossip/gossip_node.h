@@ -86,6 +86,9 @@ class GossipNode final : public PacketSink {
   // Datagrams opened by a key other than our primary: while it grows, some
   // peer seals with a key we hold as secondary (so it cannot be removed).
   uint64_t secondary_key_opens() const { return codec_.secondary_key_opens(); }
+  // An operator forgets a failed or left member on this node only (see
+  // Membership::Forget for the status codes).
+  absl::Status Forget(const std::string& name, MonoTime now);
 
   // When the next Tick is due.
   MonoTime NextTickDue() const { return std::min(next_round_, next_check_); }
@@ -146,6 +149,8 @@ class GossipNode final : public PacketSink {
   void SendPacket(const std::string& to, phi::gossip::v1::Packet* packet);
   std::vector<std::string> PickPeers(int count);
   void CheckPause(MonoTime now);
+  // How often Reap runs.
+  absl::Duration ReapInterval() const;
   void Drop(DropReason reason);
   // Checks received_ (not from ourselves, every entry valid) into
   // received_entries_; false, counted, if the packet must be dropped.

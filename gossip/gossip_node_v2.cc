@@ -181,7 +181,10 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
   absl::flat_hash_set<const Membership::Member*> send;
   std::vector<const Membership::Member*> order;
   auto add = [&](const Membership::Member* m) {
-    if (m != nullptr && send.insert(m).second) order.push_back(m);
+    // Failed members are ours only (membership.h): never repaired.
+    if (m != nullptr && !m->failed && send.insert(m).second) {
+      order.push_back(m);
+    }
   };
   bool we_lack = false;
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint64_t> theirs;

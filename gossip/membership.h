@@ -14,7 +14,32 @@
 //   * same generation, higher heartbeat: one arrival at `now`; the same
 //     heartbeat arriving by another path is not newer and counts nothing.
 //     A LEFT status is final for a generation (kLeft).
-// The entry's phi is recorded as the sender's opinion of P.
+// The entry's phi is recorded as the sender's opinion of P, and an unknown
+// P that arrives already LEFT is not added (we never saw it alive, and
+// holding it would only keep a departed member circulating).
+//
+// Lifecycle of a member that stops without leaving (Reap):
+//   ALIVE (suspected by subscribers at their own thresholds)
+//   -> FAILED, kFailed, once silent for failed_after: v2, since its
+//      monitors' quorum curve passed report_level; v1, since its last
+//      heartbeat news. failed_at is that instant (silence + failed_after),
+//      so every daemon, a late one too, dates it alike.
+//   -> removed, kRemoved, failed_member_retention after failed_at.
+// A LEFT member is removed left_member_retention after we learned it.
+// A failed member is back, kReturned, on evidence newer than its failure:
+// a direct heartbeat to us (v2), a monitor's recovery report whose last
+// heartbeat is after failed_at (v2), a newer heartbeat counter (v1); a new
+// generation is kRestarted as always. While failed, a member is off the
+// monitor ring (its predecessors get a live K-th monitor instead of one
+// that cannot vouch for them; its would-be successors still accept its
+// heartbeats, which is how it returns), out of the members hash (so
+// summaries agree between daemons that hold it and daemons that already
+// removed it or never knew it), no gossip target, and never gossiped
+// (news, repairs, full state, v1 digests): it is this daemon's record,
+// not news. Failed and left members count against max_members; when the
+// table is full, an unknown member evicts the one retired (failed or
+// left) the longest ago, and is refused only if every member is alive.
+// Forget removes a failed or left member at once, on this daemon only.
 //
 // Not thread-safe; owned by a GossipNode.
 #ifndef PHID_GOSSIP_MEMBERSHIP_H_
@@ -24,12 +49,15 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/types/optional.h"
 #include "detector/clock.h"
 #include "detector/heartbeat_history.h"
 #include "detector/phi_accrual_detector.h"
@@ -119,6 +147,11 @@ class Membership {
     // v2: when its curve last changed here (evidence, or a ring change):
     // the view's last_arrival, which judgement re-evaluates on.
     MonoTime evidence_at = -absl::InfiniteDuration();
+    // Silent past failed_after, see the lifecycle above.
+    bool failed = false;
+    MonoTime failed_at;
+    // Its key in retired_ while it is there (failed or left).
+    absl::optional<MonoTime> retired_key;
   };
   static constexpr size_t kMaxReports = 32;
   // `self` is our own record; `options` must outlive the membership.
@@ -149,9 +182,16 @@ class Membership {
     return taken;
   }
 
-  // Removes members dead or left for long enough, and expires tombstones
-  // and stale opinions.
+  // Marks members silent for failed_after as failed, removes failed and
+  // left members past their retention, and expires tombstones and stale
+  // opinions.
   void Reap(MonoTime now);
+
+  // An operator's forget: removes a failed or left member now (kRemoved),
+  // on this node only, and tombstones its generation so gossip does not
+  // bring it back. NOT_FOUND if unknown; FAILED_PRECONDITION naming its
+  // state if it is ourselves or not failed nor left.
+  absl::Status Forget(const std::string& name, MonoTime now);
 
   // The observer was paused for `paused`: shifts every member's last arrival
   // forward by it (never past `now`).
@@ -250,7 +290,20 @@ class Membership {
   // Takes `member` out of peers_ (swap-remove), if it is there.
   void RemovePeerSlot(Member& member);
   // Drops every reference to `member` before it is erased.
-  void Forget(Member& member);
+  void Unlink(Member& member);
+  // Tombstones, unlinks and erases `member`, then tells the listener.
+  void Remove(Member& member, MonoTime now);
+  // When the silence that fails `member` began (v2: its quorum curve's
+  // report-level crossing; v1: its last arrival).
+  MonoTime SilentSince(const Member& member, MonoTime now) const;
+  void MarkFailed(Member& member, MonoTime failed_at, MonoTime now);
+  // A failed member showed life: back on the ring and in the hash.
+  void Revive(Member& member, MonoTime now);
+  // Keeps retired_ in step with `member` (after any change of its status,
+  // failed flag, left_at or failed_at).
+  void UpdateRetired(Member& member);
+  // Removes the member retired the longest ago; false if there is none.
+  bool EvictOldestRetired(MonoTime now);
 
   // v2 (reports.cc).
   bool v2() const { return options_.protocol == 2; }
@@ -302,6 +355,12 @@ class Membership {
   std::vector<Member*> lookups_;  // MergeEntries' scratch space
   // name -> (generation removed, when)
   absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;
+  // Failed and left members by when they retired (failed_at or left_at),
+  // oldest first: what a full table evicts.
+  std::set<std::pair<MonoTime, Member*>> retired_;
+  // Bumped by every removal: MergeEntries' looked-up pointers are stale
+  // once it moves.
+  uint64_t removals_ = 0;
 
   // v2.
   MonitorRing ring_;

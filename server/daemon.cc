@@ -85,12 +85,21 @@ void LogEvent(const MemberEvent& e) {
       LOG(INFO) << "member " << r.name << " left the cluster";
       break;
     case MemberEventType::kRemoved:
-      if (r.status == MemberStatus::kLeft) {
-        LOG(INFO) << "member " << r.name << " removed after leaving";
-      } else {
-        LOG(WARNING) << "member " << r.name
-                     << " removed: no heartbeat for too long";
-      }
+      LOG(INFO) << "member " << r.name << " removed ("
+                << (r.status == MemberStatus::kLeft ? "left" : "failed")
+                << "): retention over, forgotten, or evicted by "
+                   "--max_members";
+      break;
+    case MemberEventType::kFailed:
+      LOG(WARNING) << "member " << r.name
+                   << " failed: silent for --failed_after; listed as failed "
+                      "until --failed_member_retention unless it returns "
+                      "(`phictl forget "
+                   << r.name << "` removes it sooner)";
+      break;
+    case MemberEventType::kReturned:
+      LOG(INFO) << "failed member " << r.name << " is back (generation "
+                << r.generation << ")";
       break;
     case MemberEventType::kObserverPaused:
       LOG(WARNING) << "observer paused for " << absl::FormatDuration(e.paused)

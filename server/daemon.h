@@ -131,6 +131,8 @@ class Daemon final : private FailureDetectorBackend {
       const phi::v1::ListPeersRequest& request) override;
   absl::StatusOr<phi::v1::Peer> GetPeer(
       const phi::v1::GetPeerRequest& request) override;
+  absl::StatusOr<phi::v1::ForgetResponse> Forget(
+      const phi::v1::ForgetRequest& request) override;
   absl::StatusOr<uint64_t> Subscribe(const phi::v1::WatchRequest& request,
                                      std::shared_ptr<WatchSink> sink) override;
   void Unsubscribe(uint64_t id) override;

@@ -1,5 +1,6 @@
 #include "server/metrics.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "absl/strings/ascii.h"
@@ -61,6 +62,7 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Sample("phid_members", s.members_alive, "state", "alive");
   w.Sample("phid_members", s.members_suspect, "state", "suspect");
   w.Sample("phid_members", s.members_left, "state", "left");
+  w.Sample("phid_members", s.members_failed, "state", "failed");
   w.Family("phid_default_threshold", "gauge",
            "The phi threshold ListPeers and these metrics judge against.");
   w.Sample("phid_default_threshold", s.default_threshold);
@@ -76,6 +78,14 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "Current phi of each peer (clamped to 1000).");
   for (const auto& [peer, phi] : s.peer_phi) {
     w.Sample("phid_peer_phi", phi, "peer", peer);
+  }
+  w.Family("phid_peer_failed", "gauge",
+           "1 for each peer that is FAILED (silent past --failed_after and "
+           "kept for --failed_member_retention), 0 for the others.");
+  for (const auto& [peer, phi] : s.peer_phi) {
+    const bool failed = std::find(s.failed_peers.begin(), s.failed_peers.end(),
+                                  peer) != s.failed_peers.end();
+    w.Sample("phid_peer_failed", failed ? 1 : 0, "peer", peer);
   }
   w.Family("phid_gossip_packets_total", "counter", "Gossip datagrams.");
   w.Sample("phid_gossip_packets_total", s.gossip.packets_in, "direction", "in");
@@ -137,13 +147,18 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Sample("phid_membership_events_total", s.gossip.leaves, "event", "left");
   w.Sample("phid_membership_events_total", s.gossip.removals, "event",
            "removed");
+  w.Sample("phid_membership_events_total", s.gossip.failures, "event",
+           "failed");
+  w.Sample("phid_membership_events_total", s.gossip.forgotten, "event",
+           "forgotten");
   w.Family("phid_pauses_total", "counter",
            "Times this daemon found itself paused and discounted the pause.");
   w.Sample("phid_pauses_total", s.gossip.pauses);
   w.Family("phid_gossip_protocol_total", "counter",
            "Protocol 2 activity: heartbeats sent, newer reports merged, "
            "summaries sent, entries repaired, push-pulls challenged, "
-           "members refused over --max_members.");
+           "members refused over --max_members, failed or left members evicted "
+           "to make room.");
   w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
            "heartbeats_sent");
   w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
@@ -154,6 +169,9 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "challenges");
   w.Sample("phid_gossip_protocol_total", s.gossip.members_refused, "what",
            "members_refused");
+  w.Sample("phid_gossip_protocol_total", s.gossip.members_evicted, "what",
+           "members_evicted");
+
   w.Family("phid_watchers", "gauge", "Open Watch streams.");
   w.Sample("phid_watchers", s.watchers);
   w.Family("phid_watch_evictions_total", "counter",

@@ -40,8 +40,12 @@ struct MetricsSnapshot {
   uint64_t members_alive = 0;
   uint64_t members_suspect = 0;
   uint64_t members_left = 0;
+  uint64_t members_failed = 0;
   // phi per peer at the default threshold's snapshot (self excluded).
   std::vector<std::pair<std::string, double>> peer_phi;
+  // Peers that are FAILED (self excluded): 1 in phid_peer_failed, the
+  // others of peer_phi 0.
+  std::vector<std::string> failed_peers;
   double default_threshold = 0;
   // Seed addresses this daemon joins through, its own address excluded: 0
   // for a daemon meant to start a cluster alone.

@@ -85,10 +85,28 @@ ABSL_FLAG(std::optional<int>, protocol, std::nullopt,
           "drops the other's datagrams (counted as bad_version). Default: "
           "the preset's.");
 ABSL_FLAG(int, max_members, 20000,
-          "Most members this daemon holds, [2, 1000000]; past it unknown "
-          "members are refused and counted (phid_gossip_protocol_total"
-          "{what=\"members_refused\"}), so forged members cannot grow memory "
-          "without bound. About 1 KB each.");
+          "Most members this daemon holds, failed and left ones included, "
+          "[2, 1000000]; past it an unknown member replaces the one failed "
+          "or left the longest ago (phid_gossip_protocol_total"
+          "{what=\"members_evicted\"}), or is refused and counted "
+          "({what=\"members_refused\"}) if every member is alive, so forged "
+          "members cannot grow memory without bound. About 1 KB each.");
+ABSL_FLAG(std::optional<absl::Duration>, failed_after, std::nullopt,
+          "A member that stops without leaving turns FAILED once silent "
+          "this long (protocol 2: since its monitors agreed it passed "
+          "--report_level), [1s, 24h]; until then it is SUSPECT to "
+          "watchers at their threshold. A failed member stays listed "
+          "(phictl peers, ListPeers, phid_members{state=\"failed\"}) and "
+          "is ALIVE again if it is heard from. Default: the preset's (lan, "
+          "local, lean 30s; wan 2m).");
+ABSL_FLAG(absl::Duration, failed_member_retention, absl::Hours(24),
+          "How long a FAILED member stays listed before it is removed, "
+          "[1s, 720h] (like Serf's reconnect_timeout); `phictl forget NAME` "
+          "removes it sooner. Failed members count against --max_members; "
+          "a full table forgets the one failed or left the longest ago.");
+ABSL_FLAG(absl::Duration, left_member_retention, absl::Hours(1),
+          "How long a member that left on purpose stays listed (LEFT) "
+          "before it is removed, [1s, 720h].");
 ABSL_FLAG(std::optional<int>, monitors, std::nullopt,
           "Protocol 2: monitors per member (K), [1, 16]. Each member sends "
           "K heartbeats a round (48 bytes each with IP/UDP headers). "
@@ -322,6 +340,11 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
     g.fanout = *fanout;
   }
   g.max_members = absl::GetFlag(FLAGS_max_members);
+  if (std::optional<absl::Duration> after = absl::GetFlag(FLAGS_failed_after)) {
+    g.failed_after = *after;
+  }
+  g.failed_member_retention = absl::GetFlag(FLAGS_failed_member_retention);
+  g.left_member_retention = absl::GetFlag(FLAGS_left_member_retention);
   if (std::optional<int> protocol = absl::GetFlag(FLAGS_protocol)) {
     g.protocol = *protocol;
   }
