@@ -266,6 +266,35 @@ grpc::ServerUnaryReactor* FakeFailureDetector::GetPeer(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* FakeFailureDetector::Forget(
+    grpc::CallbackServerContext* context, const phi::v1::ForgetRequest* request,
+    phi::v1::ForgetResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::MutexLock lock(&mu_);
+  auto* peers = members_.mutable_peers();
+  for (int i = 0; i < peers->size(); ++i) {
+    const phi::v1::Peer& peer = peers->Get(i);
+    if (peer.name() != request->name()) continue;
+    if (peer.state() != phi::v1::PEER_STATE_FAILED &&
+        peer.state() != phi::v1::PEER_STATE_LEFT) {
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::FAILED_PRECONDITION,
+          absl::StrCat("member \"", peer.name(), "\" is in state ",
+                       phi::v1::PeerState_Name(peer.state()),
+                       "; only FAILED or LEFT members can be forgotten")));
+      return reactor;
+    }
+    *response->mutable_peer() = peer;
+    peers->DeleteSubrange(i, 1);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+  reactor->Finish(
+      grpc::Status(grpc::StatusCode::NOT_FOUND,
+                   absl::StrCat("no member named \"", request->name(), "\"")));
+  return reactor;
+}
+
 grpc::ServerWriteReactor<phi::v1::WatchResponse>* FakeFailureDetector::Watch(
     grpc::CallbackServerContext* /*context*/,
     const phi::v1::WatchRequest* request) {

@@ -5,6 +5,8 @@
 //              "b" alive, "c" suspect); INVALID_ARGUMENT for a threshold
 //              outside [0, 64], as the daemon does;
 //   GetPeer    one of them, NOT_FOUND for any other name;
+//   Forget     removes a FAILED or LEFT one; FAILED_PRECONDITION for the
+//              others, NOT_FOUND for any other name;
 //   Watch      a snapshot of the canned members, then a plan's events, then
 //              either stays open (silent, no idle heartbeats) or ends with
 //              the plan's status, e.g. UNAVAILABLE to make the client
@@ -83,6 +85,9 @@ class FakeFailureDetector final
   grpc::ServerUnaryReactor* GetPeer(grpc::CallbackServerContext* context,
                                     const phi::v1::GetPeerRequest* request,
                                     phi::v1::Peer* response) override;
+  grpc::ServerUnaryReactor* Forget(grpc::CallbackServerContext* context,
+                                   const phi::v1::ForgetRequest* request,
+                                   phi::v1::ForgetResponse* response) override;
   grpc::ServerWriteReactor<phi::v1::WatchResponse>* Watch(
       grpc::CallbackServerContext* context,
       const phi::v1::WatchRequest* request) override;

@@ -76,6 +76,9 @@ std::string SnapshotText(const phi::v1::Snapshot& snapshot, uint64_t epoch) {
     }
     parts.push_back(absl::StrCat(suspects.size(), " suspect (", names, ")"));
   }
+  if (counts.failed > 0) {
+    parts.push_back(absl::StrCat(counts.failed, " failed"));
+  }
   if (left > 0) parts.push_back(absl::StrCat(left, " left"));
   if (other > 0) parts.push_back(absl::StrCat(other, " other"));
   if (!parts.empty()) absl::StrAppend(&text, ", ", absl::StrJoin(parts, ", "));
@@ -154,6 +157,9 @@ PeerStateCounts CountStates(
         break;
       case phi::v1::PEER_STATE_LEFT:
         ++counts.left;
+        break;
+      case phi::v1::PEER_STATE_FAILED:
+        ++counts.failed;
         break;
       default:
         ++counts.other;

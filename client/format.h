@@ -54,6 +54,7 @@ std::string PeerStateName(phi::v1::PeerState state);
 struct PeerStateCounts {
   int alive = 0;
   int left = 0;
+  int failed = 0;
   int other = 0;
   std::vector<std::string> suspects;
 };

@@ -39,6 +39,8 @@ std::string HandlerEventName(phi::v1::TransitionReason reason) {
       return "member-remove";
     case phi::v1::TRANSITION_REASON_OBSERVER_PAUSED:
       return "observer-pause";
+    case phi::v1::TRANSITION_REASON_FAILED:
+      return "member-fail";
     default:
       return "";
   }

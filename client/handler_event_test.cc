@@ -97,7 +97,7 @@ TEST(HandlerEventTest, EveryReasonHasItsOwnEventName) {
     EXPECT_FALSE(name.empty()) << reason;
     names.insert(name);
   }
-  EXPECT_EQ(names.size(), 7u);
+  EXPECT_EQ(names.size(), 8u);
   EXPECT_EQ(HandlerEventName(phi::v1::TRANSITION_REASON_UNSPECIFIED), "");
 }
 

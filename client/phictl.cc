@@ -40,6 +40,7 @@ const std::vector<Command>& Commands() {
   static const auto* const commands = new std::vector<Command>{
       {"peers", "", {"threshold", "tags"}},
       {"get", "NAME", {"threshold"}},
+      {"forget", "NAME", {}},
       {"watch",
        "",
        {"threshold", "recovery", "levels", "peers", "tags", "idle", "exec",
@@ -174,6 +175,18 @@ int RunGet(const PhidClient& client, const std::string& name,
   if (!peer.ok()) return Fail(peer.status(), env);
   if (flags.json) return PrintJson(*peer, env) ? kExitOk : kExitFailure;
   *env.out << FormatPeer(*peer);
+  return kExitOk;
+}
+
+int RunForget(const PhidClient& client, const std::string& name,
+              const PhictlFlags& flags, const PhictlEnvironment& env) {
+  absl::StatusOr<phi::v1::Peer> peer = client.Forget(name);
+  if (!peer.ok()) return Fail(peer.status(), env);
+  if (flags.json) return PrintJson(*peer, env) ? kExitOk : kExitFailure;
+  *env.out << "forgot " << peer->name() << " (" << PeerStateName(peer->state())
+           << ", generation " << peer->generation()
+           << ") on this daemon; other daemons keep it until they forget it "
+              "too or its retention ends\n";
   return kExitOk;
 }
 
@@ -468,6 +481,8 @@ int RunPhictl(const std::vector<std::string>& args, const PhictlFlags& flags,
 
   if (command->name == "peers") return RunPeers(**client, flags, env);
   if (command->name == "get") return RunGet(**client, args[1], flags, env);
+  if (command->name == "forget")
+    return RunForget(**client, args[1], flags, env);
   if (command->name == "top") return RunTop(**client, flags, env);
   absl::StatusOr<phi::v1::WatchRequest> request = WatchRequestFromFlags(flags);
   if (!request.ok()) return Usage(request.status().message(), env);

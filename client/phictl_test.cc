@@ -71,15 +71,15 @@ class PhictlTest : public ::testing::Test {
 TEST_F(PhictlTest, NoCommandIsAUsageError) {
   EXPECT_EQ(Run({}), kExitUsage);
   EXPECT_EQ(err_.str(),
-            "phictl: give a command: peers, get, watch, top, phi (see "
-            "phictl --help)\n");
+            "phictl: give a command: peers, get, forget, watch, top, phi "
+            "(see phictl --help)\n");
 }
 
 TEST_F(PhictlTest, AnUnknownCommandIsAUsageError) {
   EXPECT_EQ(Run({"peer"}), kExitUsage);
   EXPECT_EQ(err_.str(),
             "phictl: unknown command \"peer\"; the commands are peers, get, "
-            "watch, top, phi (see phictl --help)\n");
+            "forget, watch, top, phi (see phictl --help)\n");
   EXPECT_EQ(out_.str(), "");
 }
 
@@ -170,6 +170,38 @@ TEST_F(PhictlTest, GetOfAnUnknownMemberFailsWithTheDaemonsMessage) {
   EXPECT_EQ(Run({"get", "zed"}), kExitFailure);
   EXPECT_EQ(err_.str(), "phictl: no member named \"zed\"\n");
   EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(PhictlTest, ForgetRemovesAFailedMemberAndRefusesALiveOne) {
+  phi::v1::ListPeersResponse members;
+  members.set_self("a");
+  phi::v1::Peer* a = members.add_peers();
+  a->set_name("a");
+  a->set_state(phi::v1::PEER_STATE_ALIVE);
+  a->set_is_self(true);
+  phi::v1::Peer* d = members.add_peers();
+  d->set_name("d");
+  d->set_generation(7);
+  d->set_state(phi::v1::PEER_STATE_FAILED);
+  fake_.SetMembers(members);
+
+  EXPECT_EQ(Run({"forget"}), kExitUsage);
+  EXPECT_TRUE(absl::StrContains(err_.str(), "`forget` takes one NAME"))
+      << err_.str();
+  err_.str("");
+  EXPECT_EQ(Run({"forget", "a"}), kExitFailure);
+  EXPECT_EQ(err_.str(),
+            "phictl: member \"a\" is in state PEER_STATE_ALIVE; only FAILED "
+            "or LEFT members can be forgotten\n");
+  err_.str("");
+  EXPECT_EQ(Run({"forget", "d"}), kExitOk) << err_.str();
+  EXPECT_TRUE(absl::StartsWith(out_.str(), "forgot d (FAILED, generation 7)"))
+      << out_.str();
+  out_.str("");
+  EXPECT_EQ(Run({"forget", "d"}), kExitFailure);
+  EXPECT_EQ(err_.str(), "phictl: no member named \"d\"\n");
+  EXPECT_EQ(Run({"peers"}), kExitOk);
+  EXPECT_FALSE(absl::StrContains(out_.str(), "\nd ")) << out_.str();
 }
 
 TEST_F(PhictlTest, AnUnreachableDaemonSaysHowToStartIt) {

@@ -83,6 +83,16 @@ absl::StatusOr<phi::v1::Peer> PhidClient::GetPeer(absl::string_view name,
   return peer;
 }
 
+absl::StatusOr<phi::v1::Peer> PhidClient::Forget(absl::string_view name) const {
+  phi::v1::ForgetRequest request;
+  request.set_name(std::string(name));
+  phi::v1::ForgetResponse response;
+  const grpc::Status status =
+      stub_->Forget(UnaryContext().get(), request, &response);
+  if (!status.ok()) return UnaryError(status);
+  return response.peer();
+}
+
 absl::StatusOr<std::unique_ptr<WatchStream>> PhidClient::Watch(
     const phi::v1::WatchRequest& request, const WatchOptions& options) const {
   if (absl::Status valid = options.Validate(); !valid.ok()) return valid;

@@ -86,6 +86,11 @@ class PhidClient final {
   absl::StatusOr<phi::v1::Peer> GetPeer(absl::string_view name,
                                         double threshold = 0) const;
 
+  // Has the daemon forget a FAILED or LEFT member now (on that daemon
+  // only); returns the member as it was. NOT_FOUND if unknown,
+  // FAILED_PRECONDITION if it is alive, INVALID_ARGUMENT for a bad name.
+  absl::StatusOr<phi::v1::Peer> Forget(absl::string_view name) const;
+
   // A reconnecting Watch to iterate. INVALID_ARGUMENT for invalid options;
   // a bad request surfaces from Next() as the stream's status.
   absl::StatusOr<std::unique_ptr<WatchStream>> Watch(

@@ -69,6 +69,8 @@ const char* StateColor(phi::v1::PeerState state) {
       return kBoldRed;
     case phi::v1::PEER_STATE_LEFT:
       return kDim;
+    case phi::v1::PEER_STATE_FAILED:
+      return kRed;
     default:
       return nullptr;
   }
@@ -103,6 +105,9 @@ std::string Summary(const phi::v1::ListPeersResponse& response) {
   if (!suspects.empty()) {
     parts.push_back(absl::StrCat(suspects.size(), " suspect (",
                                  absl::StrJoin(suspects, ", "), ")"));
+  }
+  if (counts.failed > 0) {
+    parts.push_back(absl::StrCat(counts.failed, " failed"));
   }
   if (left > 0) parts.push_back(absl::StrCat(left, " left"));
   if (other > 0) parts.push_back(absl::StrCat(other, " other"));

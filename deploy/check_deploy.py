@@ -9,8 +9,8 @@ keys are checked against a list; the unit restarts on failure, is hardened,
 and its ExecStop really makes a running phid leave gracefully.
 phid.flags and the Kubernetes ConfigMap: phid parses them
 (--only_check_args). kubernetes/daemonset.yaml: it parses as YAML, the
-pieces fit together (labels, volumes, flagfiles), and the init step that
-turns the headless Service's DNS name into --seeds works.
+pieces fit together (labels, volumes, flagfiles, seeds naming the headless
+Service, the readiness probe asking for "phid.joined").
 
 Writes JUnit XML to $XML_OUTPUT_FILE when Bazel sets it. Daemons use
 127.0.2.21, ports 18500-18501.
@@ -36,9 +36,10 @@ KNOWN_KEYS = {
     "Unit": {"Description", "Documentation", "Wants", "After", "Requires",
              "StartLimitIntervalSec", "StartLimitBurst"},
     "Service": {
-        "Type", "ExecStart", "ExecStop", "KillSignal", "KillMode",
+        "Type", "ExecStart", "ExecStop", "ExecReload", "KillSignal", "KillMode",
         "TimeoutStopSec", "Restart", "RestartSec", "RestartPreventExitStatus",
-        "LimitNOFILE", "DynamicUser", "LoadCredential", "RuntimeDirectory",
+        "LimitNOFILE", "DynamicUser", "LoadCredential", "SupplementaryGroups",
+        "RuntimeDirectory",
         "UMask", "NoNewPrivileges", "CapabilityBoundingSet",
         "AmbientCapabilities", "ProtectSystem", "ProtectHome", "PrivateTmp",
         "PrivateDevices", "PrivateUsers", "ProtectHostname", "ProtectClock",
@@ -192,6 +193,40 @@ class SystemdUnitTest(unittest.TestCase):
                     daemon.kill()
                     daemon.wait()
 
+    def test_exec_reload_makes_phid_reload_its_keyring_and_stay(self):
+        exec_reload = last(self.unit["Service"], "ExecReload")
+        argv = shlex.split(exec_reload)
+        with tempfile.TemporaryDirectory() as tmp:
+            keyring = os.path.join(tmp, "keyring")
+            with open(keyring, "w") as f:
+                f.write(os.urandom(32).hex() + "\n")
+            log_path = os.path.join(tmp, "phid.log")
+            with open(log_path, "w") as log:
+                daemon = subprocess.Popen(
+                    [PHID, "--name=unit-test", "--bind=127.0.2.21:18502",
+                     "--grpc_address=127.0.2.21:18503", "--metrics_address=",
+                     "--preset=local", f"--keyring={keyring}"],
+                    stdout=log, stderr=subprocess.STDOUT)
+            try:
+                time.sleep(1.0)
+                self.assertIsNone(daemon.poll(), open(log_path).read())
+                with open(keyring, "a") as f:
+                    f.write(os.urandom(32).hex() + "\n")
+                # systemd sets $MAINPID for ExecReload too.
+                subprocess.run([a.replace("$MAINPID", str(daemon.pid)) for a in argv],
+                               check=True, timeout=20)
+                deadline = time.monotonic() + 5
+                while ("keyring reloaded" not in open(log_path).read()
+                       and time.monotonic() < deadline):
+                    time.sleep(0.05)
+                self.assertIsNone(daemon.poll(), "phid exited on SIGHUP")
+                log = open(log_path).read()
+                self.assertIn("received SIGHUP; reloading the keyring", log)
+                self.assertRegex(log, r"keyring reloaded from .*: added \[[0-9a-f]{8}\]")
+            finally:
+                daemon.terminate()
+                daemon.wait(timeout=10)
+
 
 class FlagfileTest(unittest.TestCase):
 
@@ -225,8 +260,6 @@ class KubernetesTest(unittest.TestCase):
         self.daemonset = self.by_kind["DaemonSet"]
         self.pod = self.daemonset["spec"]["template"]["spec"]
         self.phid = next(c for c in self.pod["containers"] if c["name"] == "phid")
-        self.init = next(c for c in self.pod["initContainers"]
-                         if c["name"] == "resolve-seeds")
 
     def test_holds_a_config_map_a_headless_service_and_a_daemonset(self):
         self.assertEqual(sorted(self.by_kind), ["ConfigMap", "DaemonSet", "Service"])
@@ -253,13 +286,9 @@ class KubernetesTest(unittest.TestCase):
             self.assertEqual(set(mounts) - volumes, set())
             # Lay out the container's files under tmp and point the flags there.
             config = os.path.join(tmp + mounts["config"])
-            run = os.path.join(tmp + mounts["run"])
             os.makedirs(config)
-            os.makedirs(run)
             with open(os.path.join(config, "phid.flags"), "w") as f:
                 f.write(self.by_kind["ConfigMap"]["data"]["phid.flags"])
-            with open(os.path.join(run, "seeds.flags"), "w") as f:
-                f.write("--seeds=10.0.0.4:7946,10.0.0.5:7946\n")
             values = {"NODE_NAME": "node-1", "HOST_IP": "10.0.0.6"}
             args = []
             for arg in self.phid["args"]:
@@ -271,27 +300,18 @@ class KubernetesTest(unittest.TestCase):
             code, output = phid_accepts(*args)
             self.assertEqual(code, 0, f"{args}: {output}")
 
-    def run_resolve_seeds(self, dns_name, pod_ip):
-        script = self.init["command"][-1]
-        env = {e["name"]: e.get("value", "") for e in self.init["env"]}
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "seeds.flags")
-            env.update(SEEDS_DNS=dns_name, POD_IP=pod_ip, WAIT_SECONDS="0",
-                       SEEDS_FLAGFILE=out, PATH=os.environ.get("PATH", "/usr/bin:/bin"))
-            subprocess.run(self.init["command"][:-1] + [script], env=env, check=True,
-                           capture_output=True, timeout=30)
-            with open(out) as f:
-                return f.read()
+    def test_seeds_name_the_headless_service_with_no_init_step(self):
+        self.assertNotIn("initContainers", self.pod)
+        flags = flag_values(self.by_kind["ConfigMap"]["data"]["phid.flags"].splitlines())
+        service = self.by_kind["Service"]
+        port = next(p["port"] for p in service["spec"]["ports"] if p["name"] == "gossip")
+        self.assertRegex(flags["seeds"],
+                         r"^%s\.[a-z0-9-]+\.svc\.[a-z0-9.-]+:%d$"
+                         % (re.escape(service["metadata"]["name"]), port))
 
-    def test_init_step_turns_the_service_name_into_seeds(self):
-        seeds = self.run_resolve_seeds("localhost", "10.255.255.1")
-        self.assertIn("127.0.0.1:7946", seeds)
-        self.assertRegex(seeds.strip(), r"^--seeds=(\d+\.\d+\.\d+\.\d+:7946,?)+$")
-
-    def test_init_step_leaves_out_its_own_address(self):
-        self.assertEqual(self.run_resolve_seeds("localhost", "127.0.0.1").strip(), "--seeds=")
-        code, output = phid_accepts("--seeds=")
-        self.assertEqual(code, 0, output)
+    def test_readiness_asks_whether_joined_and_liveness_whether_running(self):
+        self.assertEqual(self.phid["readinessProbe"]["grpc"]["service"], "phid.joined")
+        self.assertEqual(self.phid["livenessProbe"]["grpc"].get("service", ""), "")
 
 
 def main():

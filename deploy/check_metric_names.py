@@ -137,12 +137,17 @@ def die_with_parent():
 def setUpModule():
     global METRICS_TEXT, LOG_DIR
     LOG_DIR = tempfile.mkdtemp(dir=os.environ.get("TEST_TMPDIR"))
+    # A shared keyring, so the keyring families have samples too.
+    keyring = os.path.join(LOG_DIR, "keyring")
+    with open(keyring, "w") as f:
+        f.write(os.urandom(32).hex() + "\n")
     for name, ip in (("dash-a", IP_A), ("dash-b", IP_B)):
         log = open(os.path.join(LOG_DIR, f"{name}.log"), "w")
         DAEMONS.append(subprocess.Popen(
             [PHID, f"--name={name}", f"--bind={ip}:{GOSSIP_PORT}",
              f"--seeds={IP_A}:{GOSSIP_PORT}", f"--grpc_address={ip}:{GRPC_PORT}",
-             f"--metrics_address={ip}:{METRICS_PORT}", "--preset=local"],
+             f"--metrics_address={ip}:{METRICS_PORT}", "--preset=local",
+             f"--keyring={keyring}"],
             stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent))
     # Until a sees b: then every family, phid_peer_phi included, has samples.
     deadline = time.monotonic() + 20

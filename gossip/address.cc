@@ -6,8 +6,12 @@
 #include <cstring>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace phid {
 namespace {
@@ -73,6 +77,60 @@ absl::StatusOr<sockaddr_storage> ParseAddress(absl::string_view address) {
     in4->sin_port = htons(static_cast<uint16_t>(port));
   }
   return storage;
+}
+
+bool SplitHostPort(absl::string_view seed, std::string* host, uint16_t* port) {
+  const size_t colon = seed.rfind(':');
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  absl::string_view port_text = seed.substr(colon + 1);
+  uint32_t value = 0;
+  if (port_text.empty() || !absl::ascii_isdigit(port_text.front()) ||
+      !absl::SimpleAtoi(port_text, &value) || value == 0 || value > 65535) {
+    return false;
+  }
+  *host = std::string(seed.substr(0, colon));
+  *port = static_cast<uint16_t>(value);
+  return true;
+}
+
+absl::Status ValidateSeed(absl::string_view seed) {
+  if (ParseAddress(seed).ok()) return absl::OkStatus();
+  auto invalid = [&](absl::string_view why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", absl::CHexEscape(seed.substr(0, 300)),
+                     "' is not ip:port or dns-name:port (e.g. 10.0.0.1:7946 or "
+                     "phid-seeds.phid.svc:7946): ",
+                     why));
+  };
+  std::string host;
+  uint16_t port = 0;
+  if (!SplitHostPort(seed, &host, &port)) {
+    return invalid("no ':port' in [1, 65535]");
+  }
+  if (host.size() > 253) return invalid("the name is over 253 bytes");
+  // A numeric-looking host that ParseAddress refused is a bad IP, not a
+  // name; a trailing dot (an absolute name) is allowed.
+  absl::string_view name = host;
+  if (absl::EndsWith(name, ".")) name.remove_suffix(1);
+  bool all_digits_and_dots = true;
+  for (absl::string_view label : absl::StrSplit(name, '.')) {
+    if (label.empty() || label.size() > 63) {
+      return invalid("a DNS label is empty or over 63 bytes");
+    }
+    if (label.front() == '-' || label.back() == '-') {
+      return invalid("a DNS label starts or ends with '-'");
+    }
+    for (char c : label) {
+      if (!absl::ascii_isalnum(c) && c != '-') {
+        return invalid(
+            "not a numeric address, and a DNS name has only letters, "
+            "digits, '-' and '.'");
+      }
+      all_digits_and_dots = all_digits_and_dots && absl::ascii_isdigit(c);
+    }
+  }
+  if (all_digits_and_dots) return invalid("not a valid IPv4 address");
+  return absl::OkStatus();
 }
 
 std::string FormatAddress(const sockaddr_storage& address) {

@@ -1,9 +1,10 @@
 // Address: parsing and printing the "ip:port" strings phid uses for gossip
 // addresses ("1.2.3.4:7946", "[::1]:7946").
 //
-// Only numeric IPs: the gossip layer never resolves names, so a daemon's
-// behaviour does not depend on DNS. Used by UdpTransport and by option
-// validation.
+// Gossip addresses are numeric IPs. Only seeds may be DNS names
+// ("phid-seeds.phid.svc:7946"); they are resolved through a SeedResolver
+// (seed_resolver.h) on every join attempt, never here. Used by UdpTransport
+// and by option validation.
 //
 // Thread safety: pure functions, safe from any thread.
 #ifndef PHID_GOSSIP_ADDRESS_H_
@@ -22,6 +23,14 @@ namespace phid {
 // sockaddr_in or sockaddr_in6 (ss_family says which). Port 0 is allowed
 // (bind to an ephemeral port). INVALID_ARGUMENT naming the input otherwise.
 absl::StatusOr<sockaddr_storage> ParseAddress(absl::string_view address);
+
+// A seed: a numeric address as above, or "dns-name:port" with a DNS name of
+// letters, digits, '-' and '.' (labels of 1 to 63 bytes, at most 253 bytes
+// in all) and a port in [1, 65535]. Checks the syntax only: nothing is
+// resolved. INVALID_ARGUMENT naming the input otherwise.
+absl::Status ValidateSeed(absl::string_view seed);
+// Splits a seed that ValidateSeed accepts into its host and port.
+bool SplitHostPort(absl::string_view seed, std::string* host, uint16_t* port);
 
 // The inverse: "a.b.c.d:port" or "[v6]:port". An IPv4-mapped IPv6 address
 // (::ffff:a.b.c.d, as a dual-stack socket reports IPv4 peers) prints as IPv4.

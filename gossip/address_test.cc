@@ -74,5 +74,51 @@ TEST(IsUnspecifiedAddressTest, IsTrueOnlyForTheWildcardAddresses) {
   EXPECT_FALSE(IsUnspecifiedAddress(*ParseAddress("[::1]:7946")));
 }
 
+TEST(ValidateSeedTest, AcceptsNumericAddressesAndDnsNamesWithAPort) {
+  for (const char* seed : {"10.0.0.1:7946", "[::1]:7946", "localhost:7946",
+                           "phid-seeds.phid.svc.cluster.local:7946", "db-1:1",
+                           "absolute.name.:80", "0host:65535"}) {
+    EXPECT_TRUE(ValidateSeed(seed).ok()) << seed << ": " << ValidateSeed(seed);
+  }
+}
+
+TEST(ValidateSeedTest, RefusesBadNamesAndPortsWithoutResolvingAnything) {
+  const struct {
+    const char* seed;
+    const char* why;
+  } cases[] = {
+      {"localhost", "no ':port'"},
+      {"localhost:0", "no ':port'"},
+      {"localhost:65536", "no ':port'"},
+      {"localhost:+5", "no ':port'"},
+      {"db_1:7946", "only letters, digits"},
+      {"a..b:7946", "empty"},
+      {"-a:7946", "starts or ends with '-'"},
+      {"1.2.3.999:7946", "not a valid IPv4"},
+      {":7946", "no ':port'"},
+  };
+  for (const auto& c : cases) {
+    absl::Status s = ValidateSeed(c.seed);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.seed;
+    EXPECT_THAT(s.message(), HasSubstr(c.why)) << c.seed;
+    EXPECT_THAT(s.message(), HasSubstr(std::string("'") + c.seed + "'"));
+  }
+  std::string long_name;
+  while (long_name.size() < 254) long_name += "abc.";
+  EXPECT_THAT(ValidateSeed(long_name + "b:1").message(),
+              HasSubstr("over 253 bytes"));
+  EXPECT_THAT(ValidateSeed(std::string(64, 'a') + ":1").message(),
+              HasSubstr("over 63 bytes"));
+}
+
+TEST(SplitHostPortTest, SplitsAtTheLastColon) {
+  std::string host;
+  uint16_t port = 0;
+  ASSERT_TRUE(SplitHostPort("phid-seeds:7946", &host, &port));
+  EXPECT_EQ(host, "phid-seeds");
+  EXPECT_EQ(port, 7946);
+  EXPECT_FALSE(SplitHostPort("phid-seeds", &host, &port));
+}
+
 }  // namespace
 }  // namespace phid

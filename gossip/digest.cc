@@ -43,6 +43,10 @@ wire::ReportModel ModelToWire(PhiModel model) {
 // Sanity bounds on gossiped statistics (ms): no peer's numbers may put a
 // member's crossing hours away.
 constexpr double kMaxReportMs = 60 * 1000;
+// Oldest heartbeat a report may cite. Older reports are left out when
+// sending (a member kept for hours, a recovery of long ago): one would
+// make the receiver drop the whole packet.
+constexpr absl::Duration kMaxReportAge = absl::Hours(1);
 
 bool ReportFromWire(const wire::MonitorReport& in, ReportEntry* out) {
   switch (in.model()) {
@@ -65,7 +69,8 @@ bool ReportFromWire(const wire::MonitorReport& in, ReportEntry* out) {
       !in_range(in.mean_ms(), 1, kMaxReportMs) ||
       !in_range(in.stddev_ms(), 0.1, kMaxReportMs) ||
       !in_range(in.acceptable_pause_ms(), 0, kMaxReportMs) ||
-      in.last_heartbeat_age_us() > 3600ull * 1000 * 1000) {
+      in.last_heartbeat_age_us() >
+          static_cast<uint64_t>(absl::ToInt64Microseconds(kMaxReportAge))) {
     return false;
   }
   out->monitor = in.monitor();
@@ -95,6 +100,7 @@ void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
   }
   if (v2) {
     for (const Membership::Member::Report& report : member.reports()) {
+      if (now - report.curve.last_arrival > kMaxReportAge) continue;
       wire::MonitorReport* w = out->add_reports();
       w->set_monitor(report.monitor);
       w->set_seq(report.seq);
@@ -252,7 +258,7 @@ void DigestBuilder::Fill(Membership& membership, MonoTime now,
   for (size_t visited = 0; visited < members.size(); ++visited) {
     if (it == members.end()) it = members.begin();
     const Membership::Member& member = **it;
-    if (!added_.contains(&member)) {
+    if (!added_.contains(&member) && !member.failed) {
       if (!try_add(member, false)) return;
       cursor_ = member.name();
     }

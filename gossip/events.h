@@ -21,8 +21,11 @@ enum class MemberEventType {
   kJoined,          // first heard of this member
   kRestarted,       // a new generation replaced the old one
   kLeft,            // the member announced it is leaving
-  kRemoved,         // reaped: dead or left for long enough
+  kRemoved,         // gone from the table: retention over, evicted by the
+                    // cap, or forgotten by an operator
   kObserverPaused,  // this node itself was paused; `paused` says how long
+  kFailed,          // silent for failed_after: kept, listed as failed
+  kReturned,        // a failed member's generation was heard from again
 };
 absl::string_view MemberEventTypeName(MemberEventType type);
 

@@ -34,6 +34,9 @@ struct GossipCounters {
   uint64_t repairs = 0;          // entries sent because a summary differed
   uint64_t challenges = 0;       // push-pulls answered with a cookie only
   uint64_t members_refused = 0;  // unknown members over max_members
+  uint64_t members_evicted = 0;  // failed/left members making room for one
+  uint64_t failures = 0;         // members that became FAILED
+  uint64_t forgotten = 0;        // members an operator forgot
 
   uint64_t drops_total() const {
     uint64_t total = 0;

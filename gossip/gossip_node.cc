@@ -4,7 +4,9 @@
 #include <cmath>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "glog/logging.h"
+#include "gossip/address.h"
 
 namespace phid {
 namespace {
@@ -18,34 +20,39 @@ constexpr size_t kFreshPerRound = 40;
 
 absl::StatusOr<std::unique_ptr<GossipNode>> GossipNode::Create(
     const GossipOptions& options, Transport* transport, const Keyring* keyring,
-    MembershipListener* listener, MonoTime now, uint64_t seed) {
+    MembershipListener* listener, MonoTime now, uint64_t seed,
+    SeedResolver* resolver) {
   absl::Status status = options.Validate();
   if (!status.ok()) return status;
   if (transport == nullptr) {
     return absl::InvalidArgumentError("transport must not be null");
   }
-  return std::unique_ptr<GossipNode>(
-      new GossipNode(options, transport, keyring, listener, now, seed));
+  return std::unique_ptr<GossipNode>(new GossipNode(
+      options, transport, keyring, listener, now, seed, resolver));
 }
 
 GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
                        const Keyring* keyring, MembershipListener* listener,
-                       MonoTime now, uint64_t seed)
+                       MonoTime now, uint64_t seed, SeedResolver* resolver)
     : options_(options),
       transport_(transport),
       listener_(listener),
       codec_(options.cluster, keyring, options.protocol),
+      drop_warnings_(options.cluster, options.protocol, keyring != nullptr),
       rng_(seed),
       last_awake_(now),
       next_round_(now),
       next_join_attempt_(now),
       join_backoff_(options.join_retry_initial),
-      reply_window_start_(now) {
+      reply_window_start_(now),
+      resolver_(resolver),
+      join_watch_(now) {
   next_push_pull_ = now + JitteredPushPullInterval(1);
   next_summary_ = now + options_.summary_interval;
   synced_ = std::all_of(
       options_.seeds.begin(), options_.seeds.end(),
       [&](const std::string& s) { return s == transport_->LocalAddress(); });
+  standalone_ = synced_;
   for (int i = 0; i < 4; ++i) {
     uint64_t word = rng_();
     cookie_secret_.append(reinterpret_cast<const char*>(&word), sizeof word);
@@ -75,14 +82,11 @@ void GossipNode::Tick(MonoTime now) {
   if (next_round_ <= now) next_round_ = now + options_.gossip_interval;
 
   if (leaving_ && now >= leave_done_at_) return;  // gone quiet
+  CheckJoin(now);
   if (v2()) {
     TickV2(now, true);
     if (now >= next_reap_) {
-      next_reap_ =
-          now +
-          std::clamp(
-              std::min(options_.dead_reap_after, options_.left_reap_after) / 10,
-              absl::Seconds(1), absl::Seconds(5));
+      next_reap_ = now + ReapInterval();
       membership_->Reap(now);
     }
     return;
@@ -91,14 +95,24 @@ void GossipNode::Tick(MonoTime now) {
   GossipRound(now);
   MaybePushPull(now);
   // Reaping scans every member (a cache miss each: at N = 1,000 it cost
-  // as much as merging), so it runs at a tenth of the shortest reap limit,
-  // between 1 and 5 s: members go within 10 % of their limit.
+  // as much as merging), so it runs every ReapInterval().
   if (now >= next_reap_) {
-    absl::Duration every =
-        std::min(options_.dead_reap_after, options_.left_reap_after) / 10;
-    next_reap_ = now + std::clamp(every, absl::Seconds(1), absl::Seconds(5));
+    next_reap_ = now + ReapInterval();
     membership_->Reap(now);
   }
+}
+
+absl::Duration GossipNode::ReapInterval() const {
+  // A tenth of the shortest limit, between 1 and 5 s: members fail and go
+  // within 10 % of their limit.
+  absl::Duration shortest =
+      std::min({options_.failed_after, options_.failed_member_retention,
+                options_.left_member_retention});
+  return std::clamp(shortest / 10, absl::Seconds(1), absl::Seconds(5));
+}
+
+absl::Status GossipNode::Forget(const std::string& name, MonoTime now) {
+  return membership_->Forget(name, now);
 }
 
 void GossipNode::CheckPause(MonoTime now) {
@@ -158,19 +172,21 @@ void GossipNode::GossipRound(MonoTime now) {
 }
 
 void GossipNode::MaybePushPull(MonoTime now) {
-  bool alone = membership_->size() <= 1;
+  bool alone = membership_->peers().empty();
   // v2: joining lasts until a seed's full state arrived, not merely until
   // we met someone (two seeds meeting each other know only each other).
-  bool joining = v2() ? !synced_ : alone;
+  // Both: a node left alone joins again.
+  bool joining = alone || (v2() && !synced_);
   if (joining && !options_.seeds.empty()) {
     if (now < next_join_attempt_) return;
-    for (const std::string& seed : options_.seeds) {
-      if (seed == transport_->LocalAddress()) continue;
+    ResolveSeeds();
+    for (const std::string& seed : seed_addresses_) {
       SendFullState(seed, wire::PACKET_KIND_PUSH_PULL, now);
     }
-    ++counters_.push_pulls;
-    VLOG(1) << "joining through " << options_.seeds.size()
-            << " seed(s); next try in " << absl::FormatDuration(join_backoff_);
+    if (!seed_addresses_.empty()) ++counters_.push_pulls;
+    VLOG(1) << "joining through " << seed_addresses_.size()
+            << " seed address(es); next try in "
+            << absl::FormatDuration(join_backoff_);
     next_join_attempt_ = now + join_backoff_;
     join_backoff_ = std::min(join_backoff_ * 2, options_.join_retry_max);
     return;
@@ -183,6 +199,134 @@ void GossipNode::MaybePushPull(MonoTime now) {
   if (peer.empty()) return;
   ++counters_.push_pulls;
   SendFullState(peer[0], wire::PACKET_KIND_PUSH_PULL, now);
+}
+
+void GossipNode::ResolveSeeds() {
+  std::vector<std::string> addresses;
+  std::vector<SeedLookup> lookups;
+  bool all_resolved = true;
+  for (const std::string& seed : options_.seeds) {
+    SeedLookup lookup;
+    lookup.seed = seed;
+    if (ParseAddress(seed).ok()) {
+      lookup.addresses = {seed};
+    } else if (resolver_ == nullptr) {
+      lookup.error = "DNS names need a resolver";
+    } else {
+      absl::StatusOr<std::vector<std::string>> found = resolver_->Resolve(seed);
+      if (found.ok()) {
+        lookup.addresses = *std::move(found);
+      } else {
+        lookup.error = std::string(found.status().message());
+      }
+    }
+    all_resolved = all_resolved && lookup.error.empty();
+    for (const std::string& address : lookup.addresses) {
+      if (address != transport_->LocalAddress() &&
+          std::find(addresses.begin(), addresses.end(), address) ==
+              addresses.end()) {
+        addresses.push_back(address);
+      }
+    }
+    lookups.push_back(std::move(lookup));
+  }
+  // Sorted: a round-robin name answers in a new order every time.
+  std::sort(addresses.begin(), addresses.end());
+  if (addresses != seed_addresses_ || seed_lookups_.empty()) {
+    LOG(INFO) << "joining through seed addresses ["
+              << absl::StrJoin(addresses, ", ") << "]"
+              << (all_resolved ? "" : " (some seeds did not resolve)");
+  }
+  seed_addresses_ = std::move(addresses);
+  seed_lookups_ = std::move(lookups);
+  // Every seed resolved, to nobody but ourselves: we start the cluster.
+  standalone_ = all_resolved && seed_addresses_.empty();
+  if (standalone_) synced_ = true;
+}
+
+bool GossipNode::Joined() const {
+  if (in_conflict_) return false;
+  if (standalone_) return true;
+  return !membership_->peers().empty() && (!v2() || synced_);
+}
+
+void GossipNode::CheckJoin(MonoTime now) {
+  in_conflict_ = now - conflict_seen_ < kConflictMemory;
+  const bool joined = Joined();
+  if (joined != was_joined_) {
+    if (joined && standalone_) {
+      LOG(INFO) << "no seed but this daemon: ready as the first member of "
+                << "cluster '" << options_.cluster << "'";
+    } else if (joined) {
+      LOG(INFO) << "joined cluster '" << options_.cluster
+                << "': " << membership_->peers().size() << " live peer(s)";
+    } else if (!in_conflict_) {
+      LOG(WARNING) << "no longer joined: no live peer left; joining again "
+                   << "through the seeds";
+    }
+    was_joined_ = joined;
+  }
+  if (!leaving_ && !options_.seeds.empty() &&
+      join_watch_.WarningDue(joined || in_conflict_, now)) {
+    if (seed_lookups_.empty()) ResolveSeeds();
+    LOG(WARNING) << JoinWarning(join_watch_.UnjoinedFor(now), seed_lookups_,
+                                static_cast<int>(membership_->peers().size()),
+                                counters_);
+  }
+}
+
+bool GossipNode::NoticeAllowed(MonoTime now) {
+  if (now < next_notice_) return false;
+  next_notice_ = now + kConflictNoticeEvery;
+  return true;
+}
+
+void GossipNode::OnNameConflict(const std::string& other, uint64_t generation,
+                                MonoTime now) {
+  const uint64_t ours = membership_->self().generation;
+  if (generation > ours) conflict_seen_ = now;
+  if (std::optional<uint64_t> suppressed = conflict_log_.Admit(now)) {
+    LOG(ERROR) << "name conflict: the daemon at "
+               << (other.empty() ? "an unknown address" : other)
+               << " also runs with --name '" << options_.name
+               << "' (generation " << generation << ", ours " << ours << "). "
+               << (generation > ours
+                       ? "The cluster follows it and ignores this daemon"
+                       : "The cluster follows this daemon and ignores it")
+               << " until one of them stops; give each daemon a unique "
+               << "--name and restart the one that is wrong (" << *suppressed
+               << " similar suppressed)";
+  }
+  // The newer one cannot hear of us otherwise: nobody gossips our
+  // generation. Tell it, with our own entry.
+  if (generation > ours && !other.empty() &&
+      other != transport_->LocalAddress() && NoticeAllowed(now)) {
+    std::vector<const Membership::Member*> self = {
+        membership_->Find(options_.name)};
+    SendEntries(other, v2() ? wire::PACKET_KIND_NEWS : wire::PACKET_KIND_GOSSIP,
+                self, now);
+  }
+}
+
+void GossipNode::CheckStaleSender(const std::string& from,
+                                  const wire::Packet& packet, MonoTime now) {
+  const Membership::Member* known = membership_->Find(packet.sender());
+  if (known == nullptr || known->status != MemberStatus::kAlive ||
+      packet.sender_generation() == 0 ||
+      packet.sender_generation() >= known->generation ||
+      known->address() == from || !NoticeAllowed(now)) {
+    return;
+  }
+  // A restart's old generation does not gossip on; one that does is a
+  // second daemon under the name, and the cluster ignores it. Small and
+  // rate limited: a forged sender gets one entry a second at most.
+  VLOG(1) << "a daemon at " << from << " gossips as '" << packet.sender()
+          << "' generation " << packet.sender_generation() << ", which "
+          << known->address() << " took over at generation "
+          << known->generation << "; telling it";
+  std::vector<const Membership::Member*> one = {known};
+  SendEntries(from, v2() ? wire::PACKET_KIND_NEWS : wire::PACKET_KIND_GOSSIP,
+              one, now);
 }
 
 absl::Duration GossipNode::JitteredPushPullInterval(double scale) {
@@ -199,7 +343,7 @@ void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,
   std::vector<const Membership::Member*> all;
   all.reserve(membership_->size());
   for (const Membership::Member* member : membership_->members()) {
-    all.push_back(member);
+    if (!member->failed) all.push_back(member);  // ours only: membership.h
   }
   SendEntries(to, kind, all, now, cookie);
 }
@@ -250,11 +394,16 @@ void GossipNode::SendPacket(const std::string& to, wire::Packet* packet) {
   transport_->Send(to, *bytes);
 }
 
-bool GossipNode::ValidateReceived(const std::string& from) {
+bool GossipNode::ValidateReceived(const std::string& from, MonoTime now) {
   const wire::Packet& packet = received_;
   if (packet.sender() == options_.name) {
-    // Our own name from elsewhere: a misconfigured twin, or a loop.
+    // Our own name from elsewhere: a twin under our --name, or a loop.
     Drop(DropReason::kInvalidContent);
+    if (from != transport_->LocalAddress() &&
+        packet.sender_generation() != membership_->self().generation) {
+      ++counters_.name_conflicts;
+      OnNameConflict(from, packet.sender_generation(), now);
+    }
     return false;
   }
   // Validate everything first: an invalid packet changes nothing.
@@ -291,13 +440,18 @@ void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
   DropReason drop = codec_.DecodeInto(payload, &received_, &error);
   if (drop != DropReason::kNone) {
     Drop(drop);
+    drop_warnings_.Note(drop, from, now);
     VLOG(2) << "dropped a datagram from " << from << ": "
             << DropReasonName(drop) << " " << error;
     return;
   }
   const wire::Packet& packet = received_;
-  if (!ValidateReceived(from)) return;
+  if (!ValidateReceived(from, now)) return;
+  CheckStaleSender(from, packet, now);
   membership_->MergeEntries(packet.sender(), received_entries_, now);
+  if (std::optional<MemberRecord> twin = membership_->TakeNameConflict()) {
+    OnNameConflict(twin->address, twin->generation, now);
+  }
   if (packet.kind() == wire::PACKET_KIND_PUSH_PULL && packet.part() == 0) {
     if (ReplyAllowed(now)) {
       // Reply to the address the sender announces for itself when known:

@@ -15,9 +15,19 @@
 //   2. Our heartbeat counter is bumped.
 //   3. A digest goes to `fanout` random peers (see digest.h for what fits).
 //   4. Push-pull: while we know nobody, our state goes to the seeds with
-//      backoff; then every push_pull_interval * log2(N) (jittered +-50 %)
-//      to a random peer.
+//      backoff (DNS seeds resolved again on every attempt); then every
+//      push_pull_interval * log2(N) (jittered +-50 %) to a random peer.
 //   5. Reaping.
+//   6. Join check: Joined() may change; a node unjoined for long warns
+//      (join_watch.h).
+//
+// Name conflicts: two daemons under one --name. Peers follow the newer
+// generation, so the older one is ignored. A peer that hears the older
+// one (a packet from the name at an older generation, from another
+// address) sends it the newer's entry; the older one then logs an ERROR
+// naming the newer's address, counts name_conflicts, turns unjoined, and
+// sends its own entry to the newer one, which logs an ERROR naming the
+// older's address and counts it too.
 //
 // Thread safety: none. The daemon guards a node with one mutex.
 #ifndef PHID_GOSSIP_GOSSIP_NODE_H_
@@ -32,24 +42,29 @@
 #include "absl/status/statusor.h"
 #include "detector/clock.h"
 #include "gossip/digest.h"
+#include "gossip/drop_warnings.h"
 #include "gossip/events.h"
 #include "gossip/gossip_counters.h"
 #include "gossip/gossip_options.h"
+#include "gossip/join_watch.h"
 #include "gossip/keyring.h"
+#include "gossip/log_limiter.h"
 #include "gossip/membership.h"
 #include "gossip/packet_codec.h"
+#include "gossip/seed_resolver.h"
 #include "gossip/transport.h"
 
 namespace phid {
 
 class GossipNode final : public PacketSink {
  public:
-  // Validates `options`. `transport`, `keyring` (may be null) and `listener`
-  // (may be null) must outlive the node. `seed` drives peer selection.
+  // Validates `options`. `transport`, `keyring` (may be null), `listener`
+  // (may be null) and `resolver` (may be null: DNS seeds then never
+  // resolve) must outlive the node. `seed` drives peer selection.
   static absl::StatusOr<std::unique_ptr<GossipNode>> Create(
       const GossipOptions& options, Transport* transport,
       const Keyring* keyring, MembershipListener* listener, MonoTime now,
-      uint64_t seed);
+      uint64_t seed, SeedResolver* resolver = nullptr);
   GossipNode(const GossipNode&) = delete;
   GossipNode& operator=(const GossipNode&) = delete;
 
@@ -62,6 +77,19 @@ class GossipNode final : public PacketSink {
   void Leave(MonoTime now);
   bool LeaveDone(MonoTime now) const;
 
+  // Keyring rotation (PacketCodec::ReplaceKeyring): from now on packets are
+  // sealed with `keyring`'s primary and opened with any of its keys.
+  // `keyring` must outlive the node (or the next call).
+  void ReplaceKeyring(const Keyring* keyring) {
+    codec_.ReplaceKeyring(keyring);
+  }
+  // Datagrams opened by a key other than our primary: while it grows, some
+  // peer seals with a key we hold as secondary (so it cannot be removed).
+  uint64_t secondary_key_opens() const { return codec_.secondary_key_opens(); }
+  // An operator forgets a failed or left member on this node only (see
+  // Membership::Forget for the status codes).
+  absl::Status Forget(const std::string& name, MonoTime now);
+
   // When the next Tick is due.
   MonoTime NextTickDue() const { return std::min(next_round_, next_check_); }
 
@@ -69,6 +97,15 @@ class GossipNode final : public PacketSink {
   // above which an observer's opinion counts as a suspicion.
   std::vector<MemberView> Snapshot(MonoTime now, double suspect_level) const;
   const Membership& membership() const { return *membership_; }
+  // Whether we have joined the cluster (what readiness reports): we know a
+  // live peer (v2: and hold a seed's full state, or a peer showed the same
+  // membership), or we are its first member (no seed but our own address,
+  // as last resolved). False while another daemon holds our name.
+  bool Joined() const;
+  // The seed addresses the last join attempt resolved, our own excluded.
+  const std::vector<std::string>& seed_addresses() const {
+    return seed_addresses_;
+  }
   const GossipCounters& counters() const { return counters_; }
   const GossipOptions& options() const { return options_; }
   const std::string& name() const { return options_.name; }
@@ -80,9 +117,27 @@ class GossipNode final : public PacketSink {
   // Bytes kept free in every packet for the header fields.
   static constexpr size_t kHeaderReserve = 100;
 
+  // Name conflicts: ERROR lines at most this often; evidence this recent
+  // keeps us unjoined; notices sent at most this often.
+  static constexpr absl::Duration kConflictLogPeriod = absl::Seconds(10);
+  static constexpr absl::Duration kConflictMemory = absl::Seconds(60);
+  static constexpr absl::Duration kConflictNoticeEvery = absl::Seconds(1);
+
   GossipNode(const GossipOptions& options, Transport* transport,
              const Keyring* keyring, MembershipListener* listener, MonoTime now,
-             uint64_t seed);
+             uint64_t seed, SeedResolver* resolver);
+
+  // Resolves options_.seeds into seed_addresses_ and seed_lookups_.
+  void ResolveSeeds();
+  void CheckJoin(MonoTime now);
+  // Another daemon at `other` runs under our name with `generation`.
+  void OnNameConflict(const std::string& other, uint64_t generation,
+                      MonoTime now);
+  // `packet` from `from` comes from a member's older generation at another
+  // address (a daemon whose name a newer one took): tells it.
+  void CheckStaleSender(const std::string& from,
+                        const phi::gossip::v1::Packet& packet, MonoTime now);
+  bool NoticeAllowed(MonoTime now);
 
   void GossipRound(MonoTime now);
   void MaybePushPull(MonoTime now);
@@ -94,10 +149,12 @@ class GossipNode final : public PacketSink {
   void SendPacket(const std::string& to, phi::gossip::v1::Packet* packet);
   std::vector<std::string> PickPeers(int count);
   void CheckPause(MonoTime now);
+  // How often Reap runs.
+  absl::Duration ReapInterval() const;
   void Drop(DropReason reason);
   // Checks received_ (not from ourselves, every entry valid) into
   // received_entries_; false, counted, if the packet must be dropped.
-  bool ValidateReceived(const std::string& from);
+  bool ValidateReceived(const std::string& from, MonoTime now);
   // Sends `members`' full entries to `to`, in as many packets as needed.
   void SendEntries(const std::string& to, phi::gossip::v1::PacketKind kind,
                    const std::vector<const Membership::Member*>& members,
@@ -126,6 +183,7 @@ class GossipNode final : public PacketSink {
   Transport* transport_;
   MembershipListener* listener_;
   PacketCodec codec_;
+  DropWarnings drop_warnings_;
   GossipCounters counters_;
   std::unique_ptr<Membership> membership_;
   DigestBuilder digest_;
@@ -146,6 +204,19 @@ class GossipNode final : public PacketSink {
   absl::Duration join_backoff_;
   bool leaving_ = false;
   MonoTime leave_done_at_;
+  // Joining.
+  SeedResolver* resolver_;
+  std::vector<std::string> seed_addresses_;  // resolved, our own excluded
+  std::vector<SeedLookup> seed_lookups_;
+  // No seed but ourselves (as last resolved): the cluster's first member.
+  bool standalone_ = false;
+  bool was_joined_ = false;
+  JoinWatch join_watch_;
+  // Name conflicts.
+  LogLimiter conflict_log_{kConflictLogPeriod};
+  MonoTime conflict_seen_ = -absl::InfiniteDuration();
+  bool in_conflict_ = false;
+  MonoTime next_notice_ = -absl::InfiniteDuration();
   // Push-pull replies are rate limited so forged requests cannot turn us
   // into an amplifier.
   MonoTime reply_window_start_;

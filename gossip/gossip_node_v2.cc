@@ -180,7 +180,10 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
   absl::flat_hash_set<const Membership::Member*> send;
   std::vector<const Membership::Member*> order;
   auto add = [&](const Membership::Member* m) {
-    if (m != nullptr && send.insert(m).second) order.push_back(m);
+    // Failed members are ours only (membership.h): never repaired.
+    if (m != nullptr && !m->failed && send.insert(m).second) {
+      order.push_back(m);
+    }
   };
   bool we_lack = false;
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint64_t> theirs;
@@ -250,13 +253,18 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
   }
   if (drop != DropReason::kNone) {
     Drop(drop);
+    drop_warnings_.Note(drop, from, now);
     VLOG(2) << "dropped a datagram from " << from << ": "
             << DropReasonName(drop) << " " << error;
     return;
   }
   const wire::Packet& packet = received_;
-  if (!ValidateReceived(from)) return;
+  if (!ValidateReceived(from, now)) return;
+  CheckStaleSender(from, packet, now);
   membership_->MergeEntries(packet.sender(), received_entries_, now);
+  if (std::optional<MemberRecord> twin = membership_->TakeNameConflict()) {
+    OnNameConflict(twin->address, twin->generation, now);
+  }
   switch (packet.kind()) {
     case wire::PACKET_KIND_PUSH_PULL:
       if (packet.part() != 0) break;
@@ -282,8 +290,8 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
     case wire::PACKET_KIND_CHALLENGE:
       // Answered only while joining, and only for a seed: a forged
       // challenge cannot make us send our state anywhere else.
-      if (!synced_ && std::find(options_.seeds.begin(), options_.seeds.end(),
-                                from) != options_.seeds.end()) {
+      if (!synced_ && std::find(seed_addresses_.begin(), seed_addresses_.end(),
+                                from) != seed_addresses_.end()) {
         SendFullState(from, wire::PACKET_KIND_PUSH_PULL, now, packet.cookie());
       }
       break;

@@ -56,9 +56,8 @@ absl::Status GossipOptions::Validate() const {
         absl::StrCat("tags: ", tags_status.message()));
   }
   for (const std::string& seed : seeds) {
-    if (!ParseAddress(seed).ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "seeds: '", seed, "' is not an address of the form ip:port"));
+    if (absl::Status bad = ValidateSeed(seed); !bad.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("seeds: ", bad.message()));
     }
   }
   absl::Status s;
@@ -82,8 +81,11 @@ absl::Status GossipOptions::Validate() const {
       {"join_retry_max", join_retry_max, join_retry_initial, absl::Hours(1)},
       {"leave_propagation", leave_propagation, absl::ZeroDuration(),
        absl::Minutes(1)},
-      {"dead_reap_after", dead_reap_after, absl::Seconds(1), absl::Hours(24)},
-      {"left_reap_after", left_reap_after, absl::Seconds(1), absl::Hours(24)},
+      {"failed_after", failed_after, absl::Seconds(1), absl::Hours(24)},
+      {"failed_member_retention", failed_member_retention, absl::Seconds(1),
+       absl::Hours(24 * 30)},
+      {"left_member_retention", left_member_retention, absl::Seconds(1),
+       absl::Hours(24 * 30)},
       {"tombstone_ttl", tombstone_ttl, absl::Seconds(1), absl::Hours(24)},
       {"pause_limit", pause_limit, absl::Milliseconds(10), absl::Hours(1)},
       {"opinion_ttl", opinion_ttl, absl::Milliseconds(100), absl::Hours(1)},
@@ -148,7 +150,7 @@ GossipOptions GossipOptions::ForWan() {
   o.push_pull_interval = absl::Seconds(30);
   o.pause_limit = absl::Seconds(2);
   o.opinion_ttl = absl::Seconds(20);
-  o.dead_reap_after = absl::Minutes(2);
+  o.failed_after = absl::Minutes(2);
   o.detector = DetectorOptionsForInterval(o.gossip_interval);
   o.detector.acceptable_pause = absl::Seconds(2);
   return o;

@@ -31,8 +31,9 @@ struct GossipOptions {
   uint64_t generation = 0;
   // Human-assigned tags gossiped with the member record (see tags.h).
   std::map<std::string, std::string> tags;
-  // Gossip addresses ("ip:port") to join through. Empty: a cluster of one
-  // until someone joins us.
+  // Gossip addresses to join through: "ip:port", or "dns-name:port"
+  // resolved (every address it names) on every join attempt. Empty, or only
+  // our own address: the first member of a cluster, ready alone.
   std::vector<std::string> seeds;
 
   // Heartbeat bump and gossip round period. Default 100 ms; [10 ms, 10 s].
@@ -49,11 +50,19 @@ struct GossipOptions {
   // How long a leaving member keeps gossiping LEFT before it stops.
   // Default 500 ms.
   absl::Duration leave_propagation = absl::Milliseconds(500);
-  // A member with no heartbeat news for this long is removed (and may then
-  // rejoin under the same name with a new generation). Default 30 s.
-  absl::Duration dead_reap_after = absl::Seconds(30);
-  // A member that left is removed this long after we learned it. Default 30 s.
-  absl::Duration left_reap_after = absl::Seconds(30);
+  // A member that stops without leaving is FAILED once silent this long:
+  // v2, since its monitors' quorum curve passed report_level; v1, since
+  // its last heartbeat news. A failed member stays listed (off the monitor
+  // ring, out of the members hash and of everything we gossip) until
+  // failed_member_retention has passed; new heartbeats or a new
+  // generation make it alive again. Default 30 s (wan 2 min); [1 s, 24 h].
+  absl::Duration failed_after = absl::Seconds(30);
+  // How long a FAILED member stays listed before it is removed (like
+  // Serf's reconnect_timeout). Default 24 h; [1 s, 30 days].
+  absl::Duration failed_member_retention = absl::Hours(24);
+  // How long a member that left stays listed (LEFT) after we learned it,
+  // before it is removed. Default 1 h; [1 s, 30 days].
+  absl::Duration left_member_retention = absl::Hours(1);
   // How long a removed (name, generation) is remembered so stale gossip does
   // not resurrect it. Default 60 s.
   absl::Duration tombstone_ttl = absl::Seconds(60);
@@ -99,10 +108,12 @@ struct GossipOptions {
   // within a few intervals at any N. Default 2 s; [100 ms, 1 h].
   absl::Duration summary_interval = absl::Seconds(2);
 
-  // Most members (self included) this node holds: past it, unknown members
-  // are refused and counted (members_refused), so no input grows memory
-  // without bound; members that fail or leave are reaped and make room
-  // again. About 1 KB each. Default 20,000; [2, 1,000,000].
+  // Most members (self included) this node holds, failed and left ones
+  // included: past it, an unknown member takes the place of the member
+  // that failed or left the longest ago (counted as members_evicted), or
+  // is refused and counted (members_refused) if every member is alive, so
+  // no input grows memory without bound. About 1 KB each. Default 20,000;
+  // [2, 1,000,000].
   int max_members = 20000;
 
   // The detector every member's history uses.

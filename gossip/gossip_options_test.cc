@@ -51,8 +51,14 @@ TEST(GossipOptionsTest, InvalidFieldsAreNamed) {
       {[](GossipOptions& o) { o.fanout = 17; }, "fanout"},
       {[](GossipOptions& o) { o.pause_limit = absl::ZeroDuration(); },
        "pause_limit"},
-      {[](GossipOptions& o) { o.dead_reap_after = absl::Milliseconds(5); },
-       "dead_reap_after"},
+      {[](GossipOptions& o) { o.failed_after = absl::Milliseconds(5); },
+       "failed_after"},
+      {[](GossipOptions& o) {
+         o.failed_member_retention = absl::Hours(24 * 31);
+       },
+       "failed_member_retention"},
+      {[](GossipOptions& o) { o.left_member_retention = absl::ZeroDuration(); },
+       "left_member_retention"},
       {[](GossipOptions& o) { o.opinion_floor = -1; }, "opinion_floor"},
       {[](GossipOptions& o) {
          o.tags = {{"Bad", "x"}};

@@ -2,7 +2,9 @@
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -15,6 +17,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "glog/logging.h"
 
@@ -200,8 +203,68 @@ std::string Keyring::Seal(absl::string_view plaintext,
   return sealed;
 }
 
-absl::StatusOr<std::string> Keyring::Open(
-    absl::string_view sealed, absl::string_view associated_data) const {
+absl::StatusOr<std::string> Keyring::GenerateKey() {
+  std::string key(kKeyBytes, '\0');
+  if (RAND_bytes(Bytes(key), static_cast<int>(key.size())) != 1) {
+    return absl::InternalError(
+        "OpenSSL's random generator failed (RAND_bytes): no key written");
+  }
+  return key;
+}
+
+std::string Keyring::KeyId(absl::string_view key) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(Bytes(key), key.size(), digest);
+  return absl::BytesToHexString(
+      absl::string_view(reinterpret_cast<const char*>(digest), 4));
+}
+
+std::string Keyring::KeyFileText(absl::string_view key) {
+  return absl::StrCat(
+      "# phid keyring: one key per line, the first encrypts (gossip/"
+      "keyring.h).\n# key id ",
+      KeyId(key), "\n", absl::BytesToHexString(key), "\n");
+}
+
+std::vector<std::string> Keyring::KeyIds() const {
+  std::vector<std::string> ids;
+  ids.reserve(keys_.size());
+  for (const std::string& key : keys_) ids.push_back(KeyId(key));
+  return ids;
+}
+
+std::string DescribeKeyringChange(const Keyring& before, const Keyring& after) {
+  const std::vector<std::string> old_ids = before.KeyIds();
+  const std::vector<std::string> new_ids = after.KeyIds();
+  if (old_ids == new_ids) {
+    return absl::StrCat("unchanged (", new_ids.size(), " keys, primary ",
+                        new_ids[0], ")");
+  }
+  auto missing_from = [](const std::vector<std::string>& ids,
+                         const std::vector<std::string>& in) {
+    std::vector<std::string> out;
+    for (const std::string& id : ids) {
+      if (std::find(in.begin(), in.end(), id) == in.end()) out.push_back(id);
+    }
+    return out;
+  };
+  std::string text = absl::StrCat(
+      "added [", absl::StrJoin(missing_from(new_ids, old_ids), ","),
+      "], removed [", absl::StrJoin(missing_from(old_ids, new_ids), ","),
+      "], ");
+  if (old_ids[0] == new_ids[0]) {
+    absl::StrAppend(&text, "primary ", new_ids[0], " (unchanged)");
+  } else {
+    absl::StrAppend(&text, "primary ", old_ids[0], " -> ", new_ids[0]);
+  }
+  absl::StrAppend(&text, "; now ", new_ids.size(), " keys [",
+                  absl::StrJoin(new_ids, ","), "]");
+  return text;
+}
+
+absl::StatusOr<std::string> Keyring::Open(absl::string_view sealed,
+                                          absl::string_view associated_data,
+                                          size_t* key_index) const {
   if (sealed.size() < kNonceBytes + kTagBytes) {
     return absl::PermissionDeniedError(
         absl::StrCat("sealed data is ", sealed.size(),
@@ -212,8 +275,10 @@ absl::StatusOr<std::string> Keyring::Open(
       sealed.substr(kNonceBytes, sealed.size() - kNonceBytes - kTagBytes);
   const absl::string_view tag = sealed.substr(sealed.size() - kTagBytes);
   std::string plaintext;
-  for (const std::string& key : keys_) {
-    if (OpenWithKey(key, nonce, ciphertext, tag, associated_data, &plaintext)) {
+  for (size_t i = 0; i < keys_.size(); ++i) {
+    if (OpenWithKey(keys_[i], nonce, ciphertext, tag, associated_data,
+                    &plaintext)) {
+      if (key_index != nullptr) *key_index = i;
       return plaintext;
     }
   }

@@ -203,5 +203,71 @@ TEST(KeyringTest, LoadFileOfAMissingFileSaysSo) {
   EXPECT_THAT(status.message(), HasSubstr("No such file"));
 }
 
+TEST(KeyringTest, OpenSaysWhichKeyOpenedTheData) {
+  const Keyring old_ring = Ring({Key('o')});
+  const Keyring rotating = Ring({Key('n'), Key('o')});
+  size_t index = 99;
+  ASSERT_TRUE(rotating.Open(rotating.Seal("x", ""), "", &index).ok());
+  EXPECT_EQ(index, 0u);
+  ASSERT_TRUE(rotating.Open(old_ring.Seal("x", ""), "", &index).ok());
+  EXPECT_EQ(index, 1u);
+}
+
+TEST(KeyringTest, GeneratedKeysAreFullLengthAndDiffer) {
+  absl::StatusOr<std::string> first = Keyring::GenerateKey();
+  absl::StatusOr<std::string> second = Keyring::GenerateKey();
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_EQ(first->size(), Keyring::kKeyBytes);
+  EXPECT_NE(*first, *second);
+}
+
+TEST(KeyringTest, AKeyFileParsesBackToItsKeyAndNamesItsIdNotItsBytes) {
+  const std::string key = Key('q');
+  const std::string text = Keyring::KeyFileText(key);
+  absl::StatusOr<Keyring> ring = Keyring::Parse(text);
+  ASSERT_TRUE(ring.ok()) << ring.status();
+  EXPECT_EQ(ring->KeyIds(), std::vector<std::string>{Keyring::KeyId(key)});
+  EXPECT_TRUE(Ring({key}).Open(ring->Seal("x", ""), "").ok());
+  EXPECT_THAT(text, HasSubstr("key id " + Keyring::KeyId(key)));
+}
+
+TEST(KeyringTest, AKeyIdIsEightHexDigitsOfTheKeysHashNotOfItsBytes) {
+  const std::string id = Keyring::KeyId(Key('a'));
+  EXPECT_EQ(id.size(), 8u);
+  for (char c : id) EXPECT_TRUE(absl::ascii_isxdigit(c)) << id;
+  EXPECT_NE(id, Keyring::KeyId(Key('b')));
+  EXPECT_EQ(id, Keyring::KeyId(Key('a')));
+  EXPECT_THAT(absl::BytesToHexString(Key('a')), ::testing::Not(HasSubstr(id)));
+}
+
+TEST(KeyringTest, KeyIdsListThePrimaryFirst) {
+  const Keyring ring = Ring({Key('n'), Key('o')});
+  EXPECT_EQ(ring.KeyIds(),
+            (std::vector<std::string>{Keyring::KeyId(Key('n')),
+                                      Keyring::KeyId(Key('o'))}));
+  EXPECT_EQ(ring.primary_id(), Keyring::KeyId(Key('n')));
+}
+
+TEST(KeyringTest, DescribeKeyringChangeNamesEachStepOfARotationByKeyId) {
+  const std::string o = Keyring::KeyId(Key('o'));
+  const std::string n = Keyring::KeyId(Key('n'));
+  const Keyring old_only = Ring({Key('o')});
+  const Keyring added = Ring({Key('o'), Key('n')});
+  const Keyring promoted = Ring({Key('n'), Key('o')});
+  const Keyring new_only = Ring({Key('n')});
+  EXPECT_EQ(DescribeKeyringChange(old_only, old_only),
+            absl::StrCat("unchanged (1 keys, primary ", o, ")"));
+  EXPECT_EQ(DescribeKeyringChange(old_only, added),
+            absl::StrCat("added [", n, "], removed [], primary ", o,
+                         " (unchanged); now 2 keys [", o, ",", n, "]"));
+  EXPECT_EQ(DescribeKeyringChange(added, promoted),
+            absl::StrCat("added [], removed [], primary ", o, " -> ", n,
+                         "; now 2 keys [", n, ",", o, "]"));
+  EXPECT_EQ(DescribeKeyringChange(promoted, new_only),
+            absl::StrCat("added [], removed [", o, "], primary ", n,
+                         " (unchanged); now 1 keys [", n, "]"));
+}
+
 }  // namespace
 }  // namespace phid

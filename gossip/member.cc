@@ -38,6 +38,10 @@ absl::string_view MemberEventTypeName(MemberEventType type) {
       return "removed";
     case MemberEventType::kObserverPaused:
       return "observer_paused";
+    case MemberEventType::kFailed:
+      return "failed";
+    case MemberEventType::kReturned:
+      return "returned";
   }
   return "unknown";
 }

@@ -57,6 +57,10 @@ struct MemberView {
   uint64_t samples = 0;  // intervals behind the distribution
   int suspected_by = 0;  // other live observers above the level
   MonoTime joined_at;    // when this node learned the member
+  // Silent for failed_after (never for self or LEFT members): listed as
+  // FAILED until removed, see GossipOptions::failed_member_retention.
+  bool failed = false;
+  MonoTime failed_at;  // when it became failed (valid if `failed`)
 };
 
 }  // namespace phid

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 
 namespace phid {
@@ -14,7 +15,8 @@ Membership::Member::Member(const MemberRecord& record)
       warm_started(false),
       measured(false),
       fresh(false),
-      at_quorum(false) {
+      at_quorum(false),
+      failed(false) {
   SetInfo(*this, record);
 }
 
@@ -170,6 +172,7 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   member.id = MemberId(member.name(), member.generation);
   if (member.extra != nullptr) member.extra->reports.clear();
   member.at_quorum = false;
+  member.failed = false;  // a new generation starts alive
   reported_.erase(&member);
   own_suspects_.erase(&member);
   Place(member);
@@ -187,6 +190,7 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   if (member.status == MemberStatus::kLeft || member.extra != nullptr) {
     member.MutableExtra().left_at = now;
   }
+  UpdateRetired(member);
   SetNews(member);
 }
 
@@ -223,8 +227,14 @@ int Membership::MergeEntries(const std::string& sender,
     }
   }
   int changed = 0;
+  const uint64_t removals = removals_;
   for (size_t i = 0; i < entries.size(); ++i) {
     const GossipEntry& entry = entries[i];
+    if (removals_ != removals) {
+      // A full table evicted someone: the pointers looked up may dangle.
+      lookups_[i] = nullptr;
+      sender_member = FindMutable(sender);
+    }
     changed += Merge(entry, lookups_[i], sender_member, now);
     // The sender's own entry comes first and may introduce it.
     if (sender_member == nullptr && entry.record.name == sender) {
@@ -239,12 +249,10 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   const MemberRecord& incoming = entry.record;
   if (incoming.name == self_->name()) {
     if (incoming.generation > self_->generation) {
+      // Another daemon runs under our name, and the cluster follows it:
+      // the node logs it and tells that daemon (TakeNameConflict).
       ++counters_->name_conflicts;
-      LOG_EVERY_N(WARNING, 100)
-          << "another member gossips our name '" << incoming.name
-          << "' with a newer generation " << incoming.generation << " (ours "
-          << self_->generation
-          << "): two daemons share a name; give each a unique --name";
+      name_conflict_ = incoming;
     }
     return false;
   }
@@ -263,6 +271,12 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
     if (tomb != tombstones_.end() &&
         incoming.generation <= tomb->second.first) {
       return false;
+    }
+    // We never saw it alive: nothing to report, and holding it would keep
+    // a departed member circulating after everyone else removed it.
+    if (incoming.status == MemberStatus::kLeft) return false;
+    if (size() >= options_.max_members && EvictOldestRetired(now)) {
+      sender = nullptr;  // it may have been the one evicted
     }
     if (size() >= options_.max_members) {
       ++counters_->members_refused;
@@ -285,15 +299,9 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       urgent_ = true;
       MergeReports(member, entry.reports, now);
     }
-    if (incoming.status == MemberStatus::kLeft) {
-      member.MutableExtra().left_at = now;
-    }
     ++counters_->joins;
     ++counters_->arrivals;
     Emit(MemberEventType::kJoined, member.record(), now);
-    if (incoming.status == MemberStatus::kLeft) {
-      Emit(MemberEventType::kLeft, member.record(), now);
-    }
     RecordOpinion(member, sender, entry.phi, now);
     ++counters_->merges;
     return true;
@@ -334,6 +342,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       member.status = MemberStatus::kLeft;
       Place(member);
       member.MutableExtra().left_at = now;
+      UpdateRetired(member);
       UpdatePeerSlot(member);
       SetNews(member);
       urgent_ = true;
@@ -347,6 +356,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       made_news = true;
     }
   } else if (incoming.heartbeat > member.heartbeat) {
+    if (member.failed) Revive(member, now);
     MaybeWarmStart(member, entry);
     if (listener_ != nullptr) {
       listener_->OnEvidence(incoming.name, CurveOf(member, now), now);
@@ -364,6 +374,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       member.status = MemberStatus::kLeft;
       Place(member);
       member.MutableExtra().left_at = now;
+      UpdateRetired(member);
       UpdatePeerSlot(member);
       SetNews(member);
       made_news = true;
@@ -418,7 +429,7 @@ int Membership::CountSuspectedBy(const Member& member, double level,
     }
     // Only observers we believe alive count: a dead observer's stale view
     // is no evidence.
-    if (by->status != MemberStatus::kAlive ||
+    if (by->status != MemberStatus::kAlive || by->failed ||
         (by->detector() != nullptr && by->detector()->Phi(now) >= level)) {
       continue;
     }
@@ -428,7 +439,8 @@ int Membership::CountSuspectedBy(const Member& member, double level,
 }
 
 void Membership::UpdatePeerSlot(Member& member) {
-  bool target = &member != self_ && member.status == MemberStatus::kAlive;
+  bool target = &member != self_ && member.status == MemberStatus::kAlive &&
+                !member.failed;
   if (target == (member.peer_slot != kNoSlot)) return;
   if (!target) {
     RemovePeerSlot(member);
@@ -448,8 +460,11 @@ void Membership::RemovePeerSlot(Member& member) {
   member.peer_slot = kNoSlot;
 }
 
-void Membership::Forget(Member& member) {
+void Membership::Unlink(Member& member) {
   SetNewsLeft(member, 0);
+  if (member.extra != nullptr && member.extra->retired_key) {
+    retired_.erase({*member.extra->retired_key, &member});
+  }
   if (member.fresh) {
     fresh_.erase(std::find(fresh_.begin(), fresh_.end(), &member));
   }
@@ -478,33 +493,38 @@ void Membership::MarkSelfLeft() {
   SetNews(*self_);
 }
 
+MonoTime Membership::SilentSince(const Member& member, MonoTime now) const {
+  // v2: never without a quorum of reports (the crossing is then infinite);
+  // HasCurve spares the many members nothing is known against.
+  if (v2()) {
+    return HasCurve(member) ? CurveOf(member, now).TimeAt(options_.report_level)
+                            : absl::InfiniteDuration();
+  }
+  return member.detector()->last_arrival();
+}
+
 void Membership::Reap(MonoTime now) {
-  for (auto it = members_.begin(); it != members_.end();) {
-    Member& member = **it;
-    if (&member == self_) {
-      ++it;
-      continue;
-    }
-    bool left_long = member.status == MemberStatus::kLeft &&
-                     now - member.left_at() >= options_.left_reap_after;
-    // v2: dead once its monitors' quorum curve passed the report level
-    // dead_reap_after ago (never without a quorum of reports).
-    bool dead_long =
-        member.status == MemberStatus::kAlive &&
-        (v2() ? HasCurve(member) &&
-                    now - CurveOf(member, now).TimeAt(options_.report_level) >=
-                        options_.dead_reap_after
-              : now - member.detector()->last_arrival() >=
-                    options_.dead_reap_after);
-    if (left_long || dead_long) {
-      tombstones_[member.name()] = {member.generation, now};
-      ++counters_->removals;
-      MemberRecord record = member.record();
-      Forget(member);
-      it = members_.erase(it);
-      delete &member;
-      Emit(MemberEventType::kRemoved, record, now);
-      continue;
+  std::vector<Member*> expired;
+  for (Member* m : members_) {
+    Member& member = *m;
+    if (&member == self_) continue;
+    if (member.status == MemberStatus::kLeft) {
+      if (now - member.left_at() >= options_.left_member_retention) {
+        expired.push_back(&member);
+      }
+    } else if (member.failed) {
+      if (now - member.failed_at() >= options_.failed_member_retention) {
+        expired.push_back(&member);
+      }
+    } else if (now - SilentSince(member, now) >= options_.failed_after) {
+      MarkFailed(
+          member,
+          std::min(now, SilentSince(member, now) + options_.failed_after), now);
+      // A late daemon dates the failure as early as everyone else: its
+      // retention may be over already.
+      if (now - member.failed_at() >= options_.failed_member_retention) {
+        expired.push_back(&member);
+      }
     }
     if (member.extra != nullptr) {
       auto& opinions = member.extra->opinions;
@@ -516,8 +536,8 @@ void Membership::Reap(MonoTime now) {
         }
       }
     }
-    ++it;
   }
+  for (Member* member : expired) Remove(*member, now);
   for (auto it = tombstones_.begin(); it != tombstones_.end();) {
     if (now - it->second.second >= options_.tombstone_ttl) {
       tombstones_.erase(it++);
@@ -525,6 +545,101 @@ void Membership::Reap(MonoTime now) {
       ++it;
     }
   }
+}
+
+void Membership::Remove(Member& member, MonoTime now) {
+  CHECK(&member != self_);
+  tombstones_[member.name()] = {member.generation, now};
+  ++counters_->removals;
+  ++removals_;
+  MemberRecord record = member.record();
+  Unlink(member);
+  Erase(&member);
+  Emit(MemberEventType::kRemoved, record, now);
+}
+
+void Membership::MarkFailed(Member& member, MonoTime failed_at, MonoTime now) {
+  Unplace(member);
+  member.failed = true;
+  member.MutableExtra().failed_at = failed_at;
+  Place(member);
+  UpdatePeerSlot(member);
+  UpdateRetired(member);
+  SetNewsLeft(member, 0);  // a failure is our judgement, not news
+  // Our suspicion of it is settled: it must not be withdrawn (a recovery
+  // report) when the ring moves around it.
+  own_suspects_.erase(&member);
+  ++counters_->failures;
+  Emit(MemberEventType::kFailed, member.record(), now);
+}
+
+void Membership::Revive(Member& member, MonoTime now) {
+  Unplace(member);
+  member.failed = false;
+  Place(member);
+  UpdatePeerSlot(member);
+  UpdateRetired(member);
+  for (const Member::Report& r : member.reports()) {
+    if (r.monitor == self_->id && r.suspect) own_suspects_.insert(&member);
+  }
+  SetNews(member);
+  urgent_ = true;
+  Emit(MemberEventType::kReturned, member.record(), now);
+}
+
+void Membership::UpdateRetired(Member& member) {
+  if (member.extra != nullptr && member.extra->retired_key) {
+    retired_.erase({*member.extra->retired_key, &member});
+    member.extra->retired_key.reset();
+  }
+  if (&member == self_) return;
+  MonoTime key;
+  if (member.status == MemberStatus::kLeft) {
+    key = member.left_at();
+  } else if (member.failed) {
+    key = member.failed_at();
+  } else {
+    return;
+  }
+  member.MutableExtra().retired_key = key;
+  retired_.insert({key, &member});
+}
+
+bool Membership::EvictOldestRetired(MonoTime now) {
+  if (retired_.empty()) return false;
+  Member* oldest = retired_.begin()->second;
+  ++counters_->members_evicted;
+  LOG_EVERY_N(WARNING, 100)
+      << "membership is full (--max_members=" << options_.max_members
+      << "): forgetting " << MemberStatusName(oldest->status)
+      << (oldest->failed ? " (failed)" : "") << " member '" << oldest->name()
+      << "' to make room (" << counters_->members_evicted << " evicted so far)";
+  Remove(*oldest, now);
+  return true;
+}
+
+absl::Status Membership::Forget(const std::string& name, MonoTime now) {
+  Member* member = FindMutable(name);
+  if (member == nullptr) {
+    return absl::NotFoundError(absl::StrCat("no member named '", name, "'"));
+  }
+  if (member == self_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("'", name,
+                     "' is this daemon itself; stop it instead (SIGTERM "
+                     "leaves the cluster)"));
+  }
+  if (member->status != MemberStatus::kLeft && !member->failed) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "member '", name,
+        "' is alive (state ALIVE or SUSPECT, not FAILED or LEFT); only a "
+        "failed or left member can be forgotten"));
+  }
+  ++counters_->forgotten;
+  LOG(INFO) << "forgetting " << (member->failed ? "failed" : "left")
+            << " member '" << name << "' on request";
+  Remove(*member, now);
+  return absl::OkStatus();
 }
 
 void Membership::DiscountPause(absl::Duration paused, MonoTime now) {
@@ -559,6 +674,8 @@ MemberView Membership::View(const Member& member, MonoTime now,
   view.record = member.record();
   view.is_self = &member == self_;
   view.joined_at = member.joined_at;
+  view.failed = member.failed;
+  view.failed_at = member.failed_at();
   if (view.is_self) return view;
   view.curve = CurveOf(member, now);
   view.phi = view.curve.Phi(now);

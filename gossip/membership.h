@@ -14,7 +14,32 @@
 //   * same generation, higher heartbeat: one arrival at `now`; the same
 //     heartbeat arriving by another path is not newer and counts nothing.
 //     A LEFT status is final for a generation (kLeft).
-// The entry's phi is recorded as the sender's opinion of P.
+// The entry's phi is recorded as the sender's opinion of P, and an unknown
+// P that arrives already LEFT is not added (we never saw it alive, and
+// holding it would only keep a departed member circulating).
+//
+// Lifecycle of a member that stops without leaving (Reap):
+//   ALIVE (suspected by subscribers at their own thresholds)
+//   -> FAILED, kFailed, once silent for failed_after: v2, since its
+//      monitors' quorum curve passed report_level; v1, since its last
+//      heartbeat news. failed_at is that instant (silence + failed_after),
+//      so every daemon, a late one too, dates it alike.
+//   -> removed, kRemoved, failed_member_retention after failed_at.
+// A LEFT member is removed left_member_retention after we learned it.
+// A failed member is back, kReturned, on evidence newer than its failure:
+// a direct heartbeat to us (v2), a monitor's recovery report whose last
+// heartbeat is after failed_at (v2), a newer heartbeat counter (v1); a new
+// generation is kRestarted as always. While failed, a member is off the
+// monitor ring (its predecessors get a live K-th monitor instead of one
+// that cannot vouch for them; its would-be successors still accept its
+// heartbeats, which is how it returns), out of the members hash (so
+// summaries agree between daemons that hold it and daemons that already
+// removed it or never knew it), no gossip target, and never gossiped
+// (news, repairs, full state, v1 digests): it is this daemon's record,
+// not news. Failed and left members count against max_members; when the
+// table is full, an unknown member evicts the one retired (failed or
+// left) the longest ago, and is refused only if every member is alive.
+// Forget removes a failed or left member at once, on this daemon only.
 //
 // Not thread-safe; owned by a GossipNode.
 #ifndef PHID_GOSSIP_MEMBERSHIP_H_
@@ -24,6 +49,8 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,6 +58,8 @@
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/types/optional.h"
 #include "detector/clock.h"
 #include "detector/heartbeat_history.h"
 #include "detector/phi_accrual_detector.h"
@@ -89,8 +118,8 @@ class Membership {
   // the announced name, address and tags are shared (member_info.h), the
   // heartbeat history exists only where it is measured (protocol 1: every
   // member; protocol 2: the members we monitor, and any member that sent us
-  // a heartbeat), and reports, opinions and leave times live in `extra`
-  // only for the few members that have any.
+  // a heartbeat), and reports, opinions, leave and failure times live in
+  // `extra` only for the few members that have any.
   struct Member {
     explicit Member(const MemberRecord& record);
 
@@ -112,7 +141,10 @@ class Membership {
       // When at_quorum last turned false: its recovery is listed in
       // summaries for a while after (a peer may still hold the suspicion).
       MonoTime quorum_ended = -absl::InfiniteDuration();
-      MonoTime left_at;  // when we learned it left (status kLeft)
+      MonoTime left_at;    // when we learned it left (status kLeft)
+      MonoTime failed_at;  // when it failed (while `failed`)
+      // Its key in retired_ while it is there (failed or left).
+      absl::optional<MonoTime> retired_key;
       // v1: observer -> its latest phi for this member (>= opinion_floor).
       // Keyed by the observer's Member (never dangling: reaping a member
       // erases its opinions everywhere), so the merge path does no string
@@ -131,6 +163,7 @@ class Membership {
       return extra ? extra->quorum_ended : -absl::InfiniteDuration();
     }
     MonoTime left_at() const { return extra ? extra->left_at : MonoTime(); }
+    MonoTime failed_at() const { return extra ? extra->failed_at : MonoTime(); }
     Extra& MutableExtra();
     // Our detector of it, or null where we measure nothing.
     const PhiAccrualDetector* detector() const { return detector_.get(); }
@@ -160,6 +193,8 @@ class Membership {
     // v2: `quorum` of its current monitors report it suspect here: its
     // reports are news for the whole cluster, not only for its monitors.
     bool at_quorum : 1;
+    // Silent past failed_after, see the lifecycle above (when: failed_at).
+    bool failed : 1;
 
    private:
     std::unique_ptr<PhiAccrualDetector> detector_;
@@ -190,10 +225,24 @@ class Membership {
   void MarkSelfLeft();
   MemberRecord self() const { return self_->record(); }
   const Member& self_member() const { return *self_; }
+  // The newest record of another daemon under our own name (a newer
+  // generation: the cluster now follows it) seen since the last call.
+  std::optional<MemberRecord> TakeNameConflict() {
+    std::optional<MemberRecord> taken;
+    taken.swap(name_conflict_);
+    return taken;
+  }
 
-  // Removes members dead or left for long enough, and expires tombstones
-  // and stale opinions.
+  // Marks members silent for failed_after as failed, removes failed and
+  // left members past their retention, and expires tombstones and stale
+  // opinions.
   void Reap(MonoTime now);
+
+  // An operator's forget: removes a failed or left member now (kRemoved),
+  // on this node only, and tombstones its generation so gossip does not
+  // bring it back. NOT_FOUND if unknown; FAILED_PRECONDITION naming its
+  // state if it is ourselves or not failed nor left.
+  absl::Status Forget(const std::string& name, MonoTime now);
 
   // The observer was paused for `paused`: shifts every member's last arrival
   // forward by it (never past `now`).
@@ -274,7 +323,7 @@ class Membership {
              MonoTime now);
   Member& AddMember(const GossipEntry& entry, MonoTime now);
   Member* FindMutable(absl::string_view name);
-  // Deletes `member` (Forget it first).
+  // Deletes `member` (Unlink it first).
   void Erase(Member* member);
   // Our detector of `member` (created on first use).
   PhiAccrualDetector& DetectorOf(Member& member);
@@ -300,7 +349,20 @@ class Membership {
   // Takes `member` out of peers_ (swap-remove), if it is there.
   void RemovePeerSlot(Member& member);
   // Drops every reference to `member` before it is erased.
-  void Forget(Member& member);
+  void Unlink(Member& member);
+  // Tombstones, unlinks and erases `member`, then tells the listener.
+  void Remove(Member& member, MonoTime now);
+  // When the silence that fails `member` began (v2: its quorum curve's
+  // report-level crossing; v1: its last arrival).
+  MonoTime SilentSince(const Member& member, MonoTime now) const;
+  void MarkFailed(Member& member, MonoTime failed_at, MonoTime now);
+  // A failed member showed life: back on the ring and in the hash.
+  void Revive(Member& member, MonoTime now);
+  // Keeps retired_ in step with `member` (after any change of its status,
+  // failed flag, left_at or failed_at).
+  void UpdateRetired(Member& member);
+  // Removes the member retired the longest ago; false if there is none.
+  bool EvictOldestRetired(MonoTime now);
 
   // v2 (reports.cc).
   bool v2() const { return options_.protocol == 2; }
@@ -380,6 +442,12 @@ class Membership {
   std::vector<Member*> lookups_;  // MergeEntries' scratch space
   // name -> (generation removed, when)
   absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;
+  // Failed and left members by when they retired (failed_at or left_at),
+  // oldest first: what a full table evicts.
+  std::set<std::pair<MonoTime, Member*>> retired_;
+  // Bumped by every removal: MergeEntries' looked-up pointers are stale
+  // once it moves.
+  uint64_t removals_ = 0;
 
   // v2.
   MonitorRing ring_;
@@ -394,6 +462,7 @@ class Membership {
   absl::flat_hash_set<Member*> own_suspects_;
   absl::flat_hash_set<Member*> reevaluate_;
   bool urgent_ = false;
+  std::optional<MemberRecord> name_conflict_;
 };
 
 }  // namespace phid

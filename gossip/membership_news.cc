@@ -15,7 +15,10 @@ int Membership::NewsBudget() const {
   return options_.news_retransmit_mult * std::max(1, log2n);
 }
 
-void Membership::SetNews(Member& member) { SetNewsLeft(member, NewsBudget()); }
+void Membership::SetNews(Member& member) {
+  if (member.failed) return;  // our judgement of it, not news
+  SetNewsLeft(member, NewsBudget());
+}
 
 void Membership::MarkFresh(Member& member) {
   if (member.fresh) return;

@@ -176,10 +176,11 @@ TEST_F(MembershipTest, PeersAreTheLiveOthers) {
   // A new generation of a left member is a target again.
   membership_->MergeEntry("a", Entry("a", 2, 1), now_);
   EXPECT_THAT(names(), ElementsAre("a", "b", "c"));
-  // Reaped members leave the list; the one swapped into the gap stays.
+  // Failed members leave the list; the one swapped into the gap stays.
   MonoTime later = now_ + absl::Seconds(10);
   membership_->MergeEntry("c", Entry("c", 1, 5), later);
-  membership_->Reap(now_ + options_.dead_reap_after + absl::Seconds(1));
+  membership_->Reap(now_ + options_.failed_after + absl::Seconds(1));
+  EXPECT_TRUE(membership_->Find("a")->failed);
   EXPECT_THAT(names(), ElementsAre("c"));
 }
 
@@ -198,11 +199,21 @@ TEST_F(MembershipTest, NewsIsSentMostUrgentFirst) {
   EXPECT_EQ(membership_->NewsToSend(2).size(), 2u);
 }
 
-TEST_F(MembershipTest, DeadMembersAreReapedAndTheNameCanBeReused) {
+TEST_F(MembershipTest, SilentMembersFailAreKeptAndThenRemoved) {
   membership_->MergeEntry("a", Entry("a", 1, 1), now_);
-  membership_->Reap(now_ + options_.dead_reap_after - absl::Milliseconds(1));
+  membership_->Reap(now_ + options_.failed_after - absl::Milliseconds(1));
   ASSERT_NE(membership_->Find("a"), nullptr);
-  MonoTime reaped = now_ + options_.dead_reap_after;
+  EXPECT_FALSE(membership_->Find("a")->failed);
+  membership_->Reap(now_ + options_.failed_after);
+  ASSERT_NE(membership_->Find("a"), nullptr);
+  EXPECT_TRUE(membership_->Find("a")->failed);
+  EXPECT_EQ(membership_->Find("a")->failed_at(), now_ + options_.failed_after);
+  EXPECT_EQ(listener_.events.back(), "failed:a");
+  EXPECT_EQ(counters_.failures, 1u);
+  MonoTime reaped =
+      now_ + options_.failed_after + options_.failed_member_retention;
+  membership_->Reap(reaped - absl::Milliseconds(1));
+  ASSERT_NE(membership_->Find("a"), nullptr);
   membership_->Reap(reaped);
   EXPECT_EQ(membership_->Find("a"), nullptr);
   EXPECT_EQ(listener_.events.back(), "removed:a");
@@ -214,10 +225,89 @@ TEST_F(MembershipTest, DeadMembersAreReapedAndTheNameCanBeReused) {
   EXPECT_EQ(listener_.events.back(), "joined:a");
 }
 
-TEST_F(MembershipTest, LeftMembersAreReapedAfterTheirDelay) {
-  membership_->MergeEntry("a", Entry("a", 1, 1, MemberStatus::kLeft), now_);
-  membership_->Reap(now_ + options_.left_reap_after);
+TEST_F(MembershipTest, LeftMembersAreKeptForTheirRetentionThenRemoved) {
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  membership_->MergeEntry("a", Entry("a", 1, 2, MemberStatus::kLeft), now_);
+  membership_->Reap(now_ + options_.left_member_retention -
+                    absl::Milliseconds(1));
+  ASSERT_NE(membership_->Find("a"), nullptr);
+  EXPECT_FALSE(membership_->Find("a")->failed);  // left is never failed
+  membership_->Reap(now_ + options_.left_member_retention);
   EXPECT_EQ(membership_->Find("a"), nullptr);
+  EXPECT_EQ(listener_.events.back(), "removed:a");
+}
+
+TEST_F(MembershipTest, AnUnknownMemberThatAlreadyLeftIsNotAdded) {
+  EXPECT_FALSE(membership_->MergeEntry(
+      "b", Entry("a", 1, 1, MemberStatus::kLeft), now_));
+  EXPECT_EQ(membership_->Find("a"), nullptr);
+  EXPECT_TRUE(listener_.events.empty());
+}
+
+TEST_F(MembershipTest, AFailedMemberReturnsWithNewerHeartbeats) {
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  MonoTime failed = now_ + options_.failed_after;
+  membership_->Reap(failed);
+  ASSERT_TRUE(membership_->Find("a")->failed);
+  // The same heartbeat again is no sign of life.
+  membership_->MergeEntry("b", Entry("a", 1, 1), failed + absl::Seconds(1));
+  EXPECT_TRUE(membership_->Find("a")->failed);
+  EXPECT_TRUE(membership_->MergeEntry("a", Entry("a", 1, 2),
+                                      failed + absl::Seconds(2)));
+  EXPECT_FALSE(membership_->Find("a")->failed);
+  EXPECT_EQ(listener_.events.back(), "returned:a");
+  ASSERT_EQ(membership_->peers().size(), 1u);  // a gossip target again
+  EXPECT_EQ(membership_->peers()[0]->name(), "a");
+}
+
+TEST_F(MembershipTest, OnlyFailedOrLeftMembersCanBeForgotten) {
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  membership_->MergeEntry("b", Entry("b", 1, 1), now_);
+  EXPECT_EQ(membership_->Forget("a", now_).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(membership_->Forget("self", now_).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(membership_->Forget("zz", now_).code(),
+            absl::StatusCode::kNotFound);
+  MonoTime failed = now_ + options_.failed_after;
+  membership_->MergeEntry("b", Entry("b", 1, 9), failed);  // b stays alive
+  membership_->Reap(failed);
+  ASSERT_TRUE(membership_->Find("a")->failed);
+  ASSERT_TRUE(membership_->Forget("a", failed).ok());
+  EXPECT_EQ(membership_->Find("a"), nullptr);
+  EXPECT_EQ(listener_.events.back(), "removed:a");
+  EXPECT_EQ(counters_.forgotten, 1u);
+  // Gossip of the forgotten generation does not bring it back.
+  EXPECT_FALSE(membership_->MergeEntry("b", Entry("a", 1, 1), failed));
+  EXPECT_EQ(membership_->Find("a"), nullptr);
+}
+
+TEST_F(MembershipTest, AFullTableEvictsTheMemberRetiredLongestAgo) {
+  options_.max_members = 4;  // self, a, b, c
+  membership_->MergeEntry("a", Entry("a", 1, 1), now_);
+  membership_->MergeEntry("b", Entry("b", 1, 1), now_ + absl::Seconds(5));
+  membership_->MergeEntry("c", Entry("c", 1, 1), now_ + absl::Seconds(5));
+  // Every member alive: the newcomer is refused.
+  EXPECT_FALSE(membership_->MergeEntry("d", Entry("d", 1, 1), now_));
+  EXPECT_EQ(counters_.members_refused, 1u);
+  // a fails first, then b; c keeps beating.
+  MonoTime later = now_ + absl::Seconds(5) + options_.failed_after;
+  membership_->MergeEntry("c", Entry("c", 1, 2), later);
+  membership_->Reap(now_ + options_.failed_after);
+  membership_->Reap(later);
+  ASSERT_TRUE(membership_->Find("a")->failed);
+  ASSERT_TRUE(membership_->Find("b")->failed);
+  EXPECT_TRUE(membership_->MergeEntry("d", Entry("d", 1, 1), later));
+  EXPECT_EQ(membership_->Find("a"), nullptr);  // failed the longest ago
+  EXPECT_NE(membership_->Find("b"), nullptr);
+  EXPECT_EQ(counters_.members_evicted, 1u);
+  EXPECT_EQ(membership_->size(), 4);
+  EXPECT_TRUE(membership_->MergeEntry("e", Entry("e", 1, 1), later));
+  EXPECT_EQ(membership_->Find("b"), nullptr);
+  // Only alive members are left: the next one is refused.
+  EXPECT_FALSE(membership_->MergeEntry("f", Entry("f", 1, 1), later));
+  EXPECT_EQ(counters_.members_refused, 2u);
+  EXPECT_EQ(membership_->size(), 4);
 }
 
 TEST_F(MembershipTest, AFirstArrivalIsSeededFromGossipedStatistics) {

@@ -111,6 +111,13 @@ PacketCodec::PacketCodec(std::string cluster, const Keyring* keyring,
   CHECK(wire_version == 1 || wire_version == 2) << wire_version;
 }
 
+void PacketCodec::ReplaceKeyring(const Keyring* keyring) {
+  CHECK_EQ(keyring == nullptr, keyring_ == nullptr)
+      << "a keyring replaces a keyring; turning encryption on or off needs a "
+         "restart";
+  keyring_ = keyring;
+}
+
 size_t PacketCodec::Overhead() const {
   if (wire_version_ == 2) {
     return kV2HeaderBytes + (keyring_ != nullptr
@@ -168,14 +175,18 @@ DropReason PacketCodec::Open(absl::string_view header, absl::string_view* body,
     *error = "encrypted packet shorter than a nonce and a tag";
     return DropReason::kBadEnvelope;
   }
+  size_t key_index = 0;
   absl::StatusOr<std::string> opened =
-      keyring_->Open(*body, absl::StrCat(header, cluster_));
+      keyring_->Open(*body, absl::StrCat(header, cluster_), &key_index);
   if (!opened.ok()) {
     *error = absl::StrCat(
         "cannot authenticate (a key not in our keyring, another cluster, or "
         "tampering): ",
         opened.status().message());
     return DropReason::kAuthFailed;
+  }
+  if (key_index != 0) {
+    secondary_key_opens_.fetch_add(1, std::memory_order_relaxed);
   }
   *plaintext = *std::move(opened);
   *body = *plaintext;

@@ -28,10 +28,18 @@
 // A plaintext heartbeat is 20 bytes (48 on the wire with IP/UDP headers);
 // with a keyring, 44 (72).
 //
-// Thread safety: const methods are safe to call concurrently.
+// Keyring rotation: ReplaceKeyring swaps the ring between packets; any key
+// of the ring opens, the primary seals, and secondary_key_opens() counts
+// datagrams opened by a key other than the primary (a peer still sealing
+// with an older key, or already with a newer one).
+//
+// Thread safety: const methods are safe to call concurrently;
+// ReplaceKeyring is not safe to call concurrently with anything.
 #ifndef PHID_GOSSIP_PACKET_CODEC_H_
 #define PHID_GOSSIP_PACKET_CODEC_H_
 
+#include <atomic>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -114,6 +122,16 @@ class PacketCodec {
                       HeartbeatDatagram* heartbeat, bool* is_heartbeat,
                       std::string* error) const;
 
+  // Seals with `keyring`'s primary from now on and opens with any of its
+  // keys; it must outlive the codec. A rotation replaces a ring with a ring:
+  // turning encryption on or off needs a restart (CHECK: both null or both
+  // not null).
+  void ReplaceKeyring(const Keyring* keyring);
+  // Datagrams authenticated by a key other than the primary, ever.
+  uint64_t secondary_key_opens() const {
+    return secondary_key_opens_.load(std::memory_order_relaxed);
+  }
+
   const std::string& cluster() const { return cluster_; }
   int wire_version() const { return wire_version_; }
 
@@ -128,6 +146,7 @@ class PacketCodec {
 
   std::string cluster_;
   const Keyring* keyring_;
+  mutable std::atomic<uint64_t> secondary_key_opens_{0};
   int wire_version_;
   uint16_t cluster_tag_;
 };

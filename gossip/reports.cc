@@ -78,6 +78,8 @@ void Membership::Place(Member& member) {
   auto held = by_id_.find(member.id);
   if (held != by_id_.end()) by_id_.erase(held);
   by_id_.insert(&member);
+  // A failed member is on neither the ring nor the hash (membership.h).
+  if (member.failed) return;
   if (member.status == MemberStatus::kAlive && v2()) {
     ring_.Add(member.id);
     RingChanged(member.id);
@@ -94,6 +96,7 @@ void Membership::Unplace(Member& member) {
   by_id_.erase(it);
   if (v2() && ring_.Contains(member.id)) RingChanged(member.id);
   reevaluate_.erase(&member);
+  if (member.failed) return;  // Place left it out of the ring and the hash
   ring_.Remove(member.id);
   bucket_hashes_[BucketOf(member.id)] ^= HashOf(member);
   members_hash_ ^= HashOf(member);
@@ -144,17 +147,24 @@ DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
   if (member.status != MemberStatus::kAlive || counter <= member.heartbeat) {
     return DropReason::kStale;
   }
+  const bool returned = member.failed;
+  if (returned) Revive(member, now);
   NotifyEvidence(member, CurveOf(member, now), now);
   DetectorOf(member).Heartbeat(now);
   member.measured = true;
   member.heartbeat = counter;
   ++counters_->arrivals;
+  bool recovered = false;
   for (const Member::Report& r : member.reports()) {
     if (r.monitor == self_->id && r.suspect) {
       ReportChanged(member, false, now);
+      recovered = true;
       break;
     }
   }
+  // The rest of the cluster holds it failed too: our recovery report (its
+  // last heartbeat newer than the failure) is what brings it back there.
+  if (returned && !recovered) ReportChanged(member, false, now);
   return DropReason::kNone;
 }
 
@@ -269,6 +279,7 @@ bool Membership::MergeReports(Member& member,
   PhiCurve before;
   bool computed_before = false;
   bool changed = false;
+  bool alive_since_failure = false;
   for (const ReportEntry& e : reports) {
     if (e.monitor == self_->id) continue;  // ours are authoritative
     if (!computed_before) {
@@ -278,9 +289,15 @@ bool Membership::MergeReports(Member& member,
     Member::Report report{e.monitor, e.seq, e.suspect,
                           ArrivalCurve{e.model, e.distribution, now - e.age},
                           now};
-    changed |= StoreReport(member, report);
+    if (StoreReport(member, report)) {
+      changed = true;
+      // A monitor heard it after it failed: it is back.
+      alive_since_failure |= member.failed && !report.suspect &&
+                             report.curve.last_arrival > member.failed_at();
+    }
   }
   if (!changed) return false;
+  if (alive_since_failure) Revive(member, now);
   ++counters_->reports;
   NotifyEvidence(member, before, now);
   UpdateQuorum(member, now, true);
@@ -346,6 +363,7 @@ std::vector<Membership::ReportKeyValue> Membership::SummaryKeys(
     MonoTime now) const {
   std::vector<ReportKeyValue> keys;
   for (const Member* member : reported_) {
+    if (member->failed) continue;  // settled: nothing left to repair
     if (!member->at_quorum && now - member->quorum_ended() >= kRecoveryListed) {
       continue;
     }

@@ -93,6 +93,11 @@ int SimCluster::AddNode(GossipOptions options, MembershipListener* listener,
   return i;
 }
 
+void SimCluster::ReplaceKeyring(int i, const Keyring* keyring) {
+  keyrings_[i] = keyring;
+  nodes_[i]->gossip->ReplaceKeyring(keyring);
+}
+
 void SimCluster::Restart(int i, MembershipListener* listener) {
   Node& node = *nodes_[i];
   if (listener != nullptr) listeners_[i] = listener;
@@ -105,7 +110,7 @@ void SimCluster::Restart(int i, MembershipListener* listener) {
   network_.Attach(node.address, nullptr);
   absl::StatusOr<std::unique_ptr<GossipNode>> created =
       GossipNode::Create(node.options, ports_[i].get(), keyrings_[i],
-                         listeners_[i], clock_.Now(), rng_());
+                         listeners_[i], clock_.Now(), rng_(), resolver_);
   CHECK(created.ok()) << created.status();
   node.gossip = std::move(*created);
   network_.Attach(node.address, node.gossip.get());

@@ -77,9 +77,16 @@ class SimCluster {
   template <typename Pred>
   bool RunUntil(Pred pred, absl::Duration limit);
 
+  // Nodes created from now on (added or restarted) resolve their DNS seeds
+  // through `resolver` (must outlive them; null: numeric seeds only).
+  void SetSeedResolver(SeedResolver* resolver) { resolver_ = resolver; }
+
   void Crash(int i);
   void Pause(int i);
   void Resume(int i);
+  // Node i seals with `keyring` from now on, and keeps it across restarts
+  // (GossipNode::ReplaceKeyring; `keyring` must outlive the cluster).
+  void ReplaceKeyring(int i, const Keyring* keyring);
   // Restarts a crashed (or running) node with a new generation.
   void Restart(int i, MembershipListener* listener = nullptr);
 
@@ -123,6 +130,7 @@ class SimCluster {
   uint64_t next_generation_ = 1;
   std::vector<MembershipListener*> listeners_;
   std::vector<const Keyring*> keyrings_;
+  SeedResolver* resolver_ = nullptr;
   std::vector<std::unique_ptr<Port>> ports_;        // one per node
   absl::flat_hash_map<std::string, int> index_of_;  // address -> node
   // Parallel mode only. Scratch for RunWindow, kept to reuse allocations.

@@ -11,11 +11,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "glog/logging.h"
+#include "gossip/address.h"
 #include "grpc/health/v1/health.pb.h"
-#include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
 #include "server/api_limits.h"
+#include "server/background_seed_resolver.h"
 #include "server/grpc_status.h"
+#include "server/reflection_service.h"
 #include "server/socket_stats.h"
 #include "server/watch_request.h"
 
@@ -83,12 +85,21 @@ void LogEvent(const MemberEvent& e) {
       LOG(INFO) << "member " << r.name << " left the cluster";
       break;
     case MemberEventType::kRemoved:
-      if (r.status == MemberStatus::kLeft) {
-        LOG(INFO) << "member " << r.name << " removed after leaving";
-      } else {
-        LOG(WARNING) << "member " << r.name
-                     << " removed: no heartbeat for too long";
-      }
+      LOG(INFO) << "member " << r.name << " removed ("
+                << (r.status == MemberStatus::kLeft ? "left" : "failed")
+                << "): retention over, forgotten, or evicted by "
+                   "--max_members";
+      break;
+    case MemberEventType::kFailed:
+      LOG(WARNING) << "member " << r.name
+                   << " failed: silent for --failed_after; listed as failed "
+                      "until --failed_member_retention unless it returns "
+                      "(`phictl forget "
+                   << r.name << "` removes it sooner)";
+      break;
+    case MemberEventType::kReturned:
+      LOG(INFO) << "failed member " << r.name << " is back (generation "
+                << r.generation << ")";
       break;
     case MemberEventType::kObserverPaused:
       LOG(WARNING) << "observer paused for " << absl::FormatDuration(e.paused)
@@ -126,13 +137,17 @@ absl::StatusOr<std::unique_ptr<Daemon>> Daemon::Start(
 }
 
 absl::Status Daemon::Init() {
+  std::unique_ptr<Keyring> keyring;
   if (!options_.keyring.empty()) {
     absl::StatusOr<Keyring> ring = Keyring::LoadFile(options_.keyring);
     if (!ring.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("keyring: ", ring.status().message()));
     }
-    keyring_ = std::make_unique<Keyring>(*std::move(ring));
+    keyring = std::make_unique<Keyring>(*std::move(ring));
+    LOG(INFO) << "keyring " << options_.keyring << ": " << keyring->size()
+              << " keys [" << absl::StrJoin(keyring->KeyIds(), ",")
+              << "], primary " << keyring->primary_id();
   }
   absl::StatusOr<std::unique_ptr<UdpTransport>> transport =
       UdpTransport::Bind(options_.udp);
@@ -144,12 +159,19 @@ absl::Status Daemon::Init() {
     LOG(WARNING) << "--udp_receive_buffer: " << s.message();
   }
 
+  for (const std::string& seed : options_.gossip.seeds) {
+    if (!ParseAddress(seed).ok() && resolver_ == nullptr) {
+      resolver_ = std::make_unique<BackgroundSeedResolver>(
+          std::make_unique<SystemSeedResolver>());
+    }
+  }
   MonoTime now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
-    absl::StatusOr<std::unique_ptr<GossipNode>> node =
-        GossipNode::Create(options_.gossip, transport_.get(), keyring_.get(),
-                           &collector_, now, std::random_device()());
+    keyring_ = std::move(keyring);
+    absl::StatusOr<std::unique_ptr<GossipNode>> node = GossipNode::Create(
+        options_.gossip, transport_.get(), keyring_.get(), &collector_, now,
+        std::random_device()(), resolver_.get());
     if (!node.ok()) return node.status();
     node_ = *std::move(node);
     WatchHub::Options hub;
@@ -226,14 +248,13 @@ absl::Status Daemon::StartGrpc() {
     ssl.pem_key_cert_pairs.push_back({*key, *cert});
     credentials = grpc::SslServerCredentials(ssl);
   }
-  // Reflection: the call keeps libgrpc++_reflection linked (--as-needed
-  // drops it otherwise). Health: touching the descriptor links
-  // grpc.health.v1 so reflection can describe the health service.
-  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // Health: touching the descriptor links grpc.health.v1 so reflection
+  // can describe the health service.
   grpc::EnableDefaultHealthCheckService(true);
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
 
   grpc::ServerBuilder builder;
+  AddServerReflection(&builder);  // v1 and v1alpha, with .proto comments
   builder.AddListeningPort(options_.grpc_address, credentials, &grpc_port_);
   builder.RegisterService(service_.get());
   // Abuse limits (README: Under abuse). gRPC 1.51 has no rapid-reset
@@ -276,6 +297,7 @@ absl::Status Daemon::StartGrpc() {
           server_->GetHealthCheckService()) {
     health->SetServingStatus(phi::v1::FailureDetector::service_full_name(),
                              true);
+    health->SetServingStatus(kJoinedService, false);
   }
   return absl::OkStatus();
 }
@@ -290,6 +312,50 @@ void Daemon::RequestShutdown() {
   shutdown_requested_ = true;
   PauseForTesting(false);
   if (transport_ != nullptr) transport_->Wake();
+}
+
+void Daemon::RequestKeyringReload() {
+  reload_requested_ = true;
+  if (transport_ != nullptr) transport_->Wake();
+}
+
+void Daemon::ReloadKeyring() {
+  if (options_.keyring.empty()) {
+    LOG(WARNING) << "keyring reload requested (SIGHUP), but phid runs "
+                    "without --keyring: nothing to reload (turning "
+                    "encryption on needs --keyring on every daemon and a "
+                    "restart)";
+    return;
+  }
+  // Read and parse outside the lock: the loop holds it only for the swap.
+  absl::StatusOr<Keyring> loaded = Keyring::LoadFile(options_.keyring);
+  std::unique_ptr<Keyring> ring;
+  if (loaded.ok()) ring = std::make_unique<Keyring>(*std::move(loaded));
+  std::string change;
+  std::string kept;
+  {
+    absl::MutexLock lock(&mu_);
+    if (ring == nullptr) {
+      ++keyring_reload_failures_;
+      kept = absl::StrCat(keyring_->size(), " keys, primary ",
+                          keyring_->primary_id());
+    } else {
+      change = DescribeKeyringChange(*keyring_, *ring);
+      node_->ReplaceKeyring(ring.get());
+      keyring_.swap(ring);  // `ring` now holds the old one, freed below
+      ++keyring_reloads_;
+    }
+  }
+  if (!loaded.ok()) {
+    LOG(ERROR) << "keyring reload failed; still using the keyring loaded "
+                  "before ("
+               << kept << "): " << loaded.status().message()
+               << ". Fix the file (one key per line, 64 hex digits or "
+                  "base64 of 32 bytes; phid keygen writes one) and send "
+                  "SIGHUP again (systemctl reload phid)";
+    return;
+  }
+  LOG(INFO) << "keyring reloaded from " << options_.keyring << ": " << change;
 }
 
 void Daemon::CrashForTesting() {
@@ -338,6 +404,7 @@ void Daemon::Loop() {
 }
 
 void Daemon::RunOnce(MonoTime* next_sweep) {
+  if (reload_requested_.exchange(false)) ReloadKeyring();
   MonoTime now = clock_.Now();
   MonoTime due;
   {
@@ -356,6 +423,7 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     unsubscribed.swap(unsubscribed_);
   }
   std::vector<MemberEvent> events;
+  bool joined;
   {
     absl::MutexLock lock(&mu_);
     for (const PacketBatch::Packet& p : batch.packets) {
@@ -366,8 +434,16 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     node_->Tick(now);  // the pause guard runs before any crossing is judged
     events = Publish(now);
     hub_->Fire(now);
+    joined = node_->Joined() && !leaving_;
   }
   for (const MemberEvent& event : events) LogEvent(event);
+  if (joined != joined_reported_) {
+    joined_reported_ = joined;
+    if (grpc::HealthCheckServiceInterface* health =
+            server_->GetHealthCheckService()) {
+      health->SetServingStatus(kJoinedService, joined);
+    }
+  }
   if (now >= *next_sweep) {
     service_->EvictStalled(now);
     *next_sweep = now + std::min(absl::Seconds(1), options_.write_timeout / 4);

@@ -17,6 +17,18 @@
 // briefly (ListPeers, GetPeer, a new Watch's snapshot). Watch streams never
 // block the loop: the hub only queues into each stream (watch_reactor.h).
 //
+// Readiness: the gRPC health service answers for kJoinedService with
+// SERVING once the node has joined its cluster (GossipNode::Joined), and
+// NOT_SERVING before and whenever it is not; "" and the API's own name
+// answer SERVING while the process runs (liveness). /metrics has the same
+// as the phid_joined gauge.
+//
+// Keyring reload (RequestKeyringReload, on SIGHUP): the loop re-reads
+// --keyring before its next batch, outside the lock, and swaps the node's
+// keyring under it, between two packets; it logs what changed by key id.
+// A file that does not load keeps the keyring in use, is logged with what
+// to do, and counted (phid_keyring_reloads_total{result="failed"}).
+//
 // Shutdown (RequestShutdown, e.g. on SIGTERM): the node leaves and the loop
 // keeps gossiping until the leave has propagated, then every Watch ends
 // with UNAVAILABLE "phid is shutting down", and the gRPC server shuts down
@@ -41,6 +53,7 @@
 #include "gossip/events.h"
 #include "gossip/gossip_node.h"
 #include "gossip/keyring.h"
+#include "gossip/seed_resolver.h"
 #include "gossip/udp_transport.h"
 #include "grpcpp/grpcpp.h"
 #include "server/daemon_options.h"
@@ -53,6 +66,9 @@ namespace phid {
 
 class Daemon final : private FailureDetectorBackend {
  public:
+  // The health service name that reports readiness (joined).
+  static constexpr const char* kJoinedService = "phid.joined";
+
   // Validates `options`, binds every socket and starts the loop. Errors
   // name the option or address at fault.
   static absl::StatusOr<std::unique_ptr<Daemon>> Start(
@@ -66,6 +82,11 @@ class Daemon final : private FailureDetectorBackend {
   void RequestShutdown();
   // Blocks until the daemon has shut down.
   void Wait();
+
+  // Asks the loop to reload --keyring; returns at once. Only sets a flag
+  // and wakes the loop, but is still not for a signal handler (phid_main
+  // takes SIGHUP with sigwait).
+  void RequestKeyringReload();
 
   // Tests: stop at once without leaving (peers see a failure) ...
   void CrashForTesting();
@@ -96,6 +117,8 @@ class Daemon final : private FailureDetectorBackend {
   absl::Status StartGrpc();
   void Loop();
   void RunOnce(MonoTime* next_sweep);
+  // Loop thread: re-reads --keyring and swaps it in, or keeps the old one.
+  void ReloadKeyring();
   // Hands the node's events and changed views to the hub; returns the
   // events, for the caller to log once it has released mu_ (logging never
   // runs under the daemon's lock).
@@ -108,6 +131,8 @@ class Daemon final : private FailureDetectorBackend {
       const phi::v1::ListPeersRequest& request) override;
   absl::StatusOr<phi::v1::Peer> GetPeer(
       const phi::v1::GetPeerRequest& request) override;
+  absl::StatusOr<phi::v1::ForgetResponse> Forget(
+      const phi::v1::ForgetRequest& request) override;
   absl::StatusOr<uint64_t> Subscribe(const phi::v1::WatchRequest& request,
                                      std::shared_ptr<WatchSink> sink) override;
   void Unsubscribe(uint64_t id) override;
@@ -115,7 +140,8 @@ class Daemon final : private FailureDetectorBackend {
   // Constant after Start.
   const DaemonOptions options_;
   const Clock& clock_;
-  std::unique_ptr<Keyring> keyring_;
+  // DNS seeds, looked up off the loop thread (null without DNS seeds).
+  std::unique_ptr<SeedResolver> resolver_;
   std::unique_ptr<UdpTransport> transport_;
   std::unique_ptr<FailureDetectorService> service_;
   std::unique_ptr<grpc::Server> server_;
@@ -129,6 +155,11 @@ class Daemon final : private FailureDetectorBackend {
 
   absl::Mutex mu_;
   Collector collector_ ABSL_GUARDED_BY(mu_);
+  // The node's keyring (null without --keyring); replaced by a reload.
+  // Declared before node_, so it outlives it.
+  std::unique_ptr<Keyring> keyring_ ABSL_GUARDED_BY(mu_);
+  uint64_t keyring_reloads_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t keyring_reload_failures_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<GossipNode> node_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<WatchHub> hub_ ABSL_GUARDED_BY(mu_);
 
@@ -140,8 +171,10 @@ class Daemon final : private FailureDetectorBackend {
 
   std::atomic<bool> shutdown_requested_{false};
   std::atomic<bool> crash_{false};
-  MonoTime shutdown_started_;  // loop thread only
-  bool leaving_ = false;       // loop thread only
+  std::atomic<bool> reload_requested_{false};
+  MonoTime shutdown_started_;     // loop thread only
+  bool leaving_ = false;          // loop thread only
+  bool joined_reported_ = false;  // loop thread only: health says joined
   std::thread loop_;
   absl::Notification stopped_;
   std::atomic<bool> joined_{false};

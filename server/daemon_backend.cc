@@ -64,6 +64,43 @@ absl::StatusOr<v1::Peer> Daemon::GetPeer(const v1::GetPeerRequest& request) {
   return peer;
 }
 
+absl::StatusOr<v1::ForgetResponse> Daemon::Forget(
+    const v1::ForgetRequest& request) {
+  if (absl::Status s = ValidateMemberName(request.name(), "name"); !s.ok()) {
+    return s;
+  }
+  v1::ForgetResponse response;
+  {
+    absl::MutexLock lock(&mu_);
+    MonoTime now = clock_.Now();
+    const Membership::Member* member = node_->membership().Find(request.name());
+    if (member == nullptr) {
+      return absl::NotFoundError(
+          absl::StrCat("no member named ", Echo(request.name()),
+                       "; ListPeers shows the known names"));
+    }
+    MemberView view =
+        node_->membership().View(*member, now, options_.default_threshold);
+    v1::PeerState state = JudgeOnce(view, options_.default_threshold, now);
+    if (state != v1::PEER_STATE_FAILED && state != v1::PEER_STATE_LEFT) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "member ", Echo(request.name()), " is ",
+          view.is_self
+              ? "this daemon itself"
+              : absl::StrCat("in state ", v1::PeerState_Name(state).substr(
+                                              sizeof("PEER_STATE_") - 1)),
+          "; only FAILED or LEFT members can be forgotten (a silent member "
+          "becomes FAILED after --failed_after)"));
+    }
+    FillPeer(view, state, options_.default_threshold, now,
+             response.mutable_peer());
+    if (absl::Status s = node_->Forget(request.name(), now); !s.ok()) return s;
+    // The hub hears of the removal with the loop's next batch of events.
+  }
+  transport_->Wake();
+  return response;
+}
+
 absl::StatusOr<uint64_t> Daemon::Subscribe(const v1::WatchRequest& request,
                                            std::shared_ptr<WatchSink> sink) {
   absl::StatusOr<WatchSpec> spec =
@@ -105,6 +142,10 @@ std::string Daemon::MetricsText() {
         case v1::PEER_STATE_LEFT:
           ++s.members_left;
           break;
+        case v1::PEER_STATE_FAILED:
+          ++s.members_failed;
+          s.failed_peers.push_back(view.record.name);
+          break;
         default:
           ++s.members_alive;
       }
@@ -113,6 +154,11 @@ std::string Daemon::MetricsText() {
       }
     }
     s.gossip = node_->counters();
+    s.joined = node_->Joined();
+    s.secondary_key_opens = node_->secondary_key_opens();
+    if (keyring_ != nullptr) s.key_ids = keyring_->KeyIds();
+    s.keyring_reloads = keyring_reloads_;
+    s.keyring_reload_failures = keyring_reload_failures_;
     const WatchHub::Counters& hub = hub_->counters();
     s.transitions = hub.transitions;
     s.level_messages = hub.levels;

@@ -30,7 +30,8 @@ struct DaemonOptions {
   // fault injection. The bind address is required; advertise is required for
   // a wildcard bind.
   UdpOptions udp;
-  // Keyring file (see gossip/keyring.h); empty = no encryption. Default "".
+  // Keyring file (see gossip/keyring.h), re-read on SIGHUP
+  // (Daemon::RequestKeyringReload); empty = no encryption. Default "".
   std::string keyring;
   // gRPC API listen address: host:port (port 0 = any free port; host a name,
   // an IPv4 address or [IPv6]) or unix:/absolute/path. Default

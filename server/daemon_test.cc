@@ -1,5 +1,5 @@
-// The daemon as a whole: shutdown, observer pauses, restarts, reaping,
-// metrics over HTTP, start-up errors.
+// The daemon as a whole: shutdown, observer pauses, restarts, failed
+// members and forgetting them, metrics over HTTP, start-up errors.
 #include "server/daemon.h"
 
 #include <chrono>
@@ -86,9 +86,10 @@ TEST(DaemonTest, AnObserverPauseIsReportedAndSuspectsNobody) {
   });
 }
 
-TEST(DaemonTest, ARestartAndAReapAreReported) {
+TEST(DaemonTest, ARestartAFailureAndTheEndOfItsRetentionAreReported) {
   DaemonOptions options = TestDaemonOptions("a");
-  options.gossip.dead_reap_after = absl::Seconds(1);
+  options.gossip.failed_after = absl::Seconds(1);
+  options.gossip.failed_member_retention = absl::Seconds(1);
   auto a = StartTestDaemon(options);
   auto b = StartTestDaemon(TestDaemonOptions("b", {a->gossip_address()}));
   auto stub = StubFor(*a);
@@ -119,11 +120,103 @@ TEST(DaemonTest, ARestartAndAReapAreReported) {
   b->CrashForTesting();
   ASSERT_NE(watch.NextTransition("b", v1::TRANSITION_REASON_CROSSED_THRESHOLD),
             nullptr);
+  const v1::WatchResponse* failed =
+      watch.NextTransition("b", v1::TRANSITION_REASON_FAILED);
+  ASSERT_NE(failed, nullptr) << watch.status().error_message();
+  EXPECT_EQ(failed->transition().previous_state(), v1::PEER_STATE_SUSPECT);
+  EXPECT_EQ(failed->transition().peer().state(), v1::PEER_STATE_FAILED);
   const v1::WatchResponse* removed =
       watch.NextTransition("b", v1::TRANSITION_REASON_REMOVED);
   ASSERT_NE(removed, nullptr) << watch.status().error_message();
-  EXPECT_EQ(removed->transition().previous_state(), v1::PEER_STATE_SUSPECT);
+  EXPECT_EQ(removed->transition().previous_state(), v1::PEER_STATE_FAILED);
   EXPECT_EQ(removed->transition().peer().state(), v1::PEER_STATE_REMOVED);
+}
+
+grpc::Status Forget(v1::FailureDetector::Stub* stub, const std::string& name,
+                    v1::ForgetResponse* response) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(5));
+  v1::ForgetRequest request;
+  request.set_name(name);
+  return stub->Forget(&context, request, response);
+}
+
+const v1::Peer* Listed(const v1::ListPeersResponse& list,
+                       const std::string& name) {
+  for (const v1::Peer& p : list.peers()) {
+    if (p.name() == name) return &p;
+  }
+  return nullptr;
+}
+
+TEST(DaemonTest, AFailedMemberIsListedCountedAndCanBeForgotten) {
+  DaemonOptions options = TestDaemonOptions("a");
+  options.gossip.failed_after = absl::Seconds(1);
+  auto a = StartTestDaemon(options);
+  auto b = StartTestDaemon(TestDaemonOptions("b", {a->gossip_address()}));
+  auto stub = StubFor(*a);
+  WatchReader watch(stub.get(), WatchFor({"b"}));
+  ASSERT_NE(watch.ReadUntil([](const auto& m) {
+    return (m.has_snapshot() && m.snapshot().peers_size() == 1) ||
+           m.has_transition();
+  }),
+            nullptr);
+  // Alive: refused, naming its state; unknown and malformed names too.
+  v1::ForgetResponse response;
+  grpc::Status status = Forget(stub.get(), "b", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "ALIVE"))
+      << status.error_message();
+  status = Forget(stub.get(), "a", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Forget(stub.get(), "nobody", &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  status = Forget(stub.get(), "bad name!", &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(absl::StrContains(status.error_message(), "name"))
+      << status.error_message();
+
+  b->CrashForTesting();
+  ASSERT_NE(watch.NextTransition("b", v1::TRANSITION_REASON_FAILED), nullptr)
+      << watch.status().error_message();
+  // Still listed, as FAILED, and counted so.
+  v1::ListPeersResponse list;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub->ListPeers(&context, v1::ListPeersRequest(), &list).ok());
+  }
+  const v1::Peer* listed = Listed(list, "b");
+  ASSERT_NE(listed, nullptr);
+  EXPECT_EQ(listed->state(), v1::PEER_STATE_FAILED);
+  EXPECT_FALSE(listed->has_time_to_threshold());
+  std::string metrics = a->MetricsText();
+  EXPECT_TRUE(absl::StrContains(metrics, "phid_members{state=\"failed\"} 1"))
+      << metrics;
+  EXPECT_TRUE(absl::StrContains(metrics, "phid_members{state=\"suspect\"} 0"))
+      << metrics;
+
+  status = Forget(stub.get(), "b", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.peer().name(), "b");
+  EXPECT_EQ(response.peer().state(), v1::PEER_STATE_FAILED);
+  const v1::WatchResponse* removed =
+      watch.NextTransition("b", v1::TRANSITION_REASON_REMOVED);
+  ASSERT_NE(removed, nullptr) << watch.status().error_message();
+  EXPECT_EQ(removed->transition().previous_state(), v1::PEER_STATE_FAILED);
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(stub->ListPeers(&context, v1::ListPeersRequest(), &list).ok());
+  }
+  EXPECT_EQ(Listed(list, "b"), nullptr);
+  EXPECT_EQ(Forget(stub.get(), "b", &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  metrics = a->MetricsText();
+  EXPECT_TRUE(absl::StrContains(metrics, "phid_members{state=\"failed\"} 0"))
+      << metrics;
+  EXPECT_TRUE(absl::StrContains(
+      metrics, "phid_membership_events_total{event=\"forgotten\"} 1"))
+      << metrics;
 }
 
 TEST(DaemonTest, MetricsAreServedOverHttp) {

@@ -62,6 +62,20 @@ grpc::ServerUnaryReactor* FailureDetectorService::GetPeer(
       [this](const v1::GetPeerRequest& r) { return backend_->GetPeer(r); });
 }
 
+grpc::ServerUnaryReactor* FailureDetectorService::Forget(
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  return Unary<v1::ForgetRequest, v1::ForgetResponse>(
+      context, request, response, [this, context](const v1::ForgetRequest& r) {
+        absl::StatusOr<v1::ForgetResponse> forgotten = backend_->Forget(r);
+        if (forgotten.ok()) {
+          LOG(INFO) << context->peer() << " had member "
+                    << forgotten->peer().name() << " forgotten";
+        }
+        return forgotten;
+      });
+}
+
 grpc::ServerWriteReactor<grpc::ByteBuffer>* FailureDetectorService::Watch(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes) {
   auto stream = std::make_shared<WatchReactor>(

@@ -1,8 +1,8 @@
 // FailureDetectorService: the phi.v1.FailureDetector gRPC service on the
 // callback API.
 //
-// ListPeers and GetPeer answer from the backend (the daemon's node) at
-// once. Watch creates a WatchReactor, registers it with the backend's
+// ListPeers, GetPeer and Forget answer from the backend (the daemon's
+// node) at once. Watch creates a WatchReactor, registers it with the backend's
 // WatchHub (which sends the snapshot) and then lives on the hub's messages
 // until the client goes, the daemon shuts down (EndAllWatches), or the
 // subscriber is evicted for not reading. Concurrent watchers are capped,
@@ -35,7 +35,7 @@
 #include "absl/synchronization/mutex.h"
 #include "detector/clock.h"
 #include "proto/phi.grpc.pb.h"
-#include "server/log_limiter.h"
+#include "gossip/log_limiter.h"
 #include "server/watch_hub.h"
 #include "server/watch_reactor.h"
 
@@ -49,6 +49,9 @@ class FailureDetectorBackend {
       const phi::v1::ListPeersRequest& request) = 0;
   virtual absl::StatusOr<phi::v1::Peer> GetPeer(
       const phi::v1::GetPeerRequest& request) = 0;
+  // Removes a failed or left member from this daemon (see phi.proto).
+  virtual absl::StatusOr<phi::v1::ForgetResponse> Forget(
+      const phi::v1::ForgetRequest& request) = 0;
   // Validates `request` and subscribes `sink` to the hub, which sends the
   // snapshot before this returns. Returns the subscriber id.
   virtual absl::StatusOr<uint64_t> Subscribe(
@@ -63,7 +66,8 @@ class FailureDetectorService final
     : public phi::v1::FailureDetector::WithRawCallbackMethod_ListPeers<
           phi::v1::FailureDetector::WithRawCallbackMethod_GetPeer<
               phi::v1::FailureDetector::WithRawCallbackMethod_Watch<
-                  phi::v1::FailureDetector::Service>>> {
+                  phi::v1::FailureDetector::WithRawCallbackMethod_Forget<
+                      phi::v1::FailureDetector::Service>>>> {
  public:
   struct Options {
     // Concurrent Watch streams; more get RESOURCE_EXHAUSTED. Default 10000.
@@ -87,6 +91,9 @@ class FailureDetectorService final
   grpc::ServerUnaryReactor* GetPeer(grpc::CallbackServerContext* context,
                                     const grpc::ByteBuffer* request,
                                     grpc::ByteBuffer* response) override;
+  grpc::ServerUnaryReactor* Forget(grpc::CallbackServerContext* context,
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
   grpc::ServerWriteReactor<grpc::ByteBuffer>* Watch(
       grpc::CallbackServerContext* context,
       const grpc::ByteBuffer* request) override;

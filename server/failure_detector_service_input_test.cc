@@ -36,6 +36,11 @@ class FakeBackend final : public FailureDetectorBackend {
     // conversion to grpc::Status must still make it safe.
     return absl::NotFoundError("raw " + r.name());
   }
+  absl::StatusOr<v1::ForgetResponse> Forget(
+      const v1::ForgetRequest& r) override {
+    ++calls;
+    return absl::NotFoundError("raw " + r.name());
+  }
   absl::StatusOr<uint64_t> Subscribe(const v1::WatchRequest&,
                                      std::shared_ptr<WatchSink>) override {
     ++calls;

@@ -1,5 +1,6 @@
 #include "server/metrics.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "absl/strings/ascii.h"
@@ -61,6 +62,7 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Sample("phid_members", s.members_alive, "state", "alive");
   w.Sample("phid_members", s.members_suspect, "state", "suspect");
   w.Sample("phid_members", s.members_left, "state", "left");
+  w.Sample("phid_members", s.members_failed, "state", "failed");
   w.Family("phid_default_threshold", "gauge",
            "The phi threshold ListPeers and these metrics judge against.");
   w.Sample("phid_default_threshold", s.default_threshold);
@@ -68,10 +70,22 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "Seed addresses this daemon joins through (--seeds, its own "
            "address excluded).");
   w.Sample("phid_seeds", s.seeds);
+  w.Family("phid_joined", "gauge",
+           "1 once this daemon has joined its cluster (met a live peer, or "
+           "has no seed but itself), else 0: readiness.");
+  w.Sample("phid_joined", s.joined ? 1 : 0);
   w.Family("phid_peer_phi", "gauge",
            "Current phi of each peer (clamped to 1000).");
   for (const auto& [peer, phi] : s.peer_phi) {
     w.Sample("phid_peer_phi", phi, "peer", peer);
+  }
+  w.Family("phid_peer_failed", "gauge",
+           "1 for each peer that is FAILED (silent past --failed_after and "
+           "kept for --failed_member_retention), 0 for the others.");
+  for (const auto& [peer, phi] : s.peer_phi) {
+    const bool failed = std::find(s.failed_peers.begin(), s.failed_peers.end(),
+                                  peer) != s.failed_peers.end();
+    w.Sample("phid_peer_failed", failed ? 1 : 0, "peer", peer);
   }
   w.Family("phid_gossip_packets_total", "counter", "Gossip datagrams.");
   w.Sample("phid_gossip_packets_total", s.gossip.packets_in, "direction", "in");
@@ -86,6 +100,27 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
     w.Sample("phid_gossip_drops_total", s.gossip.drops[i], "reason",
              DropReasonName(static_cast<DropReason>(i)));
   }
+  w.Family("phid_keyring_keys", "gauge",
+           "Keys in the gossip keyring (--keyring), primary included; 0 "
+           "without one.");
+  w.Sample("phid_keyring_keys", static_cast<double>(s.key_ids.size()));
+  w.Family("phid_keyring_primary_info", "gauge",
+           "1, labelled with the id of the key this daemon seals gossip with "
+           "(8 hex digits of its SHA-256; phid keygen prints it).");
+  if (!s.key_ids.empty()) {
+    w.Sample("phid_keyring_primary_info", 1, "key_id", s.key_ids[0]);
+  }
+  w.Family("phid_keyring_secondary_opens_total", "counter",
+           "Gossip datagrams opened by a key other than the primary: while "
+           "it grows on any daemon, some peer still seals with a key this "
+           "one holds as secondary, which cannot be removed yet.");
+  w.Sample("phid_keyring_secondary_opens_total", s.secondary_key_opens);
+  w.Family("phid_keyring_reloads_total", "counter",
+           "Keyring reloads on SIGHUP, by result; a failed one keeps the "
+           "keyring in use (the log says why).");
+  w.Sample("phid_keyring_reloads_total", s.keyring_reloads, "result", "ok");
+  w.Sample("phid_keyring_reloads_total", s.keyring_reload_failures, "result",
+           "failed");
   w.Family("phid_gossip_kernel_drops_total", "counter",
            "Gossip datagrams the kernel dropped before phid read them (the "
            "socket's receive buffer was full; see --udp_receive_buffer).");
@@ -98,8 +133,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
     w.Sample("phid_gossip_receive_buffer_bytes", s.receive_buffer_bytes);
   }
   w.Family("phid_gossip_name_conflicts_total", "counter",
-           "Times another daemon gossiped this daemon's name with a newer "
-           "generation (two daemons with one --name).");
+           "Evidence of another daemon running under this daemon's --name "
+           "(either side of the conflict counts it; see the ERROR lines).");
   w.Sample("phid_gossip_name_conflicts_total", s.gossip.name_conflicts);
   w.Family("phid_gossip_arrivals_total", "counter",
            "Newer heartbeats learned about any member.");
@@ -112,13 +147,18 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Sample("phid_membership_events_total", s.gossip.leaves, "event", "left");
   w.Sample("phid_membership_events_total", s.gossip.removals, "event",
            "removed");
+  w.Sample("phid_membership_events_total", s.gossip.failures, "event",
+           "failed");
+  w.Sample("phid_membership_events_total", s.gossip.forgotten, "event",
+           "forgotten");
   w.Family("phid_pauses_total", "counter",
            "Times this daemon found itself paused and discounted the pause.");
   w.Sample("phid_pauses_total", s.gossip.pauses);
   w.Family("phid_gossip_protocol_total", "counter",
            "Protocol 2 activity: heartbeats sent, newer reports merged, "
            "summaries sent, entries repaired, push-pulls challenged, "
-           "members refused over --max_members.");
+           "members refused over --max_members, failed or left members evicted "
+           "to make room.");
   w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
            "heartbeats_sent");
   w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
@@ -129,6 +169,9 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "challenges");
   w.Sample("phid_gossip_protocol_total", s.gossip.members_refused, "what",
            "members_refused");
+  w.Sample("phid_gossip_protocol_total", s.gossip.members_evicted, "what",
+           "members_evicted");
+
   w.Family("phid_watchers", "gauge", "Open Watch streams.");
   w.Sample("phid_watchers", s.watchers);
   w.Family("phid_watch_evictions_total", "counter",

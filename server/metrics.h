@@ -40,13 +40,25 @@ struct MetricsSnapshot {
   uint64_t members_alive = 0;
   uint64_t members_suspect = 0;
   uint64_t members_left = 0;
+  uint64_t members_failed = 0;
   // phi per peer at the default threshold's snapshot (self excluded).
   std::vector<std::pair<std::string, double>> peer_phi;
+  // Peers that are FAILED (self excluded): 1 in phid_peer_failed, the
+  // others of peer_phi 0.
+  std::vector<std::string> failed_peers;
   double default_threshold = 0;
   // Seed addresses this daemon joins through, its own address excluded: 0
   // for a daemon meant to start a cluster alone.
   uint64_t seeds = 0;
+  // GossipNode::Joined(): what readiness reports.
+  bool joined = false;
   GossipCounters gossip;
+  // Keyring (--keyring): its keys' ids, primary first (empty without one);
+  // datagrams opened by a non-primary key; SIGHUP reloads by outcome.
+  std::vector<std::string> key_ids;
+  uint64_t secondary_key_opens = 0;
+  uint64_t keyring_reloads = 0;
+  uint64_t keyring_reload_failures = 0;
   // Datagrams the kernel dropped on the gossip socket (its receive buffer
   // was full), and that buffer's size as the kernel reports it; -1 when
   // unknown.

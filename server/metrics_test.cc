@@ -11,9 +11,12 @@ TEST(RenderMetricsTest, EveryFamilyWithTypeAndLabels) {
   MetricsSnapshot s;
   s.members_alive = 3;
   s.members_suspect = 1;
-  s.peer_phi = {{"b", 0.5}, {"c", 12.25}};
+  s.members_failed = 1;
+  s.peer_phi = {{"b", 0.5}, {"c", 12.25}, {"d", 1000}};
+  s.failed_peers = {"d"};
   s.default_threshold = 8;
   s.seeds = 2;
+  s.joined = true;
   s.gossip.packets_in = 10;
   s.gossip.bytes_out = 2048;
   s.gossip.drops[static_cast<size_t>(DropReason::kWrongCluster)] = 4;
@@ -28,9 +31,14 @@ TEST(RenderMetricsTest, EveryFamilyWithTypeAndLabels) {
            "phid_members{state=\"alive\"} 3\n",
            "phid_members{state=\"suspect\"} 1\n",
            "phid_members{state=\"left\"} 0\n",
+           "phid_members{state=\"failed\"} 1\n",
+           "phid_peer_failed{peer=\"c\"} 0\n",
+           "phid_peer_failed{peer=\"d\"} 1\n",
            "phid_peer_phi{peer=\"c\"} 12.25\n",
            "# TYPE phid_seeds gauge\n",
            "phid_seeds 2\n",
+           "# TYPE phid_joined gauge\n",
+           "phid_joined 1\n",
            "phid_gossip_packets_total{direction=\"in\"} 10\n",
            "phid_gossip_bytes_total{direction=\"out\"} 2048\n",
            "phid_gossip_drops_total{reason=\"wrong_cluster\"} 4\n",

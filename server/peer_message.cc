@@ -28,6 +28,10 @@ v1::TransitionReason ReasonFor(MemberEventType type) {
       return v1::TRANSITION_REASON_REMOVED;
     case MemberEventType::kObserverPaused:
       return v1::TRANSITION_REASON_OBSERVER_PAUSED;
+    case MemberEventType::kFailed:
+      return v1::TRANSITION_REASON_FAILED;
+    case MemberEventType::kReturned:
+      return v1::TRANSITION_REASON_RECOVERED;
   }
   return v1::TRANSITION_REASON_UNSPECIFIED;
 }
@@ -62,7 +66,7 @@ void FillPeer(const MemberView& view, v1::PeerState state, double threshold,
   peer->set_interval_mean_ms(view.distribution.mean_ms);
   peer->set_interval_stddev_ms(view.distribution.stddev_ms);
   peer->set_samples(view.samples);
-  if (view.record.status == MemberStatus::kAlive) {
+  if (view.record.status == MemberStatus::kAlive && !view.failed) {
     MonoTime crossing = CrossingOfView(view, threshold);
     if (crossing != absl::InfiniteDuration()) {
       SetDuration(crossing - now, peer->mutable_time_to_threshold());
@@ -73,6 +77,7 @@ void FillPeer(const MemberView& view, v1::PeerState state, double threshold,
 v1::PeerState JudgeOnce(const MemberView& view, double threshold,
                         MonoTime now) {
   if (view.record.status == MemberStatus::kLeft) return v1::PEER_STATE_LEFT;
+  if (view.failed) return v1::PEER_STATE_FAILED;
   return now >= CrossingOfView(view, threshold) ? v1::PEER_STATE_SUSPECT
                                                 : v1::PEER_STATE_ALIVE;
 }

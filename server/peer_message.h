@@ -21,12 +21,13 @@ void SetDuration(absl::Duration d, google::protobuf::Duration* out);
 
 // `view` judged as `state` against `threshold` at `now`. `crossing` is when
 // phi reaches the threshold (time_to_threshold is its distance from `now`,
-// 0 once reached; unset for self and LEFT members).
+// 0 once reached; unset for self, LEFT and FAILED members).
 void FillPeer(const MemberView& view, phi::v1::PeerState state,
               double threshold, MonoTime now, phi::v1::Peer* peer);
 
-// A member judged once, without hysteresis (ListPeers, GetPeer): LEFT if it
-// left, SUSPECT if phi >= threshold, else ALIVE.
+// A member judged once, without hysteresis (ListPeers, GetPeer, metrics):
+// LEFT if it left, FAILED if it failed, SUSPECT if phi >= threshold, else
+// ALIVE.
 phi::v1::PeerState JudgeOnce(const MemberView& view, double threshold,
                              MonoTime now);
 

@@ -3,6 +3,7 @@
 // wrong, and --only_check_args must refuse what a start refuses. Also
 // --help, --helpfull and --version. Nothing here binds a socket: every case
 // ends before phid would.
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -119,7 +120,7 @@ TEST(PhidExitStatusTest, ABadListenAddressExits2NamingTheFlag) {
 }
 
 TEST(PhidExitStatusTest, WhatARealStartRefusesOnlyCheckArgsRefusesToo) {
-  ExpectRefused({{"--seeds=db-1:7946"}, "--seeds: 'db-1:7946'"});
+  ExpectRefused({{"--seeds=db_1:7946"}, "--seeds: 'db_1:7946'"});
   ExpectRefused(
       {{"--preset=prod"}, "--preset: must be lan, wan, local or lean"});
   ExpectRefused({{"--keyring=/nonexistent"}, "--keyring: "});
@@ -132,6 +133,33 @@ TEST(PhidExitStatusTest, WhatARealStartRefusesOnlyCheckArgsRefusesToo) {
 
 TEST(PhidExitStatusTest, APositionalArgumentExits2) {
   ExpectRefused({{"start"}, "unexpected argument \"start\""});
+}
+
+TEST(PhidExitStatusTest, KeygenWritesAKeyOnceAndReplacesItOnlyIfAsked) {
+  const std::string path = absl::StrCat(TestDir(), "/keygen.key");
+  std::remove(path.c_str());
+  const PhidRun first = Phid({"keygen", path});
+  EXPECT_EQ(first.status, 0) << first.output;
+  EXPECT_THAT(first.output, HasSubstr(absl::StrCat("to ", path)));
+  EXPECT_THAT(first.output, HasSubstr("systemctl reload phid"));
+  struct stat info;
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600);
+  const PhidRun again = Phid({"keygen", path});
+  EXPECT_EQ(again.status, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("exists; not overwriting"));
+  const PhidRun forced = Phid({"keygen", path, "--keygen_overwrite"});
+  EXPECT_EQ(forced.status, 0) << forced.output;
+  EXPECT_NE(forced.output, first.output);  // another key id
+  // The key it wrote is one a start accepts.
+  const PhidRun check = Phid({"--keyring=" + path, "--only_check_args"});
+  EXPECT_EQ(check.status, 0) << check.output;
+}
+
+TEST(PhidExitStatusTest, KeygenWithoutAFileExits2) {
+  const PhidRun run = Phid({"keygen"});
+  EXPECT_EQ(run.status, 2) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("keygen takes one argument"));
 }
 
 TEST(PhidExitStatusTest, ABadCertificateIsBlamedOnTheTlsFlags) {
@@ -171,16 +199,26 @@ TEST(PhidExitStatusTest, OnlyCheckArgsPassesGoodOptionsAndBindsNothing) {
   EXPECT_THAT(run.output, Not(HasSubstr("started")));
 }
 
+TEST(PhidExitStatusTest, OnlyCheckArgsChecksADnsSeedsSyntaxWithoutALookup) {
+  // .invalid never resolves (RFC 6761): the check must not need a lookup.
+  const PhidRun run = Phid(
+      {"--name=db-1", "--seeds=phid-seeds.invalid:7946", "--only_check_args"});
+  EXPECT_EQ(run.status, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("options OK"));
+}
+
 TEST(PhidExitStatusTest, HelpListsPhidsFlagsWithTheirDefaults) {
   const PhidRun run = Phid({"--help"});
   EXPECT_EQ(run.status, 0);
   EXPECT_THAT(run.output, HasSubstr("phid: a phi-accrual"));
+  EXPECT_THAT(run.output, HasSubstr("phid keygen FILE"));
+  EXPECT_THAT(run.output, HasSubstr("SIGHUP"));
   EXPECT_THAT(run.output, Not(HasSubstr("phid: phid:")));
   EXPECT_THAT(run.output, Not(HasSubstr("No flags matched")));
   for (const char* flag :
        {"--name", "--bind", "--seeds", "--grpc_address", "--preset",
         "--gossip_interval", "--default_threshold", "--tls_cert",
-        "--shutdown_timeout", "--v "}) {
+        "--shutdown_timeout", "--keyring", "--keygen_overwrite", "--v "}) {
     EXPECT_THAT(run.output, HasSubstr(flag)) << flag;
   }
   EXPECT_THAT(run.output, HasSubstr("default: \"127.0.0.1:7070\""));

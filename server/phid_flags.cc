@@ -52,8 +52,12 @@ ABSL_FLAG(std::string, advertise, "",
           "address; for a wildcard bind, this host's first non-loopback IPv4 "
           "address with the bound port.");
 ABSL_FLAG(std::vector<std::string>, seeds, {},
-          "Comma-separated gossip addresses (ip:port) to join through. "
-          "Default: none (a cluster of one until someone joins us).");
+          "Comma-separated seeds to join through: ip:port, or "
+          "dns-name:port (every address the name has, looked up again on "
+          "each join attempt while this daemon is alone, e.g. a Kubernetes "
+          "headless Service). --only_check_args checks their syntax, "
+          "without lookups. Default: none (the first member of a new "
+          "cluster, ready alone).");
 ABSL_FLAG(std::string, grpc_address, "127.0.0.1:7070",
           "gRPC API listen address (phi.v1.FailureDetector, reflection, "
           "health): host:port (port 0 = any free port) or unix:/path.");
@@ -64,7 +68,11 @@ ABSL_FLAG(std::string, cluster, "phid",
           "clusters are dropped.");
 ABSL_FLAG(std::string, keyring, "",
           "Keyring file (one 32-byte key per line, hex or base64; the first "
-          "encrypts) for AES-256-GCM gossip. Default: none (plaintext).");
+          "encrypts, any decrypts) for AES-256-GCM gossip; `phid keygen` "
+          "writes one, SIGHUP re-reads it. Default: none (plaintext).");
+ABSL_FLAG(bool, keygen_overwrite, false,
+          "phid keygen only: replace FILE if it exists (the keys in it are "
+          "lost). Default: refuse.");
 ABSL_FLAG(std::string, preset, "lan",
           "Protocol preset: lan (100ms rounds), wan (500ms rounds, more "
           "tolerance), local (many daemons on one host) or lean (protocol "
@@ -77,10 +85,28 @@ ABSL_FLAG(std::optional<int>, protocol, std::nullopt,
           "drops the other's datagrams (counted as bad_version). Default: "
           "the preset's.");
 ABSL_FLAG(int, max_members, 20000,
-          "Most members this daemon holds, [2, 1000000]; past it unknown "
-          "members are refused and counted (phid_gossip_protocol_total"
-          "{what=\"members_refused\"}), so forged members cannot grow memory "
-          "without bound. About 1 KB each.");
+          "Most members this daemon holds, failed and left ones included, "
+          "[2, 1000000]; past it an unknown member replaces the one failed "
+          "or left the longest ago (phid_gossip_protocol_total"
+          "{what=\"members_evicted\"}), or is refused and counted "
+          "({what=\"members_refused\"}) if every member is alive, so forged "
+          "members cannot grow memory without bound. About 1 KB each.");
+ABSL_FLAG(std::optional<absl::Duration>, failed_after, std::nullopt,
+          "A member that stops without leaving turns FAILED once silent "
+          "this long (protocol 2: since its monitors agreed it passed "
+          "--report_level), [1s, 24h]; until then it is SUSPECT to "
+          "watchers at their threshold. A failed member stays listed "
+          "(phictl peers, ListPeers, phid_members{state=\"failed\"}) and "
+          "is ALIVE again if it is heard from. Default: the preset's (lan, "
+          "local, lean 30s; wan 2m).");
+ABSL_FLAG(absl::Duration, failed_member_retention, absl::Hours(24),
+          "How long a FAILED member stays listed before it is removed, "
+          "[1s, 720h] (like Serf's reconnect_timeout); `phictl forget NAME` "
+          "removes it sooner. Failed members count against --max_members; "
+          "a full table forgets the one failed or left the longest ago.");
+ABSL_FLAG(absl::Duration, left_member_retention, absl::Hours(1),
+          "How long a member that left on purpose stays listed (LEFT) "
+          "before it is removed, [1s, 720h].");
 ABSL_FLAG(std::optional<int>, monitors, std::nullopt,
           "Protocol 2: monitors per member (K), [1, 16]. Each member sends "
           "K heartbeats a round (48 bytes each with IP/UDP headers). "
@@ -195,6 +221,7 @@ constexpr char kUsage[] =
     "\n"
     "  phid --name=db-1 --bind=10.0.0.5:7946 --seeds=10.0.0.4:7946\n"
     "  phid --flagfile=/etc/phid/phid.flags [--only_check_args]\n"
+    "  phid keygen FILE [--keygen_overwrite]\n"
     "\n"
     "Daemons gossip heartbeats over UDP; local services ask over gRPC\n"
     "(phi.v1.FailureDetector on --grpc_address) for peers and Watch\n"
@@ -204,9 +231,14 @@ constexpr char kUsage[] =
     "binds nothing. --version prints the version, commit and build mode;\n"
     "--helpfull lists the libraries' flags too.\n"
     "\n"
-    "Exit status: 0 after a clean shutdown (SIGTERM, SIGINT) or a passed\n"
-    "check; 1 if the daemon could not start (a port in use...); 2 for\n"
-    "invalid options.";
+    "phid keygen FILE writes a new random gossip key (mode 0600) for\n"
+    "--keyring and prints how to rotate a running cluster to it. SIGHUP\n"
+    "(systemctl reload phid) re-reads --keyring without leaving the\n"
+    "cluster; a bad file keeps the keys in use.\n"
+    "\n"
+    "Exit status: 0 after a clean shutdown (SIGTERM, SIGINT), a passed\n"
+    "check or a written key; 1 if the daemon could not start (a port in\n"
+    "use...) or the key could not be written; 2 for invalid options.";
 
 absl::StatusOr<GossipOptions> Preset(const std::string& name) {
   if (name == "lan") return GossipOptions::ForLan();
@@ -232,7 +264,12 @@ bool IsPhidFlagsFile(absl::string_view file) {
   return absl::EndsWith(file, "server/phid_flags.cc");
 }
 
-PhidCommand ParsePhidCommandLine(int argc, char** argv) {
+bool KeygenOverwriteFromFlags() {
+  return absl::GetFlag(FLAGS_keygen_overwrite);
+}
+
+PhidCommand ParsePhidCommandLine(int argc, char** argv,
+                                 std::string* keygen_file) {
   ConfigureUsage();
   // absl::ParseCommandLine is this call with kHandleUsage, which would end
   // the process on --only_check_args before phid checked anything. Usage
@@ -251,10 +288,21 @@ PhidCommand ParsePhidCommandLine(int argc, char** argv) {
     std::cout.flush();
     std::exit(0);
   }
+  if (positional.size() > 1 && std::string(positional[1]) == "keygen") {
+    if (positional.size() != 3 || positional[2][0] == '\0') {
+      std::fputs(
+          "phid: keygen takes one argument, the file to write (phid keygen "
+          "/etc/phid/keyring)\n",
+          stderr);
+      std::exit(kExitBadOptions);
+    }
+    *keygen_file = positional[2];
+    return PhidCommand::kKeygen;
+  }
   if (positional.size() > 1) {
     std::fprintf(stderr,
                  "phid: unexpected argument \"%s\": phid takes only "
-                 "--flags (see phid --help)\n",
+                 "--flags, or keygen FILE (see phid --help)\n",
                  positional[1]);
     std::exit(kExitBadOptions);
   }
@@ -292,6 +340,11 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
     g.fanout = *fanout;
   }
   g.max_members = absl::GetFlag(FLAGS_max_members);
+  if (std::optional<absl::Duration> after = absl::GetFlag(FLAGS_failed_after)) {
+    g.failed_after = *after;
+  }
+  g.failed_member_retention = absl::GetFlag(FLAGS_failed_member_retention);
+  g.left_member_retention = absl::GetFlag(FLAGS_left_member_retention);
   if (std::optional<int> protocol = absl::GetFlag(FLAGS_protocol)) {
     g.protocol = *protocol;
   }

@@ -34,14 +34,20 @@ inline constexpr int kExitBadOptions = 2;
 enum class PhidCommand {
   kRun,            // start the daemon
   kCheckArgsOnly,  // --only_check_args: validate everything, bind nothing
+  kKeygen,         // `phid keygen FILE`: write a new key file (keygen.h)
 };
 
 // Parses argv with Abseil's parser. Exits 2 (after Abseil's message naming
 // the flag) on an unknown flag, a bad value or an unreadable --flagfile, and
-// 2 on a positional argument; exits 0 after printing --help, --helpfull,
-// --helpshort, --helpon, --helpmatch, --helppackage or --version. Returns
-// what remains to do.
-PhidCommand ParsePhidCommandLine(int argc, char** argv);
+// 2 on a positional argument other than `keygen FILE`; exits 0 after
+// printing --help, --helpfull, --helpshort, --helpon, --helpmatch,
+// --helppackage or --version. Returns what remains to do; for kKeygen,
+// *keygen_file is FILE.
+PhidCommand ParsePhidCommandLine(int argc, char** argv,
+                                 std::string* keygen_file);
+
+// --keygen_overwrite.
+bool KeygenOverwriteFromFlags();
 
 // The options the current flag values describe, validated
 // (DaemonOptions::Validate). `hostname` is the --name default;

@@ -164,9 +164,9 @@ TEST_F(PhidFlagsTest, EveryBadValueNamesItsFlag) {
       {[] { absl::SetFlag(&FLAGS_advertise, "0.0.0.0:1"); }, "advertise",
        "wildcard"},
       {[] {
-         absl::SetFlag(&FLAGS_seeds, std::vector<std::string>{"db-1:7946"});
+         absl::SetFlag(&FLAGS_seeds, std::vector<std::string>{"db_1:7946"});
        },
-       "seeds", "'db-1:7946'"},
+       "seeds", "'db_1:7946'"},
       {[] { absl::SetFlag(&FLAGS_gossip_interval, absl::Milliseconds(1)); },
        "gossip_interval", "[10ms, 10s]"},
       {[] { absl::SetFlag(&FLAGS_fanout, 0); }, "fanout", "[1, 16]"},

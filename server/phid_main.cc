@@ -14,6 +14,7 @@
 #include "absl/time/clock.h"
 #include "glog/logging.h"
 #include "server/daemon.h"
+#include "server/keygen.h"
 #include "server/phid_flags.h"
 #include "server/stderr_relay.h"
 
@@ -52,7 +53,20 @@ std::string FirstInterfaceAddress() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const phid::PhidCommand command = phid::ParsePhidCommandLine(argc, argv);
+  std::string keygen_file;
+  const phid::PhidCommand command =
+      phid::ParsePhidCommandLine(argc, argv, &keygen_file);
+  if (command == phid::PhidCommand::kKeygen) {
+    absl::StatusOr<std::string> id =
+        phid::WriteNewKeyFile(keygen_file, phid::KeygenOverwriteFromFlags());
+    if (!id.ok()) {
+      std::fprintf(stderr, "phid keygen: %s\n",
+                   std::string(id.status().message()).c_str());
+      return kExitStartFailed;
+    }
+    std::fputs(phid::KeygenNextSteps(keygen_file, *id).c_str(), stdout);
+    return 0;
+  }
 
   FLAGS_logtostderr = true;
   FLAGS_v = phid::VerbosityFromFlags();
@@ -87,6 +101,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);  // reload the keyring (ExecReload)
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // Decorrelate injected drops between daemons.
@@ -103,7 +118,10 @@ int main(int argc, char** argv) {
                : kExitStartFailed;
   }
   int signal_number = 0;
-  sigwait(&signals, &signal_number);
+  while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) {
+    LOG(INFO) << "received SIGHUP; reloading the keyring";
+    (*daemon)->RequestKeyringReload();
+  }
   LOG(INFO) << "received " << (signal_number == SIGTERM ? "SIGTERM" : "SIGINT")
             << "; shutting down";
   (*daemon)->RequestShutdown();

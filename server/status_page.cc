@@ -132,9 +132,11 @@ absl::StatusOr<PeersQuery> ParsePeersQuery(
       query.state = v1::PEER_STATE_SUSPECT;
     } else if (state == "left") {
       query.state = v1::PEER_STATE_LEFT;
+    } else if (state == "failed") {
+      query.state = v1::PEER_STATE_FAILED;
     } else if (!state.empty()) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "state must be alive, suspect or left, got ", Echo(state)));
+          "state must be alive, suspect, failed or left, got ", Echo(state)));
     }
   }
   if (auto it = params.find("sort"); it != params.end()) {
@@ -162,7 +164,7 @@ absl::StatusOr<PeersQuery> ParsePeersQuery(
 
 std::string RenderPeersJson(const v1::ListPeersResponse& all,
                             const PeersQuery& query) {
-  size_t alive = 0, suspect = 0, left = 0;
+  size_t alive = 0, suspect = 0, failed = 0, left = 0;
   std::vector<const v1::Peer*> matched;
   for (const v1::Peer& peer : all.peers()) {
     switch (peer.state()) {
@@ -171,6 +173,9 @@ std::string RenderPeersJson(const v1::ListPeersResponse& all,
         break;
       case v1::PEER_STATE_LEFT:
         ++left;
+        break;
+      case v1::PEER_STATE_FAILED:
+        ++failed;
         break;
       default:
         ++alive;
@@ -204,8 +209,8 @@ std::string RenderPeersJson(const v1::ListPeersResponse& all,
   std::string printed = ToJson(page);
   return absl::StrCat("{\"total\":", all.peers_size(),
                       ",\"counts\":{\"alive\":", alive,
-                      ",\"suspect\":", suspect, ",\"left\":", left,
-                      "},\"matched\":", matched.size(),
+                      ",\"suspect\":", suspect, ",\"failed\":", failed,
+                      ",\"left\":", left, "},\"matched\":", matched.size(),
                       ",\"offset\":", query.offset, ",\"limit\":", query.limit,
                       ",", absl::string_view(printed).substr(1), "\n");
 }

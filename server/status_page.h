@@ -15,7 +15,8 @@
 //   /v1/peers?offset=0&limit=100&q=TEXT&state=suspect&sort=phi
 //             &phi_threshold=8&tag_selector=k=v
 //     {"total": 5,            members this daemon knows, itself included
-//      "counts": {"alive": 4, "suspect": 1, "left": 0},   over all of them
+//      "counts": {"alive": 4, "suspect": 1, "failed": 0, "left": 0},
+//                                                          over all of them
 //      "matched": 1,          members that pass q, state and tag_selector
 //      "offset": 0, "limit": 100,
 //      "self": "node-1", "threshold": 8,                  as ListPeersResponse
@@ -23,9 +24,9 @@
 //   offset: >= 0 (default 0); limit: 1..kMaxPeersPageSize (default
 //   kDefaultPeersPageSize); q: case-insensitive substring of the name, the
 //   gossip address or a "key=value" tag, at most kMaxPeersFilterBytes;
-//   state: alive, suspect or left; sort: name (default) or phi (highest
-//   first, then name); phi_threshold and tag_selector: ListPeersRequest's
-//   fields, same rules.
+//   state: alive, suspect, failed or left; sort: name (default) or phi
+//   (highest first, then name); phi_threshold and tag_selector:
+//   ListPeersRequest's fields, same rules.
 //
 //   /v1/events?after=SEQUENCE&limit=100
 //     {"epoch": "...", "last_sequence": "42",

@@ -104,6 +104,7 @@ TEST(RenderPeersJsonTest, CountsEveryMemberAndPagesTheMatchedOnesByName) {
   EXPECT_EQ(counts.at("alive").number_value(), 3);
   EXPECT_EQ(counts.at("suspect").number_value(), 1);
   EXPECT_EQ(counts.at("left").number_value(), 1);
+  EXPECT_EQ(counts.at("failed").number_value(), 0);
   EXPECT_EQ(f.at("self").string_value(), "a");
   EXPECT_EQ(f.at("threshold").number_value(), 8);
   EXPECT_EQ(NamesIn(page), (std::vector<std::string>{"b", "c"}));

@@ -13,13 +13,14 @@ namespace v1 = ::phi::v1;
 
 bool Judgeable(const MemberView& view) {
   return !view.is_self && view.has_arrival &&
-         view.record.status == MemberStatus::kAlive;
+         view.record.status == MemberStatus::kAlive && !view.failed;
 }
 
 }  // namespace
 
 double PhiOfView(const MemberView& view, MonoTime now) {
-  if (!Judgeable(view)) return 0;
+  // A failed member's phi is still shown: how long it has been silent.
+  if (!Judgeable(view) && !(view.failed && view.has_arrival)) return 0;
   double phi = view.curve.Phi(now);
   if (!(phi >= 0)) return 0;  // NaN guard; Phi promises finite
   return std::min(phi, kMaxReportedPhi);
@@ -53,6 +54,14 @@ Subscription::Update Subscription::OnView(const MemberView& view,
                                              v1::TRANSITION_REASON_LEFT, 0};
       }
       m.state = v1::PEER_STATE_LEFT;
+    } else if (view.failed && !left && m.state != v1::PEER_STATE_FAILED) {
+      // Normally the FAILED event came first; this covers a missed one.
+      if (!is_new && m.state != v1::PEER_STATE_UNSPECIFIED) {
+        update.transition = MemberTransition{
+            name, m.state, v1::PEER_STATE_FAILED, v1::TRANSITION_REASON_FAILED,
+            PhiOfView(view, now)};
+      }
+      m.state = v1::PEER_STATE_FAILED;
     } else if (!left && m.state == v1::PEER_STATE_UNSPECIFIED) {
       m.state = v1::PEER_STATE_ALIVE;  // self, or not heard from yet
     }
@@ -132,6 +141,23 @@ Subscription::Update Subscription::OnMemberEvent(const MemberEvent& event) {
       members_[name].crossing = absl::InfiniteDuration();
       transition(v1::PEER_STATE_LEFT, v1::TRANSITION_REASON_LEFT);
       break;
+    case MemberEventType::kFailed:
+      if (previous == v1::PEER_STATE_FAILED ||
+          previous == v1::PEER_STATE_LEFT) {
+        break;
+      }
+      members_[name].state = v1::PEER_STATE_FAILED;
+      members_[name].crossing = absl::InfiniteDuration();
+      transition(v1::PEER_STATE_FAILED, v1::TRANSITION_REASON_FAILED);
+      break;
+    case MemberEventType::kReturned: {
+      if (previous != v1::PEER_STATE_FAILED) break;
+      Judged& m = members_[name];
+      m = Judged();  // the next view is judged afresh
+      m.state = v1::PEER_STATE_ALIVE;
+      transition(v1::PEER_STATE_ALIVE, v1::TRANSITION_REASON_RECOVERED);
+      break;
+    }
     case MemberEventType::kRemoved:
       if (it == members_.end()) break;
       members_.erase(it);

@@ -17,11 +17,13 @@
 //     between pieces of evidence, so no other instant can recover a member.
 //   * Membership events: JOINED (-> ALIVE), RESTARTED (any -> ALIVE, the new
 //     generation starts clean), LEFT (-> LEFT, final for the generation),
-//     REMOVED (-> REMOVED, then forgotten).
+//     FAILED (-> FAILED: silent for failed_after; no crossing is judged
+//     while failed), RETURNED (FAILED -> ALIVE, reason RECOVERED: heard
+//     from again), REMOVED (-> REMOVED, then forgotten).
 //   * Members first seen through a view (a subscription joining a running
 //     daemon) are judged silently: they appear in the snapshot, not as
 //     transitions.
-// Self and LEFT members are never suspected.
+// Self, LEFT and FAILED members are never suspected.
 //
 // Pure logic: no clock, no threads, no gRPC. Not thread-safe.
 #ifndef PHID_SERVER_SUBSCRIPTION_H_
@@ -50,7 +52,7 @@ namespace phid {
 double PhiOfView(const MemberView& view, MonoTime now);
 
 // When phi of `view` reaches `threshold`; absl::InfiniteDuration() for self,
-// LEFT members and members without an arrival.
+// LEFT and FAILED members and members without an arrival.
 MonoTime CrossingOfView(const MemberView& view, double threshold);
 
 // One judged change of a member's state.

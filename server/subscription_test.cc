@@ -173,6 +173,61 @@ TEST(SubscriptionTest, JoinedThenLeftThenRemoved) {
   EXPECT_EQ(sub.size(), 0u);
 }
 
+TEST(SubscriptionTest, ASuspectFailsIsNeverJudgedThenReturnsOrIsRemoved) {
+  Subscription sub(Spec(3));
+  MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;
+  ASSERT_TRUE(sub.OnView(View("a", kT0), due).transition);
+  Subscription::Update u =
+      sub.OnMemberEvent(Event(MemberEventType::kFailed, "a"));
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->previous, v1::PEER_STATE_SUSPECT);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_FAILED);
+  EXPECT_EQ(u.transition->reason, v1::TRANSITION_REASON_FAILED);
+  EXPECT_EQ(sub.CrossingDue("a"), absl::InfiniteDuration());
+  // Views of the failed member change nothing, and schedule no crossing.
+  MemberView failed = View("a", kT0);
+  failed.failed = true;
+  u = sub.OnView(failed, kT0 + absl::Hours(1));
+  EXPECT_FALSE(u.transition);
+  EXPECT_EQ(u.crossing_due, absl::InfiniteDuration());
+  EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_FAILED);
+  EXPECT_FALSE(
+      sub.OnMemberEvent(Event(MemberEventType::kFailed, "a")).transition);
+  // Heard from again: ALIVE, judged afresh from the next view.
+  u = sub.OnMemberEvent(Event(MemberEventType::kReturned, "a"));
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->previous, v1::PEER_STATE_FAILED);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_ALIVE);
+  EXPECT_EQ(u.transition->reason, v1::TRANSITION_REASON_RECOVERED);
+  MonoTime back = kT0 + absl::Hours(2);
+  EXPECT_NE(sub.OnView(View("a", back), back).crossing_due,
+            absl::InfiniteDuration());
+  // Failed again, then removed at the end of its retention.
+  sub.OnMemberEvent(Event(MemberEventType::kFailed, "a"));
+  u = sub.OnMemberEvent(Event(MemberEventType::kRemoved, "a"));
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->previous, v1::PEER_STATE_FAILED);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_REMOVED);
+  EXPECT_EQ(sub.size(), 0u);
+}
+
+TEST(SubscriptionTest, AFailedViewFirstSeenIsFailedSilently) {
+  Subscription sub(Spec(8));
+  MemberView failed = View("a", kT0);
+  failed.failed = true;
+  Subscription::Update u = sub.OnView(failed, kT0 + absl::Minutes(5));
+  EXPECT_FALSE(u.transition);
+  EXPECT_EQ(sub.StateOf("a"), v1::PEER_STATE_FAILED);
+  // A missed kFailed event: the view itself moves an ALIVE member.
+  sub.OnView(View("b", kT0), kT0);
+  MemberView b = View("b", kT0);
+  b.failed = true;
+  u = sub.OnView(b, kT0 + absl::Seconds(1));
+  ASSERT_TRUE(u.transition);
+  EXPECT_EQ(u.transition->previous, v1::PEER_STATE_ALIVE);
+  EXPECT_EQ(u.transition->state, v1::PEER_STATE_FAILED);
+}
+
 TEST(SubscriptionTest, RestartMakesASuspectAliveAgain) {
   Subscription sub(Spec(3));
   MonoTime due = sub.OnView(View("a", kT0), kT0).crossing_due;

@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "glog/logging.h"
-#include "server/log_limiter.h"
+#include "gossip/log_limiter.h"
 #include "server/raw_messages.h"
 
 namespace phid {

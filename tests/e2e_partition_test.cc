@@ -37,7 +37,7 @@ constexpr char kSubnet[] = "10.231.0";
 constexpr int kGossipPort = 17801;
 // How long the link stays cut (once every suspicion is in): a partition
 // that outlasts detection several times over, still far from the 30 s
-// after which silent members are reaped.
+// after which silent members turn FAILED (--failed_after).
 constexpr absl::Duration kPartition = absl::Seconds(3);
 
 // A short directory for the daemons' gRPC unix sockets: a socket path must

@@ -150,6 +150,7 @@ describe('phid through reflection, with no .proto file', () => {
   test('reflection lists the API, health and reflection services', async () => {
     assert.deepEqual(await reflection.listServices(), [
       'grpc.health.v1.Health',
+      'grpc.reflection.v1.ServerReflection',
       'grpc.reflection.v1alpha.ServerReflection',
       'phi.v1.FailureDetector',
     ]);
@@ -162,6 +163,7 @@ describe('phid through reflection, with no .proto file', () => {
       '  rpc ListPeers ( .phi.v1.ListPeersRequest ) returns ( .phi.v1.ListPeersResponse );',
       '  rpc GetPeer ( .phi.v1.GetPeerRequest ) returns ( .phi.v1.Peer );',
       '  rpc Watch ( .phi.v1.WatchRequest ) returns ( stream .phi.v1.WatchResponse );',
+      '  rpc Forget ( .phi.v1.ForgetRequest ) returns ( .phi.v1.ForgetResponse );',
       '}',
     ].join('\n'));
   });

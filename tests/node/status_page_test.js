@@ -90,7 +90,7 @@ test('the page shows every member, filters by tag, and turns a crashed one SUSPE
     await page.waitForSelector(`tr[data-name="${name}"][data-state="ALIVE"]`, {timeout: 10000});
   }
   assert.equal(await page.locator('#rows tr').count(), 3);
-  assert.match(await page.textContent('#summary'), /^3 members: 3 alive, 0 suspect, 0 left/);
+  assert.match(await page.textContent('#summary'), /^3 members: 3 alive, 0 suspect, 0 failed, 0 left/);
   assert.match(await page.textContent('#self'), /node-1/);
 
   // The filter box: a tag, then back to all.
@@ -109,7 +109,7 @@ test('the page shows every member, filters by tag, and turns a crashed one SUSPE
   await page.waitForSelector('#events li[data-name="node-3"][data-state="SUSPECT"]', {timeout: 5000});
   const row = await page.textContent('tr[data-name="node-3"]');
   assert.match(row, /SUSPECT/);
-  assert.match(await page.textContent('#summary'), /^3 members: 2 alive, 1 suspect, 0 left/);
+  assert.match(await page.textContent('#summary'), /^3 members: 2 alive, 1 suspect, 0 failed, 0 left/);
   for (const name of ['node-1', 'node-2']) {
     assert.equal(await page.getAttribute(`tr[data-name="${name}"]`, 'data-state'), 'ALIVE');
   }

@@ -253,12 +253,12 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
               absl::ToDoubleMilliseconds(cluster.now() - fault_start);
         }
       }
-      // Judge before the victims are reaped from the membership.
+      // Judge before the victims turn failed.
       cluster.RunFor(std::max(
           absl::ZeroDuration(),
           fault_start +
               std::min(config.duration,
-                       config.options.dead_reap_after - absl::Milliseconds(1)) -
+                       config.options.failed_after - absl::Milliseconds(1)) -
               cluster.now()));
       RecordCrashDetections(cluster, victims, setup, &tally);
       cluster.RunFor(fault_start + config.duration - cluster.now());

@@ -1,4 +1,4 @@
-#include "server/log_limiter.h"
+#include "gossip/log_limiter.h"
 
 namespace phid {
 

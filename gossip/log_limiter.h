@@ -9,8 +9,8 @@
 //   }
 //
 // Thread safety: Admit may be called from any thread.
-#ifndef PHID_SERVER_LOG_LIMITER_H_
-#define PHID_SERVER_LOG_LIMITER_H_
+#ifndef PHID_GOSSIP_LOG_LIMITER_H_
+#define PHID_GOSSIP_LOG_LIMITER_H_
 
 #include <cstdint>
 #include <optional>
@@ -42,4 +42,4 @@ class LogLimiter final {
 
 }  // namespace phid
 
-#endif  // PHID_SERVER_LOG_LIMITER_H_
+#endif  // PHID_GOSSIP_LOG_LIMITER_H_

@@ -1,0 +1,216 @@
+// Failed and left members under protocol 2 on the simulated network and
+// clock: a crash is SUSPECT, then FAILED (kept, off the ring, out of the
+// members hash), then removed after its retention; a failed member that
+// returns is alive everywhere again; an operator's forget sticks.
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "gossip/gossip_node.h"
+#include "gossip/sim_cluster.h"
+#include "gtest/gtest.h"
+
+namespace phid {
+namespace {
+
+// Short limits keep the simulated runs short; the logic is the defaults'.
+GossipOptions Retaining() {
+  GossipOptions o = GossipOptions::ForLan();
+  o.failed_after = absl::Seconds(5);
+  o.failed_member_retention = absl::Seconds(60);
+  o.left_member_retention = absl::Seconds(20);
+  return o;
+}
+
+std::vector<int> Live(int n, std::vector<int> dead) {
+  std::vector<int> live;
+  for (int i = 0; i < n; ++i) {
+    if (std::find(dead.begin(), dead.end(), i) == dead.end()) live.push_back(i);
+  }
+  return live;
+}
+
+const Membership::Member* Held(SimCluster& c, int observer, int member) {
+  return c.node(observer).gossip->membership().Find(c.node(member).name);
+}
+
+// Whether any live observer's ring gives `member` a monitoring duty.
+bool MonitorsAnyone(SimCluster& c, const std::vector<int>& live, int member) {
+  for (int i : live) {
+    const Membership& m = c.node(i).gossip->membership();
+    for (const auto* monitor : m.MonitorsOf(*m.Find(c.node(i).name))) {
+      if (monitor->name() == c.node(member).name) return true;
+    }
+  }
+  return false;
+}
+
+void ExpectHashesAgree(SimCluster& c, const std::vector<int>& live) {
+  uint64_t first = c.node(live[0]).gossip->membership().MembersHash();
+  for (int i : live) {
+    EXPECT_EQ(c.node(i).gossip->membership().MembersHash(), first)
+        << "observer " << i;
+  }
+}
+
+class EventCounter : public MembershipListener {
+ public:
+  void OnMemberEvent(const MemberEvent& event) override {
+    events.push_back(
+        absl::StrCat(MemberEventTypeName(event.type), ":", event.record.name));
+  }
+  std::vector<std::string> events;
+};
+
+TEST(RetentionV2Test, ACrashIsSuspectThenFailedThenKeptThenRemoved) {
+  SimCluster c(21);
+  std::vector<std::unique_ptr<EventCounter>> listeners;
+  for (int i = 0; i < 10; ++i) {
+    listeners.push_back(std::make_unique<EventCounter>());
+    c.AddNode(Retaining(), listeners.back().get());
+  }
+  c.RunFor(absl::Seconds(10));
+  const std::vector<int> live = Live(10, {3});
+  ASSERT_TRUE(AllSeeAll(c, Live(10, {})));
+  ExpectHashesAgree(c, live);
+  c.Crash(3);
+  c.RunFor(absl::Seconds(2));
+  // Suspected (its quorum curve is past phi 8), not failed yet.
+  for (int i : live) {
+    const auto* victim = Held(c, i, 3);
+    ASSERT_NE(victim, nullptr);
+    EXPECT_FALSE(victim->failed) << "observer " << i;
+    EXPECT_GE(
+        c.node(i).gossip->membership().CurveOf(*victim, c.now()).Phi(c.now()),
+        8)
+        << "observer " << i;
+  }
+  EXPECT_TRUE(MonitorsAnyone(c, live, 3));
+  // failed_after (5 s) plus at most one reap interval (1 s).
+  c.RunFor(absl::Seconds(6));
+  for (int i : live) {
+    const auto* victim = Held(c, i, 3);
+    ASSERT_NE(victim, nullptr) << "observer " << i;
+    EXPECT_TRUE(victim->failed) << "observer " << i;
+    EXPECT_EQ(listeners[i]->events.back(),
+              absl::StrCat("failed:", c.node(3).name));
+    EXPECT_EQ(c.node(i).gossip->counters().failures, 1u);
+  }
+  // Its predecessors have a live monitor in its place, and the summaries
+  // of daemons holding it failed agree.
+  EXPECT_FALSE(MonitorsAnyone(c, live, 3));
+  ExpectHashesAgree(c, live);
+  // Kept through its retention...
+  c.RunFor(absl::Seconds(50));
+  for (int i : live) {
+    ASSERT_NE(Held(c, i, 3), nullptr) << "observer " << i;
+    EXPECT_TRUE(Held(c, i, 3)->failed);
+  }
+  ExpectHashesAgree(c, live);
+  // ...and removed after it (60 s after the failure, within a reap).
+  c.RunFor(absl::Seconds(12));
+  for (int i : live) {
+    EXPECT_EQ(Held(c, i, 3), nullptr) << "observer " << i;
+    EXPECT_EQ(listeners[i]->events.back(),
+              absl::StrCat("removed:", c.node(3).name));
+  }
+  ExpectHashesAgree(c, live);
+  // Long after the tombstones expired, nobody brought it back.
+  c.RunFor(absl::Seconds(70));
+  for (int i : live) EXPECT_EQ(Held(c, i, 3), nullptr) << "observer " << i;
+}
+
+TEST(RetentionV2Test, AFailedMemberThatWakesUpIsAliveEverywhereAgain) {
+  SimCluster c(22);
+  for (int i = 0; i < 10; ++i) c.AddNode(Retaining());
+  c.RunFor(absl::Seconds(10));
+  const std::vector<int> others = Live(10, {4});
+  c.Pause(4);  // e.g. SIGSTOP: silent, same generation
+  c.RunFor(absl::Seconds(8));
+  for (int i : others) {
+    ASSERT_NE(Held(c, i, 4), nullptr);
+    ASSERT_TRUE(Held(c, i, 4)->failed) << "observer " << i;
+  }
+  c.Resume(4);
+  c.RunFor(absl::Seconds(5));
+  for (int i : others) {
+    ASSERT_NE(Held(c, i, 4), nullptr);
+    EXPECT_FALSE(Held(c, i, 4)->failed) << "observer " << i;
+    EXPECT_LT(c.node(i)
+                  .gossip->membership()
+                  .CurveOf(*Held(c, i, 4), c.now())
+                  .Phi(c.now()),
+              1)
+        << "observer " << i;
+  }
+  EXPECT_TRUE(MonitorsAnyone(c, others, 4));
+  ExpectHashesAgree(c, Live(10, {}));
+}
+
+TEST(RetentionV2Test, AFailedMemberRestartedWithANewGenerationIsAlive) {
+  SimCluster c(23);
+  for (int i = 0; i < 8; ++i) c.AddNode(Retaining());
+  c.RunFor(absl::Seconds(10));
+  uint64_t old_generation = c.node(2).gossip->generation();
+  c.Crash(2);
+  c.RunFor(absl::Seconds(8));
+  ASSERT_TRUE(Held(c, 0, 2)->failed);
+  c.Restart(2);
+  EXPECT_TRUE(
+      c.RunUntil([&] { return AllSeeAll(c, Live(8, {})); }, absl::Seconds(5)));
+  for (int i : Live(8, {2})) {
+    ASSERT_NE(Held(c, i, 2), nullptr);
+    EXPECT_FALSE(Held(c, i, 2)->failed) << "observer " << i;
+    EXPECT_GT(Held(c, i, 2)->generation, old_generation);
+  }
+}
+
+TEST(RetentionV2Test, ALeftMemberIsKeptForItsRetentionThenRemoved) {
+  SimCluster c(24);
+  for (int i = 0; i < 8; ++i) c.AddNode(Retaining());
+  c.RunFor(absl::Seconds(5));
+  c.node(5).gossip->Leave(c.now());
+  c.RunFor(absl::Seconds(15));
+  const std::vector<int> live = Live(8, {5});
+  for (int i : live) {
+    ASSERT_NE(Held(c, i, 5), nullptr) << "observer " << i;
+    EXPECT_EQ(Held(c, i, 5)->status, MemberStatus::kLeft);
+    EXPECT_FALSE(Held(c, i, 5)->failed);  // a leave is never a failure
+  }
+  ExpectHashesAgree(c, live);
+  c.RunFor(absl::Seconds(7));
+  for (int i : live) EXPECT_EQ(Held(c, i, 5), nullptr) << "observer " << i;
+  ExpectHashesAgree(c, live);
+}
+
+TEST(RetentionV2Test, AForgottenFailedMemberStaysForgottenOnThatDaemonOnly) {
+  SimCluster c(25);
+  GossipOptions options = Retaining();
+  options.failed_member_retention = absl::Minutes(10);
+  for (int i = 0; i < 8; ++i) c.AddNode(options);
+  c.RunFor(absl::Seconds(10));
+  // A live member cannot be forgotten.
+  absl::Status refused = c.node(0).gossip->Forget(c.node(6).name, c.now());
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(Held(c, 0, 6), nullptr);
+  c.Crash(6);
+  c.RunFor(absl::Seconds(8));
+  ASSERT_TRUE(Held(c, 0, 6)->failed);
+  ASSERT_TRUE(c.node(0).gossip->Forget(c.node(6).name, c.now()).ok());
+  EXPECT_EQ(Held(c, 0, 6), nullptr);
+  EXPECT_EQ(c.node(0).gossip->Forget(c.node(6).name, c.now()).code(),
+            absl::StatusCode::kNotFound);
+  // Past the tombstone (tombstone_ttl, 60 s), anti-entropy has not brought
+  // it back, the other daemons still hold it failed, and every hash agrees.
+  ASSERT_EQ(options.tombstone_ttl, absl::Seconds(60));
+  c.RunFor(absl::Seconds(70));
+  EXPECT_EQ(Held(c, 0, 6), nullptr);
+  for (int i : Live(8, {0, 6})) {
+    ASSERT_NE(Held(c, i, 6), nullptr) << "observer " << i;
+    EXPECT_TRUE(Held(c, i, 6)->failed);
+  }
+  ExpectHashesAgree(c, Live(8, {6}));
+}
+
+}  // namespace
+}  // namespace phid
