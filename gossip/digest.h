@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/membership.h"
 #include "proto/gossip.pb.h"
 

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/digest.h"
 #include "gossip/events.h"
 #include "gossip/gossip_counters.h"

@@ -37,7 +37,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/events.h"
 #include "gossip/gossip_node.h"
 #include "gossip/keyring.h"

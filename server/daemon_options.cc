@@ -4,9 +4,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -16,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "detector/base/file_read.h"
 #include "gossip/address.h"
 #include "gossip/keyring.h"
 #include "server/api_limits.h"
@@ -85,18 +83,8 @@ absl::Status ValidateUdp(const UdpOptions& udp) {
 
 absl::StatusOr<std::string> ReadFile(absl::string_view flag,
                                      const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    return FlagError(
-        flag, absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
-  }
-  std::string text;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
-    text.append(buffer, n);
-  }
-  std::fclose(f);
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return FlagError(flag, text.status().message());
   return text;
 }
 

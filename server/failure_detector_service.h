@@ -33,7 +33,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "proto/phi.grpc.pb.h"
 #include "server/log_limiter.h"
 #include "server/watch_hub.h"

@@ -6,7 +6,7 @@
 #ifndef PHID_SERVER_PEER_MESSAGE_H_
 #define PHID_SERVER_PEER_MESSAGE_H_
 
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "detector/phi.h"
 #include "gossip/events.h"
 #include "gossip/member.h"

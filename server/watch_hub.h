@@ -39,7 +39,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "detector/phi.h"
 #include "gossip/events.h"
 #include "gossip/member.h"
