@@ -138,8 +138,13 @@ absl::Status Daemon::Init() {
   MonoTime now = clock_.Now();
   {
     absl::MutexLock lock(&mu_);
+    GossipOptions gossip = options_.gossip;
+    if (gossip.generation == 0) {  // new on every start, growing
+      gossip.generation =
+          static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
+    }
     absl::StatusOr<std::unique_ptr<GossipNode>> node =
-        GossipNode::Create(options_.gossip, transport_.get(), keyring_.get(),
+        GossipNode::Create(gossip, transport_.get(), keyring_.get(),
                            &collector_, now, std::random_device()());
     if (!node.ok()) return node.status();
     node_ = *std::move(node);
