@@ -129,6 +129,19 @@ absl::Status Daemon::Init() {
       UdpTransport::Bind(options_.udp);
   if (!transport.ok()) return transport.status();
   transport_ = *std::move(transport);
+  if (options_.faults.any()) {
+    // A datagram queued while the loop waits for packets wakes it, so the
+    // loop (RunOnce) sends it when due.
+    absl::StatusOr<std::unique_ptr<FaultInjectingTransport>> faults =
+        FaultInjectingTransport::Create(options_.faults, transport_.get(),
+                                        clock_,
+                                        [t = transport_.get()] { t->Wake(); });
+    if (!faults.ok()) return faults.status();
+    faults_ = *std::move(faults);
+  }
+  Transport* const gossip_transport =
+      faults_ != nullptr ? static_cast<Transport*>(faults_.get())
+                         : transport_.get();
   if (absl::Status s = SetReceiveBuffer(transport_->socket_fd(),
                                         options_.udp_receive_buffer_bytes);
       !s.ok()) {
@@ -144,7 +157,7 @@ absl::Status Daemon::Init() {
           static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
     }
     absl::StatusOr<std::unique_ptr<GossipNode>> node =
-        GossipNode::Create(gossip, transport_.get(), keyring_.get(),
+        GossipNode::Create(gossip, gossip_transport, keyring_.get(),
                            &collector_, now, std::random_device()());
     if (!node.ok()) return node.status();
     node_ = *std::move(node);
@@ -340,6 +353,8 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     absl::MutexLock lock(&mu_);
     due = std::min({node_->NextTickDue(), hub_->NextDue(), *next_sweep});
   }
+  // Injected delay: the datagrams due now go, and the wait ends by the next.
+  if (faults_ != nullptr) due = std::min(due, faults_->SendDue(now));
   absl::Duration wait = std::clamp(due - now, absl::ZeroDuration(), kMaxWait);
   // Round up: a wait that ends just before `due` would only spin.
   wait = absl::Ceil(wait, absl::Milliseconds(1));

@@ -39,6 +39,7 @@
 #include "absl/synchronization/notification.h"
 #include "detector/base/clock.h"
 #include "gossip/events.h"
+#include "gossip/fault_injecting_transport.h"
 #include "gossip/gossip_node.h"
 #include "gossip/keyring.h"
 #include "gossip/udp_transport.h"
@@ -117,6 +118,9 @@ class Daemon final : private FailureDetectorBackend {
   const Clock& clock_;
   std::unique_ptr<Keyring> keyring_;
   std::unique_ptr<UdpTransport> transport_;
+  // Around transport_ when options_.faults has any (else null); the node
+  // sends through it. Declared after transport_: destroyed first.
+  std::unique_ptr<FaultInjectingTransport> faults_;
   std::unique_ptr<FailureDetectorService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_;

@@ -67,13 +67,18 @@ absl::Status ValidateUdp(const UdpOptions& udp) {
                      absl::StrCat("required when --bind is the wildcard ",
                                   udp.bind_address));
   }
-  // The fault-injection fields by UdpOptions' own rules, one at a time.
-  UdpOptions drop_only = udp;
+  return absl::OkStatus();
+}
+
+// The fault-injection fields by TransportFaults' own rules, one at a time,
+// so that the error names the flag.
+absl::Status ValidateFaults(const TransportFaults& faults) {
+  TransportFaults drop_only = faults;
   drop_only.added_delay = absl::ZeroDuration();
   if (absl::Status s = drop_only.Validate(); !s.ok()) {
     return FlagError("drop_probability", s.message());
   }
-  UdpOptions delay_only = udp;
+  TransportFaults delay_only = faults;
   delay_only.drop_probability = 0;
   if (absl::Status s = delay_only.Validate(); !s.ok()) {
     return FlagError("added_delay", s.message());
@@ -193,6 +198,7 @@ absl::Status DaemonOptions::Validate() const {
   }
   if (absl::Status s = FieldIsFlag(gossip.Validate()); !s.ok()) return s;
   if (absl::Status s = ValidateUdp(udp); !s.ok()) return s;
+  if (absl::Status s = ValidateFaults(faults); !s.ok()) return s;
   if (absl::Status s = ValidateListenAddress("grpc_address", grpc_address,
                                              /*allow_unix=*/true);
       !s.ok()) {

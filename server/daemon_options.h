@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gossip/fault_injecting_transport.h"
 #include "gossip/gossip_options.h"
 #include "gossip/udp_transport.h"
 
@@ -26,10 +27,13 @@ struct DaemonOptions {
   // The gossip protocol: name (--name), cluster, seeds, tags, intervals,
   // detector. Default GossipOptions::ForLan() (the name must still be set).
   GossipOptions gossip = GossipOptions::ForLan();
-  // The UDP socket: bind (--bind) and advertise (--advertise) addresses,
-  // fault injection. The bind address is required; advertise is required for
-  // a wildcard bind.
+  // The UDP socket: bind (--bind) and advertise (--advertise) addresses.
+  // The bind address is required; advertise is required for a wildcard bind.
   UdpOptions udp;
+  // Fault injection on outgoing gossip (--drop_probability, --added_delay),
+  // off by default; the daemon then wraps its UdpTransport in a
+  // FaultInjectingTransport.
+  TransportFaults faults;
   // Keyring file (see gossip/keyring.h); empty = no encryption. Default "".
   std::string keyring;
   // gRPC API listen address: host:port (port 0 = any free port; host a name,

@@ -47,6 +47,18 @@ struct MetricsSnapshot {
   // for a daemon meant to start a cluster alone.
   uint64_t seeds = 0;
   GossipCounters gossip;
+  // The UDP socket's own counts (gossip/udp_transport.h) and the drops
+  // fault injection made (--drop_probability).
+  struct Transport {
+    uint64_t datagrams_sent = 0;
+    uint64_t bytes_sent = 0;
+    uint64_t datagrams_received = 0;
+    uint64_t bytes_received = 0;
+    uint64_t send_errors = 0;
+    uint64_t oversize_refused = 0;
+    uint64_t receive_errors = 0;
+    uint64_t injected_drops = 0;
+  } transport;
   // Datagrams the kernel dropped on the gossip socket (its receive buffer
   // was full), and that buffer's size as the kernel reports it; -1 when
   // unknown.
