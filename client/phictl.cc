@@ -15,6 +15,7 @@
 #include "client/watch_exec.h"
 #include "client/watch_state.h"
 #include "google/protobuf/duration.pb.h"
+#include "proto/duration.h"
 #include "proto/phi.pb.h"
 
 namespace phid {
@@ -113,13 +114,6 @@ absl::StatusOr<std::vector<std::string>> SplitNames(absl::string_view text) {
   return names;
 }
 
-void SetDuration(absl::Duration duration, google::protobuf::Duration* out) {
-  const int64_t seconds =
-      absl::IDivDuration(duration, absl::Seconds(1), &duration);
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(duration)));
-}
-
 // Prints `status` and picks the exit status: a value the daemon refused is a
 // command-line mistake too.
 int Fail(const absl::Status& status, const PhictlEnvironment& env) {
@@ -203,7 +197,7 @@ absl::StatusOr<phi::v1::WatchRequest> WatchRequestFromFlags(
           absl::StrCat("--levels=", absl::FormatDuration(flags.levels),
                        ": give 0 (transitions only) or at least 100ms"));
     }
-    SetDuration(flags.levels, request.mutable_level_interval());
+    ToProtoDuration(flags.levels, request.mutable_level_interval());
   }
   if (flags.idle != absl::ZeroDuration()) {
     if (flags.idle < kMinInterval || flags.idle > kMaxIdle) {
@@ -211,7 +205,7 @@ absl::StatusOr<phi::v1::WatchRequest> WatchRequestFromFlags(
           absl::StrCat("--idle=", absl::FormatDuration(flags.idle),
                        ": give 0 (the daemon's 5s) or 100ms to 1h"));
     }
-    SetDuration(flags.idle, request.mutable_idle_interval());
+    ToProtoDuration(flags.idle, request.mutable_idle_interval());
   }
   request.set_tag_selector(flags.tags);
   return request;

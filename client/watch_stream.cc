@@ -7,6 +7,7 @@
 #include "client/grpc_status.h"
 #include "glog/logging.h"
 #include "google/protobuf/duration.pb.h"
+#include "proto/duration.h"
 
 namespace phid {
 namespace {
@@ -24,8 +25,7 @@ absl::Duration LivenessTimeout(const phi::v1::WatchRequest& request,
   if (options.liveness_timeout != absl::ZeroDuration()) {
     return options.liveness_timeout;
   }
-  absl::Duration idle = absl::Seconds(request.idle_interval().seconds()) +
-                        absl::Nanoseconds(request.idle_interval().nanos());
+  absl::Duration idle = FromProtoDuration(request.idle_interval());
   if (idle <= absl::ZeroDuration()) idle = kDefaultIdleInterval;
   return 3 * idle + absl::Seconds(1);
 }

@@ -17,8 +17,6 @@ namespace phid {
 phi::v1::MemberStatus ToProto(MemberStatus status);
 phi::v1::TransitionReason ReasonFor(MemberEventType type);
 
-void SetDuration(absl::Duration d, google::protobuf::Duration* out);
-
 // `view` judged as `state` against `threshold` at `now`. `crossing` is when
 // phi reaches the threshold (time_to_threshold is its distance from `now`,
 // 0 once reached; unset for self and LEFT members).
