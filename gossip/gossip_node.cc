@@ -217,7 +217,7 @@ void GossipNode::SendEntries(
     wire::DigestEntry entry;
     ToWire(*member, member->record.name == options_.name, now, &entry,
            /*compact=*/false, v2());
-    size_t size = entry.ByteSizeLong() + 3;
+    size_t size = EntryWireSize(entry);
     if (used + size > budget && current.entries_size() > 0) {
       packets.push_back(std::move(current));
       current = wire::Packet();

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "gossip/gossip_counters.h"
 #include "gossip/packet_codec.h"
+#include "proto/phi.pb.h"
 
 namespace httplib {
 class Server;
@@ -73,7 +74,7 @@ struct MetricsSnapshot {
   uint64_t http_refused_connections = 0;
   uint64_t http_cut_requests = 0;
   // Transition messages sent to watchers, by phi::v1::TransitionReason.
-  std::array<uint64_t, 8> transitions{};
+  std::array<uint64_t, phi::v1::TransitionReason_ARRAYSIZE> transitions{};
   uint64_t level_messages = 0;
   uint64_t heartbeat_messages = 0;
 };
