@@ -7,6 +7,7 @@
 #include "client/grpc_status.h"
 #include "glog/logging.h"
 #include "google/protobuf/duration.pb.h"
+#include "proto/api_limits.h"
 #include "proto/duration.h"
 
 namespace phid {
@@ -17,8 +18,6 @@ namespace {
 void* const kStartTag = reinterpret_cast<void*>(1);
 void* const kReadTag = reinterpret_cast<void*>(2);
 void* const kFinishTag = reinterpret_cast<void*>(3);
-
-constexpr absl::Duration kDefaultIdleInterval = absl::Seconds(5);
 
 absl::Duration LivenessTimeout(const phi::v1::WatchRequest& request,
                                const WatchOptions& options) {

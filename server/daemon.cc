@@ -12,7 +12,7 @@
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/security/server_credentials.h"
-#include "server/api_limits.h"
+#include "proto/api_limits.h"
 #include "server/grpc_status.h"
 #include "server/socket_stats.h"
 #include "server/watch_request.h"

@@ -16,7 +16,7 @@
 #include "detector/base/file_read.h"
 #include "gossip/address.h"
 #include "gossip/keyring.h"
-#include "server/api_limits.h"
+#include "proto/api_limits.h"
 
 namespace phid {
 namespace {

@@ -47,7 +47,7 @@ struct DaemonOptions {
   std::string tls_cert;
   std::string tls_key;
   // Threshold for ListPeers/GetPeer/Watch requests that give 0, and for
-  // metrics. Default 8; (0, kMaxPhiThreshold] (server/api_limits.h).
+  // metrics. Default 8; (0, kMaxPhiThreshold] (proto/api_limits.h).
   double default_threshold = 8;
   // Concurrent Watch streams. Default 10000; [1, 1000000].
   int max_watchers = 10000;

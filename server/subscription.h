@@ -39,8 +39,8 @@
 #include "gossip/events.h"
 #include "gossip/member.h"
 #include "gossip/tags.h"
+#include "proto/api_limits.h"
 #include "proto/phi.pb.h"
-#include "server/api_limits.h"
 #include "server/watch_request.h"
 
 namespace phid {
