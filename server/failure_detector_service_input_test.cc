@@ -15,6 +15,7 @@
 #include "proto/phi.grpc.pb.h"
 #include "server/failure_detector_service.h"
 #include "server/raw_messages.h"
+#include "server/service_on_loopback.h"
 
 namespace phid {
 namespace {
@@ -48,21 +49,7 @@ class FakeBackend final : public FailureDetectorBackend {
 
 class ServiceInputTest : public ::testing::Test {
  protected:
-  ServiceInputTest()
-      : service_(FailureDetectorService::Options(), &backend_, clock_) {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                   grpc::InsecureChannelCredentials());
-  }
-  ~ServiceInputTest() override {
-    service_.EndAllWatches(grpc::Status::CANCELLED);
-    server_->Shutdown();
-  }
+  ServiceInputTest() : loopback_(&backend_, clock_) {}
 
   // A unary call with `bytes` as the request.
   grpc::Status Unary(const std::string& method, const std::string& bytes,
@@ -72,8 +59,8 @@ class ServiceInputTest : public ::testing::Test {
     grpc::ClientContext context;
     const grpc::internal::RpcMethod rpc(method.c_str(),
                                         grpc::internal::RpcMethod::NORMAL_RPC);
-    return grpc::internal::BlockingUnaryCall(channel_.get(), rpc, &context,
-                                             request, response);
+    return grpc::internal::BlockingUnaryCall(loopback_.channel().get(), rpc,
+                                             &context, request, response);
   }
 
   // A Watch with `bytes` as the request; its final status.
@@ -86,7 +73,7 @@ class ServiceInputTest : public ::testing::Test {
         grpc::internal::RpcMethod::SERVER_STREAMING);
     std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
         grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
-            channel_.get(), rpc, &context, request));
+            loopback_.channel().get(), rpc, &context, request));
     grpc::ByteBuffer message;
     while (reader->Read(&message)) {
     }
@@ -95,9 +82,7 @@ class ServiceInputTest : public ::testing::Test {
 
   SimulatedClock clock_;
   FakeBackend backend_;
-  FailureDetectorService service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
+  ServiceOnLoopback loopback_;
 };
 
 // Field 1 (GetPeerRequest.name, ListPeersRequest.phi_threshold is a double

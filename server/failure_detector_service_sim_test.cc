@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "proto/phi.grpc.pb.h"
 #include "server/failure_detector_service.h"
+#include "server/service_on_loopback.h"
 #include "server/test_daemons.h"
 #include "server/test_views.h"
 #include "server/watch_hub.h"
@@ -92,26 +93,13 @@ class SimulatedBackend final : public FailureDetectorBackend {
 class ServiceSimTest : public ::testing::Test {
  protected:
   ServiceSimTest()
-      : service_(FailureDetectorService::Options(), &backend_, service_clock_) {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    stub_ = v1::FailureDetector::NewStub(grpc::CreateChannel(
-        absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
-  }
-  ~ServiceSimTest() override {
-    service_.EndAllWatches(grpc::Status::CANCELLED);
-    server_->Shutdown();
-  }
+      : loopback_(&backend_, service_clock_),
+        stub_(v1::FailureDetector::NewStub(loopback_.channel())) {}
 
   SimulatedBackend backend_;
   // The service's own clock (write timeouts) stays put.
   SimulatedClock service_clock_;
-  FailureDetectorService service_;
-  std::unique_ptr<grpc::Server> server_;
+  ServiceOnLoopback loopback_;
   std::unique_ptr<v1::FailureDetector::Stub> stub_;
 };
 
