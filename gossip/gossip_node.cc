@@ -27,6 +27,10 @@ absl::StatusOr<std::unique_ptr<GossipNode>> GossipNode::Create(
   if (transport == nullptr) {
     return absl::InvalidArgumentError("transport must not be null");
   }
+  if (options.generation == 0) {
+    return absl::InvalidArgumentError(
+        "generation must be > 0 (the daemon sets it from the wall clock)");
+  }
   return std::unique_ptr<GossipNode>(new GossipNode(
       options, transport, keyring, listener, now, seed, resolver));
 }
@@ -56,10 +60,6 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
   for (int i = 0; i < 4; ++i) {
     uint64_t word = rng_();
     cookie_secret_.append(reinterpret_cast<const char*>(&word), sizeof word);
-  }
-  if (options_.generation == 0) {
-    options_.generation =
-        static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
   }
   MemberRecord self;
   self.name = options_.name;
@@ -361,7 +361,7 @@ void GossipNode::SendEntries(
     wire::DigestEntry entry;
     ToWire(*member, member->record.name == options_.name, now, &entry,
            /*compact=*/false, v2());
-    size_t size = entry.ByteSizeLong() + 3;
+    size_t size = EntryWireSize(entry);
     if (used + size > budget && current.entries_size() > 0) {
       packets.push_back(std::move(current));
       current = wire::Packet();

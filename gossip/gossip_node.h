@@ -40,7 +40,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/digest.h"
 #include "gossip/drop_warnings.h"
 #include "gossip/events.h"

@@ -97,7 +97,7 @@ void GossipNode::SendNews(MonoTime now) {
     wire::DigestEntry* entry = packet.add_entries();
     ToWire(*member, member == membership_->Find(options_.name), now, entry,
            /*compact=*/false, /*v2=*/true);
-    size_t size = entry->ByteSizeLong() + 3;
+    size_t size = EntryWireSize(*entry);
     if (used + size > budget && !sent.empty()) {
       packet.mutable_entries()->RemoveLast();
       break;

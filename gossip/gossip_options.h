@@ -27,7 +27,8 @@ struct GossipOptions {
   // dropped. Default "phid"; 1..64 bytes.
   std::string cluster = "phid";
   // Generation of this run: must grow across restarts of the same name.
-  // 0 = pick from the wall clock (microseconds since the epoch).
+  // GossipNode requires it > 0 (it reads no clock); 0 = the daemon picks it
+  // from the wall clock (microseconds since the epoch) at start.
   uint64_t generation = 0;
   // Human-assigned tags gossiped with the member record (see tags.h).
   std::map<std::string, std::string> tags;

@@ -58,7 +58,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/types/optional.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "detector/heartbeat_history.h"
 #include "detector/phi_accrual_detector.h"
 #include "detector/phi_curve.h"

@@ -49,8 +49,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/events.h"
+#include "gossip/fault_injecting_transport.h"
 #include "gossip/gossip_node.h"
 #include "gossip/keyring.h"
 #include "gossip/seed_resolver.h"
@@ -143,6 +144,9 @@ class Daemon final : private FailureDetectorBackend {
   // DNS seeds, looked up off the loop thread (null without DNS seeds).
   std::unique_ptr<SeedResolver> resolver_;
   std::unique_ptr<UdpTransport> transport_;
+  // Around transport_ when options_.faults has any (else null); the node
+  // sends through it. Declared after transport_: destroyed first.
+  std::unique_ptr<FaultInjectingTransport> faults_;
   std::unique_ptr<FailureDetectorService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_;

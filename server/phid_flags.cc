@@ -378,8 +378,8 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
           interface_address.empty() ? "127.0.0.1" : interface_address, ":0");
     }
   }
-  o.udp.drop_probability = absl::GetFlag(FLAGS_drop_probability);
-  o.udp.added_delay = absl::GetFlag(FLAGS_added_delay);
+  o.faults.drop_probability = absl::GetFlag(FLAGS_drop_probability);
+  o.faults.added_delay = absl::GetFlag(FLAGS_added_delay);
 
   o.keyring = absl::GetFlag(FLAGS_keyring);
   o.grpc_address = absl::GetFlag(FLAGS_grpc_address);
