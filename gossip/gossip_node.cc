@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "gossip/address.h"
 
 namespace phid {
 namespace {
@@ -265,6 +266,13 @@ bool GossipNode::ValidateReceived(const std::string& from) {
     if (!FromWire(packet.entries(i), &entries[i], &error)) {
       Drop(DropReason::kInvalidContent);
       VLOG(2) << "dropped a packet from " << from << ": " << error;
+      return false;
+    }
+    if (entries[i].compact) continue;
+    if (absl::Status s = CheckAnnouncedAddress(entries[i].record.address, from);
+        !s.ok()) {
+      Drop(DropReason::kBadAddress);
+      VLOG(2) << "dropped a packet from " << from << ": " << s.message();
       return false;
     }
   }

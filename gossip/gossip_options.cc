@@ -56,9 +56,14 @@ absl::Status GossipOptions::Validate() const {
         absl::StrCat("tags: ", tags_status.message()));
   }
   for (const std::string& seed : seeds) {
-    if (!ParseAddress(seed).ok()) {
+    absl::StatusOr<sockaddr_storage> parsed = ParseAddress(seed);
+    if (!parsed.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(
           "seeds: '", seed, "' is not an address of the form ip:port"));
+    }
+    if (absl::Status unicast = CheckUnicastAddress(*parsed); !unicast.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("seeds: ", unicast.message()));
     }
   }
   absl::Status s;

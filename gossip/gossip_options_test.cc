@@ -45,6 +45,8 @@ TEST(GossipOptionsTest, InvalidFieldsAreNamed) {
       {[](GossipOptions& o) { o.name = "a b"; }, "name"},
       {[](GossipOptions& o) { o.cluster = "bad cluster"; }, "cluster"},
       {[](GossipOptions& o) { o.seeds = {"nowhere"}; }, "seeds"},
+      {[](GossipOptions& o) { o.seeds = {"10.0.0.1:0"}; }, "seeds"},
+      {[](GossipOptions& o) { o.seeds = {"255.255.255.255:7946"}; }, "seeds"},
       {[](GossipOptions& o) { o.gossip_interval = absl::Milliseconds(1); },
        "gossip_interval"},
       {[](GossipOptions& o) { o.fanout = 0; }, "fanout"},
