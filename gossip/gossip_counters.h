@@ -34,6 +34,10 @@ struct GossipCounters {
   uint64_t repairs = 0;          // entries sent because a summary differed
   uint64_t challenges = 0;       // push-pulls answered with a cookie only
   uint64_t members_refused = 0;  // unknown members over max_members
+  // Unknown members of unverified datagrams over admission_rate (all
+  // sources) or admission_rate_per_source (admission.h).
+  uint64_t admissions_refused_global = 0;
+  uint64_t admissions_refused_source = 0;
 
   uint64_t drops_total() const {
     uint64_t total = 0;

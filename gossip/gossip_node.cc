@@ -36,6 +36,9 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
       transport_(transport),
       listener_(listener),
       codec_(options.cluster, keyring, options.protocol),
+      keyed_(keyring != nullptr),
+      admission_(options.admission_rate, options.admission_rate_per_source,
+                 now),
       rng_(seed),
       last_awake_(now),
       next_round_(now),
@@ -197,6 +200,7 @@ absl::Duration GossipNode::JitteredPushPullInterval(double scale) {
 
 void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,
                                MonoTime now, const std::string& cookie) {
+  if (kind == wire::PACKET_KIND_PUSH_PULL) Solicit(to, now);
   std::vector<const Membership::Member*> all;
   all.reserve(membership_->size());
   for (const auto& [name, member] : membership_->members()) {
@@ -279,6 +283,50 @@ bool GossipNode::ValidateReceived(const std::string& from) {
   return true;
 }
 
+void GossipNode::AdmitUnknown(const std::string& from, MonoTime now) {
+  std::vector<GossipEntry>& entries = received_entries_;
+  size_t kept = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const GossipEntry& entry = entries[i];
+    if (!entry.compact && entry.record.name != options_.name &&
+        membership_->Find(entry.record.name) == nullptr) {
+      Admission::Verdict verdict = admission_.Admit(from, now);
+      if (verdict != Admission::Verdict::kAdmit) {
+        uint64_t& refused = verdict == Admission::Verdict::kSourceRate
+                                ? counters_.admissions_refused_source
+                                : counters_.admissions_refused_global;
+        ++refused;
+        LOG_EVERY_N(WARNING, 10000)
+            << "refused unknown member '" << entry.record.name << "' from "
+            << from << " (" << refused << " refused so far by "
+            << (verdict == Admission::Verdict::kSourceRate
+                    ? "--admission_rate_per_source"
+                    : "--admission_rate")
+            << "): a flood of new members, or forged ones; a --keyring "
+               "lifts the limit";
+        continue;
+      }
+    }
+    // Swapped, not moved: the entries keep their allocations for reuse.
+    if (kept != i) std::swap(entries[kept], entries[i]);
+    ++kept;
+  }
+  entries.resize(kept);
+}
+
+void GossipNode::Solicit(const std::string& to, MonoTime now) {
+  if (solicited_.size() >= 64) {
+    absl::erase_if(solicited_,
+                   [now](const auto& entry) { return entry.second < now; });
+  }
+  solicited_[to] = now + kSolicitedFor;
+}
+
+bool GossipNode::Solicited(const std::string& from, MonoTime now) const {
+  auto it = solicited_.find(from);
+  return it != solicited_.end() && now <= it->second;
+}
+
 void GossipNode::Drop(DropReason reason) {
   ++counters_.drops[static_cast<size_t>(reason)];
 }
@@ -305,6 +353,10 @@ void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
   }
   const wire::Packet& packet = received_;
   if (!ValidateReceived(from)) return;
+  if (!keyed_ && !(packet.kind() == wire::PACKET_KIND_PUSH_PULL_REPLY &&
+                   Solicited(from, now))) {
+    AdmitUnknown(from, now);
+  }
   membership_->MergeEntries(packet.sender(), received_entries_, now);
   if (packet.kind() == wire::PACKET_KIND_PUSH_PULL && packet.part() == 0) {
     if (ReplyAllowed(now)) {

@@ -29,8 +29,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "detector/clock.h"
+#include "gossip/admission.h"
 #include "gossip/digest.h"
 #include "gossip/events.h"
 #include "gossip/gossip_counters.h"
@@ -77,6 +79,8 @@ class GossipNode final : public PacketSink {
  private:
   // Full-state replies allowed per second (anti-amplification).
   static constexpr int kMaxRepliesPerSecond = 20;
+  // How long an answer to our push-pull or summary is expected.
+  static constexpr absl::Duration kSolicitedFor = absl::Seconds(5);
   // Bytes kept free in every packet for the header fields.
   static constexpr size_t kHeaderReserve = 100;
 
@@ -98,6 +102,13 @@ class GossipNode final : public PacketSink {
   // Checks received_ (not from ourselves, every entry valid) into
   // received_entries_; false, counted, if the packet must be dropped.
   bool ValidateReceived(const std::string& from);
+  // Removes from received_entries_ the unknown members Admission refuses
+  // (counted): for datagrams nobody verified.
+  void AdmitUnknown(const std::string& from, MonoTime now);
+  // We asked `to` for a full state or a repair: its answer (within
+  // kSolicitedFor) is verified enough to bring members unlimited.
+  void Solicit(const std::string& to, MonoTime now);
+  bool Solicited(const std::string& from, MonoTime now) const;
   // Sends `members`' full entries to `to`, in as many packets as needed.
   void SendEntries(const std::string& to, phi::gossip::v1::PacketKind kind,
                    const std::vector<const Membership::Member*>& members,
@@ -127,6 +138,11 @@ class GossipNode final : public PacketSink {
   MembershipListener* listener_;
   PacketCodec codec_;
   GossipCounters counters_;
+  const bool keyed_;  // every datagram we accept is authenticated
+  Admission admission_;
+  // Address -> until when its answer to our request is expected (a few:
+  // seeds while joining, the peers of recent summaries).
+  absl::flat_hash_map<std::string, MonoTime> solicited_;
   std::unique_ptr<Membership> membership_;
   DigestBuilder digest_;
   std::mt19937_64 rng_;

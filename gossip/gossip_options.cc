@@ -1,5 +1,7 @@
 #include "gossip/gossip_options.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gossip/address.h"
@@ -108,6 +110,14 @@ absl::Status GossipOptions::Validate() const {
   if (max_members < 2 || max_members > 1000000) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_members must be in [2, 1000000], got ", max_members));
+  }
+  for (const auto& [field, rate] :
+       {std::pair<const char*, double>{"admission_rate", admission_rate},
+        {"admission_rate_per_source", admission_rate_per_source}}) {
+    if (!(rate >= 1 && rate <= 1e6)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s must be in [1, 1e6], got %g", field, rate));
+    }
   }
   if (protocol != 1 && protocol != 2) {
     return absl::InvalidArgumentError(

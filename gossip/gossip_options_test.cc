@@ -56,6 +56,9 @@ TEST(GossipOptionsTest, InvalidFieldsAreNamed) {
       {[](GossipOptions& o) { o.dead_reap_after = absl::Milliseconds(5); },
        "dead_reap_after"},
       {[](GossipOptions& o) { o.opinion_floor = -1; }, "opinion_floor"},
+      {[](GossipOptions& o) { o.admission_rate = 0; }, "admission_rate"},
+      {[](GossipOptions& o) { o.admission_rate_per_source = 2e6; },
+       "admission_rate_per_source"},
       {[](GossipOptions& o) {
          o.tags = {{"Bad", "x"}};
        },

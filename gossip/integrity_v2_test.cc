@@ -176,6 +176,9 @@ TEST(IntegrityV2Test, AFloodOfFakeMembersStopsAtTheCapAndIsReaped) {
   SimCluster c(23);
   GossipOptions o = V2();
   o.max_members = 500;
+  // The cap alone (admission_v2_test.cc tests the admission rate).
+  o.admission_rate = 1e6;
+  o.admission_rate_per_source = 1e6;
   for (int i = 0; i < 8; ++i) c.AddNode(o);
   c.RunFor(absl::Seconds(5));
   Sink sink;

@@ -118,7 +118,9 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Family("phid_gossip_protocol_total", "counter",
            "Protocol 2 activity: heartbeats sent, newer reports merged, "
            "summaries sent, entries repaired, push-pulls challenged, "
-           "members refused over --max_members.");
+           "members refused over --max_members, unknown members of "
+           "unverified datagrams refused over --admission_rate (all "
+           "sources) or --admission_rate_per_source.");
   w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
            "heartbeats_sent");
   w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
@@ -129,6 +131,10 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "challenges");
   w.Sample("phid_gossip_protocol_total", s.gossip.members_refused, "what",
            "members_refused");
+  w.Sample("phid_gossip_protocol_total", s.gossip.admissions_refused_global,
+           "what", "admissions_refused_global");
+  w.Sample("phid_gossip_protocol_total", s.gossip.admissions_refused_source,
+           "what", "admissions_refused_source");
   w.Family("phid_watchers", "gauge", "Open Watch streams.");
   w.Sample("phid_watchers", s.watchers);
   w.Family("phid_watch_evictions_total", "counter",
