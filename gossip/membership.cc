@@ -71,7 +71,7 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   member.detector = PhiAccrualDetector(options_.detector);
   member.warm_started = false;
   member.measured = false;
-  member.opinions.clear();
+  ClearOpinions(member);
   member.left_at = now;
   SetNews(member);
 }
@@ -274,15 +274,23 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   return changed;
 }
 
-void Membership::RecordOpinion(Member& member, const Member* observer,
-                               double phi, MonoTime now) {
+void Membership::RecordOpinion(Member& member, Member* observer, double phi,
+                               MonoTime now) {
   // Unknown senders (not yet introduced) are no evidence either.
   if (observer == nullptr || observer == &member || observer == self_) return;
   if (phi >= options_.opinion_floor) {
     member.opinions[observer] = Member::Opinion{phi, now};
-  } else if (!member.opinions.empty()) {
-    member.opinions.erase(observer);
+    observer->opinion_of.insert(&member);
+  } else if (!member.opinions.empty() && member.opinions.erase(observer) > 0) {
+    observer->opinion_of.erase(&member);
   }
+}
+
+void Membership::ClearOpinions(Member& member) {
+  for (auto& [observer, opinion] : member.opinions) {
+    const_cast<Member*>(observer)->opinion_of.erase(&member);
+  }
+  member.opinions.clear();
 }
 
 int Membership::SuspectedBy(const std::string& name, double level,
@@ -333,19 +341,23 @@ void Membership::RemovePeerSlot(Member& member) {
 
 void Membership::Forget(Member& member) {
   SetNewsLeft(member, 0);
-  if (member.fresh) {
-    fresh_.erase(std::find(fresh_.begin(), fresh_.end(), &member));
-  }
+  UnmarkFresh(member);
   RemovePeerSlot(member);
-  if (!v2()) {
-    for (auto& [name, other] : members_) other.opinions.erase(&member);
-  }
+  ClearOpinions(member);
+  for (Member* subject : member.opinion_of) subject->opinions.erase(&member);
+  member.opinion_of.clear();
   Unplace(member);
   reported_.erase(&member);
   own_suspects_.erase(&member);
   reevaluate_.erase(&member);
-  confers_.erase(std::remove(confers_.begin(), confers_.end(), &member),
-                 confers_.end());
+  if (member.confer_slot != kNoSlot) {
+    // Swap-remove; the moved member learns its new slot.
+    Member* last = confers_.back();
+    confers_[member.confer_slot] = last;
+    last->confer_slot = member.confer_slot;
+    confers_.pop_back();
+    member.confer_slot = kNoSlot;
+  }
   index_.erase(member.record.name);
 }
 
@@ -387,6 +399,7 @@ void Membership::Reap(MonoTime now) {
     }
     for (auto op = member.opinions.begin(); op != member.opinions.end();) {
       if (now - op->second.at > options_.opinion_ttl) {
+        const_cast<Member*>(op->first)->opinion_of.erase(&member);
         member.opinions.erase(op++);
       } else {
         ++op;
@@ -410,7 +423,7 @@ void Membership::DiscountPause(absl::Duration paused, MonoTime now) {
         std::min(paused, now - member.detector.last_arrival());
     if (shift > absl::ZeroDuration()) member.detector.DiscountPause(shift);
     // Opinions gathered before the pause are as old as the pause made them.
-    member.opinions.clear();
+    ClearOpinions(member);
   }
 }
 
