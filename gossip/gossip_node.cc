@@ -81,28 +81,28 @@ void GossipNode::Tick(MonoTime now) {
   if (leaving_ && now >= leave_done_at_) return;  // gone quiet
   if (v2()) {
     TickV2(now, true);
-    if (now >= next_reap_) {
-      next_reap_ =
-          now +
-          std::clamp(
-              std::min(options_.dead_reap_after, options_.left_reap_after) / 10,
-              absl::Seconds(1), absl::Seconds(5));
-      membership_->Reap(now);
-    }
+    MaybeReap(now);
     return;
   }
   membership_->BumpSelf();
   GossipRound(now);
   MaybePushPull(now);
+  MaybeReap(now);
+}
+
+void GossipNode::MaybeReap(MonoTime now) {
   // Reaping scans every member (a cache miss each: at N = 1,000 it cost
-  // as much as merging), so it runs at a tenth of the shortest reap limit,
-  // between 1 and 5 s: members go within 10 % of their limit.
-  if (now >= next_reap_) {
+  // as much as merging), so a sweep starts at a tenth of the shortest reap
+  // limit, between 1 and 5 s: members go within 10 % of their limit (or
+  // within N / Membership::kReapSlice rounds, if longer: a sweep goes on
+  // one slice a round).
+  if (!reaping_) {
+    if (now < next_reap_) return;
     absl::Duration every =
         std::min(options_.dead_reap_after, options_.left_reap_after) / 10;
     next_reap_ = now + std::clamp(every, absl::Seconds(1), absl::Seconds(5));
-    membership_->Reap(now);
   }
+  reaping_ = !membership_->Reap(now);
 }
 
 void GossipNode::CheckPause(MonoTime now) {

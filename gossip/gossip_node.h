@@ -90,6 +90,8 @@ class GossipNode final : public PacketSink {
 
   void GossipRound(MonoTime now);
   void MaybePushPull(MonoTime now);
+  // Starts a reaping sweep when due, or goes on with the current one.
+  void MaybeReap(MonoTime now);
   // push_pull_interval * scale, jittered uniformly by +-50 %.
   absl::Duration JitteredPushPullInterval(double scale);
   void SendFullState(const std::string& to, phi::gossip::v1::PacketKind kind,
@@ -149,6 +151,7 @@ class GossipNode final : public PacketSink {
 
   MonoTime last_awake_;  // last Tick or packet
   MonoTime next_reap_;
+  bool reaping_ = false;  // a sweep is under way (Membership::Reap)
   MonoTime next_round_;
   MonoTime next_push_pull_;
   MonoTime next_join_attempt_;

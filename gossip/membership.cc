@@ -371,8 +371,10 @@ void Membership::MarkSelfLeft() {
   SetNews(*self_);
 }
 
-void Membership::Reap(MonoTime now) {
-  for (auto it = members_.begin(); it != members_.end();) {
+bool Membership::Reap(MonoTime now) {
+  size_t examined = 0;
+  auto it = members_.lower_bound(reap_cursor_);
+  for (; it != members_.end() && examined < kReapSlice; ++examined) {
     Member& member = it->second;
     if (&member == self_) {
       ++it;
@@ -407,6 +409,11 @@ void Membership::Reap(MonoTime now) {
     }
     ++it;
   }
+  if (it != members_.end()) {
+    reap_cursor_ = it->first;
+    return false;
+  }
+  reap_cursor_.clear();
   for (auto it = tombstones_.begin(); it != tombstones_.end();) {
     if (now - it->second.second >= options_.tombstone_ttl) {
       tombstones_.erase(it++);
@@ -414,6 +421,7 @@ void Membership::Reap(MonoTime now) {
       ++it;
     }
   }
+  return true;
 }
 
 void Membership::DiscountPause(absl::Duration paused, MonoTime now) {

@@ -149,8 +149,12 @@ class Membership {
   const MemberRecord& self() const { return self_->record; }
 
   // Removes members dead or left for long enough, and expires tombstones
-  // and stale opinions.
-  void Reap(MonoTime now);
+  // and stale opinions. In slices, so that no call stalls the loop: each
+  // examines at most kReapSlice members (a few ms), resuming where the
+  // last stopped; returns true when that completed a sweep of every member
+  // (tombstones expire then).
+  static constexpr size_t kReapSlice = 500;
+  bool Reap(MonoTime now);
 
   // The observer was paused for `paused`: shifts every member's last arrival
   // forward by it (never past `now`).
@@ -307,6 +311,7 @@ class Membership {
   Member* fresh_tail_ = nullptr;
   size_t fresh_count_ = 0;
   std::vector<Member*> lookups_;  // MergeEntries' scratch space
+  std::string reap_cursor_;       // where the next Reap resumes ("": the start)
   // name -> (generation removed, when)
   absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;
 
