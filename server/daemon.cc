@@ -356,6 +356,7 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     unsubscribed.swap(unsubscribed_);
   }
   std::vector<MemberEvent> events;
+  size_t watchers = 0;
   {
     absl::MutexLock lock(&mu_);
     for (const PacketBatch::Packet& p : batch.packets) {
@@ -366,8 +367,15 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     node_->Tick(now);  // the pause guard runs before any crossing is judged
     events = Publish(now);
     hub_->Fire(now);
+    watchers = hub_->subscribers();
   }
   for (const MemberEvent& event : events) LogEvent(event);
+  if (memory_trim_.Observe(watchers, now)) {
+    LOG(INFO) << "returned freed memory to the system after most watchers "
+                 "left (now "
+              << watchers << ", trim took "
+              << absl::FormatDuration(clock_.Now() - now) << ")";
+  }
   if (now >= *next_sweep) {
     service_->EvictStalled(now);
     *next_sweep = now + std::min(absl::Seconds(1), options_.write_timeout / 4);
