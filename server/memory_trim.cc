@@ -15,7 +15,7 @@ bool MemoryTrim::Observe(size_t watchers, MonoTime now) {
   }
   if (watchers > peak_) peak_ = watchers;
   if (!armed_) {
-    armed_ = watchers <= peak_ / 2 && peak_ - watchers >= kMinDrop;
+    armed_ = watchers <= peak_ / 4 && peak_ - watchers >= kMinDrop;
     if (!armed_) return false;
   }
   if (now - settled_from_ < kSettle) return false;

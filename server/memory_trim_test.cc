@@ -15,8 +15,8 @@ TEST(MemoryTrimTest, TrimsOnceAfterMostWatchersLeftAndTheCountSettled) {
   for (int left = 2000; left >= 0; left -= 100) {
     EXPECT_FALSE(trim.Observe(left, At(3 - left / 2000.0)));
   }
-  EXPECT_FALSE(trim.Observe(0, At(3.5)));  // not settled yet
-  EXPECT_TRUE(trim.Observe(0, At(4)));
+  EXPECT_FALSE(trim.Observe(0, At(4.5)));  // not settled yet
+  EXPECT_TRUE(trim.Observe(0, At(5)));
   EXPECT_EQ(trims, 1);
   // Nothing more to give back until a crowd comes and goes again.
   EXPECT_FALSE(trim.Observe(0, At(10)));
@@ -26,16 +26,16 @@ TEST(MemoryTrimTest, TrimsOnceAfterMostWatchersLeftAndTheCountSettled) {
 TEST(MemoryTrimTest, SmallOrPartialDropsDoNotTrim) {
   int trims = 0;
   MemoryTrim trim([&] { ++trims; });
-  trim.Observe(150, At(0));
-  trim.Observe(60, At(1));  // below half, but only 90 left
-  trim.Observe(60, At(5));
+  trim.Observe(120, At(0));
+  trim.Observe(25, At(1));  // below a quarter, but only 95 left
+  trim.Observe(25, At(5));
   trim.Observe(1000, At(6));
-  trim.Observe(600, At(7));  // 400 left: more than half stay
-  trim.Observe(600, At(20));
+  trim.Observe(300, At(7));  // 700 left: more than a quarter stay
+  trim.Observe(300, At(20));
   EXPECT_EQ(trims, 0);
-  trim.Observe(400, At(21));
-  EXPECT_FALSE(trim.Observe(400, At(21.5)));
-  EXPECT_TRUE(trim.Observe(400, At(22)));
+  trim.Observe(250, At(21));
+  EXPECT_FALSE(trim.Observe(250, At(22.5)));
+  EXPECT_TRUE(trim.Observe(250, At(23)));
   EXPECT_EQ(trims, 1);
 }
 
