@@ -73,6 +73,8 @@ ABSL_FLAG(std::vector<std::string>, phases,
           std::vector<std::string>({"baseline", "watchers", "slowloris",
                                     "garbage", "hostile", "rapid_reset"}),
           "Phases to run, in this order (baseline always runs first).");
+ABSL_FLAG(std::vector<std::string>, target_flags, {},
+          "More flags for the target daemon, comma-separated.");
 ABSL_FLAG(int, max_rss_mb, 256, "Check: the target's peak RSS.");
 ABSL_FLAG(absl::Duration, evict_within, absl::Seconds(30),
           "Check: every non-reader evicted within this of subscribing.");
@@ -511,6 +513,9 @@ int Main() {
                        absl::StrCat("--max_watchers_per_client=",
                                     absl::GetFlag(FLAGS_watchers) + 10),
                        "--write_timeout=5s"};
+      for (const std::string& f : absl::GetFlag(FLAGS_target_flags)) {
+        c.extra_flags.push_back(f);
+      }
     }
     daemons.push_back(std::make_unique<DaemonProcess>(std::move(c)));
     if (absl::Status s = daemons.back()->Start(); !s.ok()) {
