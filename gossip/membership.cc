@@ -73,7 +73,7 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   member.detector = PhiAccrualDetector(options_.detector);
   member.warm_started = false;
   member.measured = false;
-  member.opinions.clear();
+  ClearOpinions(member);
   member.left_at = now;
   UpdateRetired(member);
   SetNews(member);
@@ -286,15 +286,23 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   return changed;
 }
 
-void Membership::RecordOpinion(Member& member, const Member* observer,
-                               double phi, MonoTime now) {
+void Membership::RecordOpinion(Member& member, Member* observer, double phi,
+                               MonoTime now) {
   // Unknown senders (not yet introduced) are no evidence either.
   if (observer == nullptr || observer == &member || observer == self_) return;
   if (phi >= options_.opinion_floor) {
     member.opinions[observer] = Member::Opinion{phi, now};
-  } else if (!member.opinions.empty()) {
-    member.opinions.erase(observer);
+    observer->opinion_of.insert(&member);
+  } else if (!member.opinions.empty() && member.opinions.erase(observer) > 0) {
+    observer->opinion_of.erase(&member);
   }
+}
+
+void Membership::ClearOpinions(Member& member) {
+  for (auto& [observer, opinion] : member.opinions) {
+    const_cast<Member*>(observer)->opinion_of.erase(&member);
+  }
+  member.opinions.clear();
 }
 
 int Membership::SuspectedBy(const std::string& name, double level,
@@ -346,19 +354,23 @@ void Membership::RemovePeerSlot(Member& member) {
 void Membership::Unlink(Member& member) {
   SetNewsLeft(member, 0);
   if (member.retired_key) retired_.erase({*member.retired_key, &member});
-  if (member.fresh) {
-    fresh_.erase(std::find(fresh_.begin(), fresh_.end(), &member));
-  }
+  UnmarkFresh(member);
   RemovePeerSlot(member);
-  if (!v2()) {
-    for (auto& [name, other] : members_) other.opinions.erase(&member);
-  }
+  ClearOpinions(member);
+  for (Member* subject : member.opinion_of) subject->opinions.erase(&member);
+  member.opinion_of.clear();
   Unplace(member);
   reported_.erase(&member);
   own_suspects_.erase(&member);
   reevaluate_.erase(&member);
-  confers_.erase(std::remove(confers_.begin(), confers_.end(), &member),
-                 confers_.end());
+  if (member.confer_slot != kNoSlot) {
+    // Swap-remove; the moved member learns its new slot.
+    Member* last = confers_.back();
+    confers_[member.confer_slot] = last;
+    last->confer_slot = member.confer_slot;
+    confers_.pop_back();
+    member.confer_slot = kNoSlot;
+  }
   index_.erase(member.record.name);
 }
 
@@ -378,9 +390,12 @@ MonoTime Membership::SilentSince(const Member& member, MonoTime now) const {
               : member.detector.last_arrival();
 }
 
-void Membership::Reap(MonoTime now) {
+bool Membership::Reap(MonoTime now) {
   std::vector<Member*> expired;
-  for (auto& [name, member] : members_) {
+  size_t examined = 0;
+  auto it = members_.lower_bound(reap_cursor_);
+  for (; it != members_.end() && examined < kReapSlice; ++it, ++examined) {
+    Member& member = it->second;
     if (&member == self_) continue;
     if (member.record.status == MemberStatus::kLeft) {
       if (now - member.left_at >= options_.left_member_retention) {
@@ -402,13 +417,19 @@ void Membership::Reap(MonoTime now) {
     }
     for (auto op = member.opinions.begin(); op != member.opinions.end();) {
       if (now - op->second.at > options_.opinion_ttl) {
+        const_cast<Member*>(op->first)->opinion_of.erase(&member);
         member.opinions.erase(op++);
       } else {
         ++op;
       }
     }
   }
+  // The next slice resumes at the first member not examined (by name, so
+  // the removals below do not disturb it).
+  const bool swept = it == members_.end();
+  reap_cursor_ = swept ? std::string() : it->first;
   for (Member* member : expired) Remove(*member, now);
+  if (!swept) return false;
   for (auto it = tombstones_.begin(); it != tombstones_.end();) {
     if (now - it->second.second >= options_.tombstone_ttl) {
       tombstones_.erase(it++);
@@ -416,6 +437,7 @@ void Membership::Reap(MonoTime now) {
       ++it;
     }
   }
+  return true;
 }
 
 void Membership::Remove(Member& member, MonoTime now) {
@@ -519,7 +541,7 @@ void Membership::DiscountPause(absl::Duration paused, MonoTime now) {
         std::min(paused, now - member.detector.last_arrival());
     if (shift > absl::ZeroDuration()) member.detector.DiscountPause(shift);
     // Opinions gathered before the pause are as old as the pause made them.
-    member.opinions.clear();
+    ClearOpinions(member);
   }
 }
 

@@ -46,7 +46,6 @@
 #define PHID_GOSSIP_MEMBERSHIP_H_
 
 #include <array>
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -113,9 +112,14 @@ class Membership {
     // Neighbours in the news bucket for news_sends_left (intrusive list).
     Member* news_prev = nullptr;
     Member* news_next = nullptr;
-    bool warm_started = false;   // seeded from gossiped statistics
-    bool measured = false;       // has a measured interval of its own
-    bool fresh = false;          // a newer heartbeat not yet passed on
+    bool warm_started = false;  // seeded from gossiped statistics
+    bool measured = false;      // has a measured interval of its own
+    bool fresh = false;         // a newer heartbeat not yet passed on
+    // Neighbours in the fresh list while `fresh` (intrusive: O(1) removal).
+    Member* fresh_prev = nullptr;
+    Member* fresh_next = nullptr;
+    // Index in confers_ while listed there (O(1) removal).
+    size_t confer_slot = kNoSlot;
     size_t peer_slot = kNoSlot;  // index in peers() while a gossip target
     struct Opinion {
       double phi;
@@ -125,6 +129,9 @@ class Membership {
     // by the observer's Member (never dangling: reaping a member erases its
     // opinions everywhere), so the merge path does no string work.
     absl::flat_hash_map<const Member*, Opinion> opinions;
+    // The members whose `opinions` hold one from this member: reaping it
+    // erases those in O(its opinions), not O(N) (issue 12: O(N^2) reaping).
+    absl::flat_hash_set<Member*> opinion_of;
 
     // Protocol v2.
     uint64_t id = 0;  // MemberId(name, generation)
@@ -184,8 +191,12 @@ class Membership {
 
   // Marks members silent for failed_after as failed, removes failed and
   // left members past their retention, and expires tombstones and stale
-  // opinions.
-  void Reap(MonoTime now);
+  // opinions. In slices, so that no call stalls the loop: each examines at
+  // most kReapSlice members (a few ms), resuming where the last stopped;
+  // returns true when that completed a sweep of every member (tombstones
+  // expire then).
+  static constexpr size_t kReapSlice = 500;
+  bool Reap(MonoTime now);
 
   // An operator's forget: removes a failed or left member now (kRemoved),
   // on this node only, and tombstones its generation so gossip does not
@@ -275,7 +286,7 @@ class Membership {
   void ResetForGeneration(Member& member, const GossipEntry& entry,
                           MonoTime now);
   void Emit(MemberEventType type, const MemberRecord& record, MonoTime now);
-  void RecordOpinion(Member& member, const Member* observer, double phi,
+  void RecordOpinion(Member& member, Member* observer, double phi,
                      MonoTime now);
   int CountSuspectedBy(const Member& member, double level, MonoTime now) const;
   void MaybeWarmStart(Member& member, const GossipEntry& entry);
@@ -284,7 +295,11 @@ class Membership {
   void LoseInterest(Member& member);
   // Moves `member` to the bucket for `left` sends (0: no news).
   void SetNewsLeft(Member& member, int left);
+  // Drops every opinion of `member` (kept in step with opinion_of).
+  void ClearOpinions(Member& member);
   void MarkFresh(Member& member);
+  // Takes `member` off the fresh list (O(1)), if it is there.
+  void UnmarkFresh(Member& member);
   // Keeps peers_ in step with the member's status.
   void UpdatePeerSlot(Member& member);
   // Takes `member` out of peers_ (swap-remove), if it is there.
@@ -350,9 +365,14 @@ class Membership {
   std::vector<const Member*> peers_;
   // news_[k]: members with k sends left, oldest first; news_[0] unused.
   std::vector<NewsBucket> news_;
-  // Members with fresh heartbeats, oldest at the front; bounded.
-  std::deque<Member*> fresh_;
+  // Members with fresh heartbeats, oldest at the head (intrusive list
+  // through fresh_prev/fresh_next); at most kMaxFresh.
+  static constexpr size_t kMaxFresh = 1024;
+  Member* fresh_head_ = nullptr;
+  Member* fresh_tail_ = nullptr;
+  size_t fresh_count_ = 0;
   std::vector<Member*> lookups_;  // MergeEntries' scratch space
+  std::string reap_cursor_;       // where the next Reap resumes ("": the start)
   // name -> (generation removed, when)
   absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;
   // Failed and left members by when they retired (failed_at or left_at),
@@ -369,8 +389,8 @@ class Membership {
   std::array<uint64_t, kBuckets> bucket_hashes_{};
   // Members holding reports (what SummaryKeys walks).
   absl::flat_hash_set<const Member*> reported_;
-  uint64_t report_seq_ = 0;  // our own report counter (this generation)
-  std::vector<const Member*> confers_;
+  uint64_t report_seq_ = 0;       // our own report counter (this generation)
+  std::vector<Member*> confers_;  // see confer_slot
   // Members we report suspect ourselves.
   absl::flat_hash_set<Member*> own_suspects_;
   absl::flat_hash_set<Member*> reevaluate_;

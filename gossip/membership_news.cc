@@ -23,22 +23,36 @@ void Membership::SetNews(Member& member) {
 void Membership::MarkFresh(Member& member) {
   if (member.fresh) return;
   member.fresh = true;
-  fresh_.push_back(&member);
-  // Bounded: under a flood of news the oldest is left to the round-robin.
-  constexpr size_t kMaxFresh = 1024;
-  while (fresh_.size() > kMaxFresh) {
-    fresh_.front()->fresh = false;
-    fresh_.pop_front();
+  member.fresh_prev = fresh_tail_;
+  member.fresh_next = nullptr;
+  if (fresh_tail_ != nullptr) {
+    fresh_tail_->fresh_next = &member;
+  } else {
+    fresh_head_ = &member;
   }
+  fresh_tail_ = &member;
+  ++fresh_count_;
+  // Bounded: under a flood of news the oldest is left to the round-robin.
+  while (fresh_count_ > kMaxFresh) UnmarkFresh(*fresh_head_);
+}
+
+void Membership::UnmarkFresh(Member& member) {
+  if (!member.fresh) return;
+  member.fresh = false;
+  (member.fresh_prev != nullptr ? member.fresh_prev->fresh_next : fresh_head_) =
+      member.fresh_next;
+  (member.fresh_next != nullptr ? member.fresh_next->fresh_prev : fresh_tail_) =
+      member.fresh_prev;
+  member.fresh_prev = member.fresh_next = nullptr;
+  --fresh_count_;
 }
 
 std::vector<const Membership::Member*> Membership::TakeFresh(size_t max) {
   std::vector<const Member*> taken;
-  taken.reserve(std::min(max, fresh_.size()));
-  while (!fresh_.empty() && taken.size() < max) {
-    Member* member = fresh_.back();
-    fresh_.pop_back();
-    member->fresh = false;
+  taken.reserve(std::min(max, fresh_count_));
+  while (fresh_tail_ != nullptr && taken.size() < max) {
+    Member* member = fresh_tail_;
+    UnmarkFresh(*member);
     taken.push_back(member);
   }
   return taken;

@@ -1,52 +1,42 @@
 #include "gossip/monitor_ring.h"
 
-#include <algorithm>
-
 #include "glog/logging.h"
 
 namespace phid {
 
 MonitorRing::MonitorRing(int k) : k_(k) { CHECK_GE(k, 1); }
 
-void MonitorRing::Add(uint64_t id) {
-  auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
-  if (it != ids_.end() && *it == id) return;
-  ids_.insert(it, id);
-}
+void MonitorRing::Add(uint64_t id) { ids_.insert(id); }
 
-void MonitorRing::Remove(uint64_t id) {
-  auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
-  if (it != ids_.end() && *it == id) ids_.erase(it);
-}
+void MonitorRing::Remove(uint64_t id) { ids_.erase(id); }
 
-bool MonitorRing::Contains(uint64_t id) const {
-  return std::binary_search(ids_.begin(), ids_.end(), id);
-}
+bool MonitorRing::Contains(uint64_t id) const { return ids_.contains(id); }
 
 std::vector<uint64_t> MonitorRing::MonitorsOf(uint64_t id) const {
   std::vector<uint64_t> monitors;
   const size_t n = ids_.size();
   if (n == 0) return monitors;
   // The first member strictly after `id`, wrapping around.
-  size_t start = std::upper_bound(ids_.begin(), ids_.end(), id) - ids_.begin();
+  auto it = ids_.upper_bound(id);
   for (size_t step = 0; step < n && monitors.size() < static_cast<size_t>(k_);
-       ++step) {
-    uint64_t candidate = ids_[(start + step) % n];
-    if (candidate == id) continue;
-    monitors.push_back(candidate);
+       ++step, ++it) {
+    if (it == ids_.end()) it = ids_.begin();
+    if (*it == id) continue;
+    monitors.push_back(*it);
   }
   return monitors;
 }
 
 std::vector<uint64_t> MonitorRing::SubjectsOf(uint64_t id) const {
   std::vector<uint64_t> subjects;
-  auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
-  if (it == ids_.end() || *it != id) return subjects;
+  auto it = ids_.find(id);
+  if (it == ids_.end()) return subjects;
   const size_t n = ids_.size();
-  const size_t at = it - ids_.begin();
   for (size_t step = 1; step < n && subjects.size() < static_cast<size_t>(k_);
        ++step) {
-    subjects.push_back(ids_[(at + n - step) % n]);
+    if (it == ids_.begin()) it = ids_.end();
+    --it;
+    subjects.push_back(*it);
   }
   return subjects;
 }

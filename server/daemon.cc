@@ -435,6 +435,7 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
   }
   std::vector<MemberEvent> events;
   bool joined;
+  size_t watchers = 0;
   {
     absl::MutexLock lock(&mu_);
     for (const PacketBatch::Packet& p : batch.packets) {
@@ -446,6 +447,7 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     events = Publish(now);
     hub_->Fire(now);
     joined = node_->Joined() && !leaving_;
+    watchers = hub_->subscribers();
   }
   for (const MemberEvent& event : events) LogEvent(event);
   if (joined != joined_reported_) {
@@ -454,6 +456,12 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
             server_->GetHealthCheckService()) {
       health->SetServingStatus(kJoinedService, joined);
     }
+  }
+  if (memory_trim_.Observe(watchers, now)) {
+    LOG(INFO) << "returned freed memory to the system after most watchers "
+                 "left (now "
+              << watchers << ", trim took "
+              << absl::FormatDuration(clock_.Now() - now) << ")";
   }
   if (now >= *next_sweep) {
     service_->EvictStalled(now);

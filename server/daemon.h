@@ -59,6 +59,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/daemon_options.h"
 #include "server/failure_detector_service.h"
+#include "server/memory_trim.h"
 #include "server/metrics.h"
 #include "server/status_page.h"
 #include "server/watch_hub.h"
@@ -166,6 +167,8 @@ class Daemon final : private FailureDetectorBackend {
   uint64_t keyring_reload_failures_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<GossipNode> node_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<WatchHub> hub_ ABSL_GUARDED_BY(mu_);
+  // Loop thread only: gives memory back after a crowd of watchers left.
+  MemoryTrim memory_trim_{&MemoryTrim::TrimMalloc};
 
   absl::Mutex unsubscribe_mu_;
   std::vector<uint64_t> unsubscribed_ ABSL_GUARDED_BY(unsubscribe_mu_);

@@ -181,11 +181,13 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Family("phid_pauses_total", "counter",
            "Times this daemon found itself paused and discounted the pause.");
   w.Sample("phid_pauses_total", s.gossip.pauses);
-  w.Family("phid_gossip_protocol_total", "counter",
-           "Protocol 2 activity: heartbeats sent, newer reports merged, "
-           "summaries sent, entries repaired, push-pulls challenged, "
-           "members refused over --max_members, failed or left members evicted "
-           "to make room.");
+  w.Family(
+      "phid_gossip_protocol_total", "counter",
+      "Protocol 2 activity: heartbeats sent, newer reports merged, "
+      "summaries sent, entries repaired, push-pulls challenged, "
+      "members refused over --max_members, failed or left members evicted "
+      "to make room, unknown members of unverified datagrams refused "
+      "over --admission_rate (all sources) or --admission_rate_per_source.");
   w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
            "heartbeats_sent");
   w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
@@ -198,6 +200,10 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "members_refused");
   w.Sample("phid_gossip_protocol_total", s.gossip.members_evicted, "what",
            "members_evicted");
+  w.Sample("phid_gossip_protocol_total", s.gossip.admissions_refused_global,
+           "what", "admissions_refused_global");
+  w.Sample("phid_gossip_protocol_total", s.gossip.admissions_refused_source,
+           "what", "admissions_refused_source");
 
   w.Family("phid_watchers", "gauge", "Open Watch streams.");
   w.Sample("phid_watchers", s.watchers);
