@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
+#include "proto/api_limits.h"
 
 namespace phid {
 namespace {
@@ -57,8 +58,12 @@ void ApplyThreshold(double threshold, phi::v1::ListPeersResponse* members) {
   }
 }
 
+std::string ThresholdError() {
+  return absl::StrCat("phi_threshold must be in (0, ", kMaxPhiThreshold, "]");
+}
+
 bool ValidThreshold(double threshold) {
-  return threshold >= 0 && threshold <= 64;
+  return threshold >= 0 && threshold <= kMaxPhiThreshold;
 }
 
 }  // namespace
@@ -231,8 +236,8 @@ grpc::ServerUnaryReactor* FakeFailureDetector::ListPeers(
   absl::MutexLock lock(&mu_);
   last_list_peers_request_ = *request;
   if (!ValidThreshold(request->phi_threshold())) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "phi_threshold must be in (0, 64]"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, ThresholdError()));
     return reactor;
   }
   *response = members_;
@@ -247,8 +252,8 @@ grpc::ServerUnaryReactor* FakeFailureDetector::GetPeer(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::MutexLock lock(&mu_);
   if (!ValidThreshold(request->phi_threshold())) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                 "phi_threshold must be in (0, 64]"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, ThresholdError()));
     return reactor;
   }
   phi::v1::ListPeersResponse judged = members_;

@@ -15,6 +15,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
+#include "proto/duration.h"
 
 namespace phid {
 namespace {
@@ -195,8 +196,7 @@ std::string FormatShortDuration(absl::Duration duration) {
 std::string FormatProtoDuration(const google::protobuf::Duration& duration,
                                 bool present) {
   if (!present) return "-";
-  return FormatShortDuration(absl::Seconds(duration.seconds()) +
-                             absl::Nanoseconds(duration.nanos()));
+  return FormatShortDuration(FromProtoDuration(duration));
 }
 
 std::string PeerStateName(phi::v1::PeerState state) {

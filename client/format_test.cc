@@ -6,15 +6,11 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "proto/duration.h"
 #include "proto/phi.pb.h"
 
 namespace phid {
 namespace {
-
-void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
-  out->set_seconds(absl::IDivDuration(d, absl::Seconds(1), &d));
-  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
-}
 
 phi::v1::ListPeersResponse ThreeMembers() {
   phi::v1::ListPeersResponse response;
@@ -27,8 +23,9 @@ phi::v1::ListPeersResponse ThreeMembers() {
   bravo->set_generation(3);
   bravo->set_state(phi::v1::PEER_STATE_SUSPECT);
   bravo->set_phi(12.345);
-  SetDuration(absl::ZeroDuration(), bravo->mutable_time_to_threshold());
-  SetDuration(absl::Milliseconds(9100), bravo->mutable_last_heartbeat_age());
+  ToProtoDuration(absl::ZeroDuration(), bravo->mutable_time_to_threshold());
+  ToProtoDuration(absl::Milliseconds(9100),
+                  bravo->mutable_last_heartbeat_age());
   bravo->set_interval_mean_ms(1002.4);
   bravo->set_interval_stddev_ms(31);
   bravo->set_samples(120);
@@ -42,7 +39,7 @@ phi::v1::ListPeersResponse ThreeMembers() {
   alpha->set_generation(1);
   alpha->set_state(phi::v1::PEER_STATE_ALIVE);
   alpha->set_is_self(true);
-  SetDuration(absl::ZeroDuration(), alpha->mutable_last_heartbeat_age());
+  ToProtoDuration(absl::ZeroDuration(), alpha->mutable_last_heartbeat_age());
 
   phi::v1::Peer* charlie = response.add_peers();
   charlie->set_name("charlie");
@@ -50,8 +47,10 @@ phi::v1::ListPeersResponse ThreeMembers() {
   charlie->set_generation(12);
   charlie->set_state(phi::v1::PEER_STATE_ALIVE);
   charlie->set_phi(0.25);
-  SetDuration(absl::Milliseconds(2500), charlie->mutable_time_to_threshold());
-  SetDuration(absl::Milliseconds(350), charlie->mutable_last_heartbeat_age());
+  ToProtoDuration(absl::Milliseconds(2500),
+                  charlie->mutable_time_to_threshold());
+  ToProtoDuration(absl::Milliseconds(350),
+                  charlie->mutable_last_heartbeat_age());
   charlie->set_interval_mean_ms(998);
   charlie->set_interval_stddev_ms(4.5);
   charlie->set_samples(80);
@@ -140,7 +139,7 @@ TEST(FormatWatchEventTest, AnObserverPauseSaysHowLong) {
   transition->mutable_peer()->set_state(phi::v1::PEER_STATE_ALIVE);
   transition->set_previous_state(phi::v1::PEER_STATE_SUSPECT);
   transition->set_reason(phi::v1::TRANSITION_REASON_OBSERVER_PAUSED);
-  SetDuration(absl::Milliseconds(12300), transition->mutable_paused());
+  ToProtoDuration(absl::Milliseconds(12300), transition->mutable_paused());
   EXPECT_EQ(FormatWatchEvent(message, absl::UTCTimeZone()),
             "bravo SUSPECT -> ALIVE phi=0.00 (observer paused for 12.3s)");
 }
@@ -182,7 +181,7 @@ TEST(ToJsonLineTest, PrintsOneObjectOnOneLineWithZeroValues) {
   peer.set_state(phi::v1::PEER_STATE_SUSPECT);
   peer.set_phi(9.5);
   peer.set_generation(3);
-  SetDuration(absl::Milliseconds(1500), peer.mutable_last_heartbeat_age());
+  ToProtoDuration(absl::Milliseconds(1500), peer.mutable_last_heartbeat_age());
   absl::StatusOr<std::string> json = ToJsonLine(peer);
   ASSERT_TRUE(json.ok()) << json.status();
   EXPECT_FALSE(absl::StrContains(*json, "\n"));

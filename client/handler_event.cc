@@ -9,6 +9,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "client/format.h"
+#include "proto/duration.h"
 
 namespace phid {
 namespace {
@@ -56,8 +57,8 @@ std::optional<HandlerEvent> HandlerEventFromMessage(
                                                 peer.tags().end());
   std::string paused;
   if (transition.has_paused()) {
-    paused = absl::StrFormat("%.3f", transition.paused().seconds() +
-                                         transition.paused().nanos() / 1e9);
+    paused = absl::StrFormat(
+        "%.3f", absl::ToDoubleSeconds(FromProtoDuration(transition.paused())));
   }
   HandlerEvent event;
   event.environment = {

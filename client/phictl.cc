@@ -15,15 +15,16 @@
 #include "client/watch_exec.h"
 #include "client/watch_state.h"
 #include "google/protobuf/duration.pb.h"
+#include "proto/api_limits.h"
+#include "proto/duration.h"
 #include "proto/phi.pb.h"
 
 namespace phid {
 namespace {
 
 constexpr char kSeeHelp[] = " (see phictl --help)";
-constexpr double kMaxThreshold = 64;
+// --interval of `top`: how often it polls.
 constexpr absl::Duration kMinInterval = absl::Milliseconds(100);
-constexpr absl::Duration kMaxIdle = absl::Hours(1);
 constexpr absl::Duration kMaxInterval = absl::Hours(1);
 
 // The flags every command accepts.
@@ -91,11 +92,10 @@ absl::Status CheckFlagsApply(const Command& command,
 }
 
 absl::Status ValidateThreshold(absl::string_view flag, double value) {
-  if (!std::isfinite(value) || value < 0 || value > kMaxThreshold) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, "=", value,
-                     " is out of range: give a phi in (0, 64], or 0 for the "
-                     "daemon's default"));
+  if (!std::isfinite(value) || value < 0 || value > kMaxPhiThreshold) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, "=", value, " is out of range: give a phi in (0, ",
+        kMaxPhiThreshold, "], or 0 for the daemon's default"));
   }
   return absl::OkStatus();
 }
@@ -112,13 +112,6 @@ absl::StatusOr<std::vector<std::string>> SplitNames(absl::string_view text) {
     names.emplace_back(piece);
   }
   return names;
-}
-
-void SetDuration(absl::Duration duration, google::protobuf::Duration* out) {
-  const int64_t seconds =
-      absl::IDivDuration(duration, absl::Seconds(1), &duration);
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(duration)));
 }
 
 // Prints `status` and picks the exit status: a value the daemon refused is a
@@ -210,21 +203,24 @@ absl::StatusOr<phi::v1::WatchRequest> WatchRequestFromFlags(
   if (!names.ok()) return names.status();
   for (std::string& name : *names) request.add_names(std::move(name));
   if (flags.levels != absl::ZeroDuration()) {
-    if (flags.levels < kMinInterval ||
+    if (flags.levels < kMinLevelInterval ||
         flags.levels == absl::InfiniteDuration()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--levels=", absl::FormatDuration(flags.levels),
-                       ": give 0 (transitions only) or at least 100ms"));
+                       ": give 0 (transitions only) or at least ",
+                       absl::FormatDuration(kMinLevelInterval)));
     }
-    SetDuration(flags.levels, request.mutable_level_interval());
+    ToProtoDuration(flags.levels, request.mutable_level_interval());
   }
   if (flags.idle != absl::ZeroDuration()) {
-    if (flags.idle < kMinInterval || flags.idle > kMaxIdle) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--idle=", absl::FormatDuration(flags.idle),
-                       ": give 0 (the daemon's 5s) or 100ms to 1h"));
+    if (flags.idle < kMinIdleInterval || flags.idle > kMaxIdleInterval) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--idle=", absl::FormatDuration(flags.idle),
+          ": give 0 (the daemon's ", absl::FormatDuration(kDefaultIdleInterval),
+          ") or ", absl::FormatDuration(kMinIdleInterval), " to ",
+          absl::FormatDuration(kMaxIdleInterval)));
     }
-    SetDuration(flags.idle, request.mutable_idle_interval());
+    ToProtoDuration(flags.idle, request.mutable_idle_interval());
   }
   request.set_tag_selector(flags.tags);
   return request;

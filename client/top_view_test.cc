@@ -9,15 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "proto/duration.h"
 #include "proto/phi.pb.h"
 
 namespace phid {
 namespace {
-
-void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
-  out->set_seconds(absl::IDivDuration(d, absl::Seconds(1), &d));
-  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
-}
 
 phi::v1::Peer* AddPeer(phi::v1::ListPeersResponse* response,
                        const std::string& name, phi::v1::PeerState state,
@@ -39,15 +35,16 @@ phi::v1::ListPeersResponse FourMembers() {
   phi::v1::Peer* three =
       AddPeer(&response, "node-3", phi::v1::PEER_STATE_SUSPECT, 12.5);
   three->set_suspected_by(2);
-  SetDuration(absl::Milliseconds(2100), three->mutable_last_heartbeat_age());
-  SetDuration(absl::ZeroDuration(), three->mutable_time_to_threshold());
+  ToProtoDuration(absl::Milliseconds(2100),
+                  three->mutable_last_heartbeat_age());
+  ToProtoDuration(absl::ZeroDuration(), three->mutable_time_to_threshold());
   phi::v1::Peer* one =
       AddPeer(&response, "node-1", phi::v1::PEER_STATE_ALIVE, 0);
   one->set_is_self(true);
   phi::v1::Peer* two =
       AddPeer(&response, "node-2", phi::v1::PEER_STATE_ALIVE, 4.04);
-  SetDuration(absl::Milliseconds(95), two->mutable_last_heartbeat_age());
-  SetDuration(absl::Milliseconds(640), two->mutable_time_to_threshold());
+  ToProtoDuration(absl::Milliseconds(95), two->mutable_last_heartbeat_age());
+  ToProtoDuration(absl::Milliseconds(640), two->mutable_time_to_threshold());
   AddPeer(&response, "node-4", phi::v1::PEER_STATE_LEFT, 0);
   return response;
 }

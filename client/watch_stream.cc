@@ -7,6 +7,8 @@
 #include "client/grpc_status.h"
 #include "glog/logging.h"
 #include "google/protobuf/duration.pb.h"
+#include "proto/api_limits.h"
+#include "proto/duration.h"
 
 namespace phid {
 namespace {
@@ -17,15 +19,12 @@ void* const kStartTag = reinterpret_cast<void*>(1);
 void* const kReadTag = reinterpret_cast<void*>(2);
 void* const kFinishTag = reinterpret_cast<void*>(3);
 
-constexpr absl::Duration kDefaultIdleInterval = absl::Seconds(5);
-
 absl::Duration LivenessTimeout(const phi::v1::WatchRequest& request,
                                const WatchOptions& options) {
   if (options.liveness_timeout != absl::ZeroDuration()) {
     return options.liveness_timeout;
   }
-  absl::Duration idle = absl::Seconds(request.idle_interval().seconds()) +
-                        absl::Nanoseconds(request.idle_interval().nanos());
+  absl::Duration idle = FromProtoDuration(request.idle_interval());
   if (idle <= absl::ZeroDuration()) idle = kDefaultIdleInterval;
   return 3 * idle + absl::Seconds(1);
 }

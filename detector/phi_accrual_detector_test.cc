@@ -2,7 +2,8 @@
 
 #include <cmath>
 
-#include "detector/clock.h"
+#include "detector/base/clock.h"
+#include "detector/base/simulated_clock.h"
 #include "detector/phi.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -169,4 +169,73 @@ bool IsUnspecifiedAddress(const sockaddr_storage& address) {
   return false;
 }
 
+bool IsLoopbackAddress(const sockaddr_storage& address) {
+  if (address.ss_family == AF_INET) {
+    const uint32_t ip =
+        ntohl(reinterpret_cast<const sockaddr_in*>(&address)->sin_addr.s_addr);
+    return (ip >> 24) == 127;
+  }
+  if (address.ss_family == AF_INET6) {
+    const in6_addr& ip =
+        reinterpret_cast<const sockaddr_in6*>(&address)->sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(&ip) ||
+           (IN6_IS_ADDR_V4MAPPED(&ip) && ip.s6_addr[12] == 127);
+  }
+  return false;
+}
+
+absl::Status CheckUnicastAddress(const sockaddr_storage& address) {
+  const std::string text = FormatAddress(address);
+  auto refuse = [&](absl::string_view what) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "address ", text, " is ", what, ", not one host's gossip port"));
+  };
+  uint32_t v4 = 0;
+  bool is_v4 = false;
+  if (address.ss_family == AF_INET) {
+    const auto* in4 = reinterpret_cast<const sockaddr_in*>(&address);
+    if (in4->sin_port == 0) return refuse("port 0");
+    v4 = ntohl(in4->sin_addr.s_addr);
+    is_v4 = true;
+  } else if (address.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&address);
+    if (in6->sin6_port == 0) return refuse("port 0");
+    const in6_addr& ip = in6->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&ip)) {
+      v4 = (uint32_t{ip.s6_addr[12]} << 24) | (uint32_t{ip.s6_addr[13]} << 16) |
+           (uint32_t{ip.s6_addr[14]} << 8) | ip.s6_addr[15];
+      is_v4 = true;
+    } else if (IN6_IS_ADDR_UNSPECIFIED(&ip)) {
+      return refuse("unspecified (::)");
+    } else if (IN6_IS_ADDR_MULTICAST(&ip)) {
+      return refuse("multicast (ff00::/8)");
+    }
+  } else {
+    return refuse("of an unknown family");
+  }
+  if (is_v4) {
+    if (v4 == 0xffffffffu) return refuse("broadcast (255.255.255.255)");
+    if ((v4 >> 24) == 0) return refuse("unspecified (0.0.0.0/8)");
+    if ((v4 >> 28) == 0xe) return refuse("multicast (224.0.0.0/4)");
+    if ((v4 >> 28) == 0xf) return refuse("reserved (240.0.0.0/4)");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckAnnouncedAddress(absl::string_view announced,
+                                   absl::string_view sender) {
+  absl::StatusOr<sockaddr_storage> parsed = ParseAddress(announced);
+  if (!parsed.ok()) return parsed.status();
+  if (absl::Status s = CheckUnicastAddress(*parsed); !s.ok()) return s;
+  if (IsLoopbackAddress(*parsed)) {
+    absl::StatusOr<sockaddr_storage> from = ParseAddress(sender);
+    if (!from.ok() || !IsLoopbackAddress(*from)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("loopback address ", announced,
+                       " announced from non-loopback ", sender));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace phid

@@ -43,6 +43,25 @@ socklen_t AddressLength(const sockaddr_storage& address);
 // True for 0.0.0.0 and :: (bind to every interface; not reachable as is).
 bool IsUnspecifiedAddress(const sockaddr_storage& address);
 
+// True for 127.0.0.0/8 and ::1 (and IPv4-mapped 127/8).
+bool IsLoopbackAddress(const sockaddr_storage& address);
+
+// OK if `address` can be a member's gossip address: one host (unicast) and
+// a non-zero port. Otherwise INVALID_ARGUMENT saying what it is instead:
+// port 0, unspecified (0.0.0.0/8, ::), broadcast (255.255.255.255),
+// multicast (224.0.0.0/4, ff00::/8) or reserved (240.0.0.0/4). Sending to
+// any of these would reach nobody, or everybody (a reflector). Subnet
+// broadcasts (x.y.z.255 of a /24) look like unicast without the netmask
+// and pass.
+absl::Status CheckUnicastAddress(const sockaddr_storage& address);
+
+// The same for a member address announced in a datagram from `sender`
+// (both "ip:port"), which also refuses a loopback address announced by a
+// non-loopback sender: nobody else can reach a member there, and it
+// would turn our sends back onto this host.
+absl::Status CheckAnnouncedAddress(absl::string_view announced,
+                                   absl::string_view sender);
+
 }  // namespace phid
 
 #endif  // PHID_GOSSIP_ADDRESS_H_

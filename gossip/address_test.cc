@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
+#include <initializer_list>
 #include <string>
 
 #include "absl/status/status.h"
@@ -118,6 +119,53 @@ TEST(SplitHostPortTest, SplitsAtTheLastColon) {
   EXPECT_EQ(host, "phid-seeds");
   EXPECT_EQ(port, 7946);
   EXPECT_FALSE(SplitHostPort("phid-seeds", &host, &port));
+}
+
+TEST(CheckUnicastAddressTest, AcceptsOneHostWithAPort) {
+  for (const char* ok :
+       {"10.0.0.1:7946", "127.0.0.2:1", "192.168.1.255:80",
+        "[2001:db8::7]:7946", "[::1]:7946", "[::ffff:10.0.0.1]:80"}) {
+    EXPECT_TRUE(CheckUnicastAddress(*ParseAddress(ok)).ok()) << ok;
+  }
+}
+
+TEST(CheckUnicastAddressTest, RefusesEachKindOfNonUnicastNamingIt) {
+  struct Case {
+    const char* address;
+    const char* why;
+  };
+  for (const Case& c : std::initializer_list<Case>{
+           {"10.0.0.1:0", "port 0"},
+           {"[2001:db8::7]:0", "port 0"},
+           {"255.255.255.255:7946", "broadcast"},
+           {"[::ffff:255.255.255.255]:7946", "broadcast"},
+           {"224.0.0.1:7946", "multicast"},
+           {"239.255.255.250:1900", "multicast"},
+           {"[ff02::1]:7946", "multicast"},
+           {"0.0.0.0:7946", "unspecified"},
+           {"0.1.2.3:7946", "unspecified"},
+           {"[::]:7946", "unspecified"},
+           {"240.0.0.1:7946", "reserved"},
+       }) {
+    absl::Status status = CheckUnicastAddress(*ParseAddress(c.address));
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.address;
+    EXPECT_THAT(status.message(), HasSubstr(c.why)) << c.address;
+  }
+}
+
+TEST(CheckAnnouncedAddressTest, LoopbackOnlyFromLoopback) {
+  EXPECT_TRUE(CheckAnnouncedAddress("127.0.0.5:7946", "127.0.0.9:7946").ok());
+  EXPECT_TRUE(CheckAnnouncedAddress("[::1]:7946", "[::1]:5000").ok());
+  EXPECT_TRUE(CheckAnnouncedAddress("10.0.0.5:7946", "127.0.0.9:7946").ok());
+  EXPECT_TRUE(CheckAnnouncedAddress("10.0.0.5:7946", "10.0.0.9:7946").ok());
+  absl::Status status =
+      CheckAnnouncedAddress("127.0.0.5:7946", "10.0.0.9:7946");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("loopback"));
+  EXPECT_FALSE(CheckAnnouncedAddress("[::1]:7946", "10.0.0.9:7946").ok());
+  EXPECT_FALSE(CheckAnnouncedAddress("127.0.0.5:7946", "garbage").ok());
+  EXPECT_FALSE(CheckAnnouncedAddress("10.0.0.5:0", "10.0.0.9:7946").ok());
+  EXPECT_FALSE(CheckAnnouncedAddress("not an address", "10.0.0.9:7946").ok());
 }
 
 }  // namespace

@@ -15,6 +15,8 @@ namespace wire = phi::gossip::v1;
 
 constexpr size_t kMaxAddressBytes = 64;
 
+}  // namespace
+
 size_t EntryWireSize(const wire::DigestEntry& entry) {
   size_t len = entry.ByteSizeLong();
   // field tag (1 byte for field 5) + length varint + payload
@@ -23,8 +25,6 @@ size_t EntryWireSize(const wire::DigestEntry& entry) {
              static_cast<uint32_t>(len)) +
          len;
 }
-
-}  // namespace
 
 namespace {
 

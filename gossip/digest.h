@@ -29,7 +29,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/membership.h"
 #include "proto/gossip.pb.h"
 
@@ -44,6 +44,9 @@ void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
 // Validates a wire entry; false (with the reason in *error) if invalid.
 bool FromWire(const phi::gossip::v1::DigestEntry& wire, GossipEntry* out,
               std::string* error);
+// Bytes `entry` adds to a Packet: its field tag, length and payload. The
+// one measure every packer uses against its byte budget.
+size_t EntryWireSize(const phi::gossip::v1::DigestEntry& entry);
 
 class DigestBuilder {
  public:

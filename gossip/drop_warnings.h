@@ -21,7 +21,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/log_limiter.h"
 #include "gossip/packet_codec.h"
 

@@ -10,26 +10,25 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <system_error>
 #include <vector>
+
+#include "absl/status/statusor.h"
+#include "detector/base/file_read.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
 
 bool RunFile(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    std::fprintf(stderr, "cannot read %s\n", path.c_str());
+  const absl::StatusOr<std::string> input = phid::ReadFileToString(path);
+  if (!input.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(input.status().message()).c_str());
     return false;
   }
-  const std::string input((std::istreambuf_iterator<char>(file)),
-                          std::istreambuf_iterator<char>());
-  LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input.data()),
-                         input.size());
+  LLVMFuzzerTestOneInput(reinterpret_cast<const uint8_t*>(input->data()),
+                         input->size());
   return true;
 }
 

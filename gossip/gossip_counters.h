@@ -37,6 +37,10 @@ struct GossipCounters {
   uint64_t members_evicted = 0;  // failed/left members making room for one
   uint64_t failures = 0;         // members that became FAILED
   uint64_t forgotten = 0;        // members an operator forgot
+  // Unknown members of unverified datagrams over admission_rate (all
+  // sources) or admission_rate_per_source (admission.h).
+  uint64_t admissions_refused_global = 0;
+  uint64_t admissions_refused_source = 0;
 
   uint64_t drops_total() const {
     uint64_t total = 0;

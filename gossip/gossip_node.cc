@@ -27,6 +27,10 @@ absl::StatusOr<std::unique_ptr<GossipNode>> GossipNode::Create(
   if (transport == nullptr) {
     return absl::InvalidArgumentError("transport must not be null");
   }
+  if (options.generation == 0) {
+    return absl::InvalidArgumentError(
+        "generation must be > 0 (the daemon sets it from the wall clock)");
+  }
   return std::unique_ptr<GossipNode>(new GossipNode(
       options, transport, keyring, listener, now, seed, resolver));
 }
@@ -39,6 +43,9 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
       listener_(listener),
       codec_(options.cluster, keyring, options.protocol),
       drop_warnings_(options.cluster, options.protocol, keyring != nullptr),
+      keyed_(keyring != nullptr),
+      admission_(options.admission_rate, options.admission_rate_per_source,
+                 now),
       rng_(seed),
       last_awake_(now),
       next_round_(now),
@@ -56,10 +63,6 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
   for (int i = 0; i < 4; ++i) {
     uint64_t word = rng_();
     cookie_secret_.append(reinterpret_cast<const char*>(&word), sizeof word);
-  }
-  if (options_.generation == 0) {
-    options_.generation =
-        static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
   }
   MemberRecord self;
   self.name = options_.name;
@@ -85,21 +88,25 @@ void GossipNode::Tick(MonoTime now) {
   CheckJoin(now);
   if (v2()) {
     TickV2(now, true);
-    if (now >= next_reap_) {
-      next_reap_ = now + ReapInterval();
-      membership_->Reap(now);
-    }
+    MaybeReap(now);
     return;
   }
   membership_->BumpSelf();
   GossipRound(now);
   MaybePushPull(now);
+  MaybeReap(now);
+}
+
+void GossipNode::MaybeReap(MonoTime now) {
   // Reaping scans every member (a cache miss each: at N = 1,000 it cost
-  // as much as merging), so it runs every ReapInterval().
-  if (now >= next_reap_) {
+  // as much as merging), so a sweep starts every ReapInterval() and goes on
+  // one slice (Membership::kReapSlice members) a round until it has seen
+  // every member: no round stalls the loop.
+  if (!reaping_) {
+    if (now < next_reap_) return;
     next_reap_ = now + ReapInterval();
-    membership_->Reap(now);
   }
+  reaping_ = !membership_->Reap(now);
 }
 
 absl::Duration GossipNode::ReapInterval() const {
@@ -340,6 +347,7 @@ absl::Duration GossipNode::JitteredPushPullInterval(double scale) {
 
 void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,
                                MonoTime now, const std::string& cookie) {
+  if (kind == wire::PACKET_KIND_PUSH_PULL) Solicit(to, now);
   std::vector<const Membership::Member*> all;
   all.reserve(membership_->size());
   for (const Membership::Member* member : membership_->members()) {
@@ -361,7 +369,7 @@ void GossipNode::SendEntries(
     wire::DigestEntry entry;
     ToWire(*member, member->name() == options_.name, now, &entry,
            /*compact=*/false, v2());
-    size_t size = entry.ByteSizeLong() + 3;
+    size_t size = EntryWireSize(entry);
     if (used + size > budget && current.entries_size() > 0) {
       packets.push_back(std::move(current));
       current = wire::Packet();
@@ -416,8 +424,59 @@ bool GossipNode::ValidateReceived(const std::string& from, MonoTime now) {
       VLOG(2) << "dropped a packet from " << from << ": " << error;
       return false;
     }
+    if (entries[i].compact) continue;
+    if (absl::Status s = CheckAnnouncedAddress(entries[i].record.address, from);
+        !s.ok()) {
+      Drop(DropReason::kBadAddress);
+      VLOG(2) << "dropped a packet from " << from << ": " << s.message();
+      return false;
+    }
   }
   return true;
+}
+
+void GossipNode::AdmitUnknown(const std::string& from, MonoTime now) {
+  std::vector<GossipEntry>& entries = received_entries_;
+  size_t kept = 0;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const GossipEntry& entry = entries[i];
+    if (!entry.compact && entry.record.name != options_.name &&
+        membership_->Find(entry.record.name) == nullptr) {
+      Admission::Verdict verdict = admission_.Admit(from, now);
+      if (verdict != Admission::Verdict::kAdmit) {
+        uint64_t& refused = verdict == Admission::Verdict::kSourceRate
+                                ? counters_.admissions_refused_source
+                                : counters_.admissions_refused_global;
+        ++refused;
+        LOG_EVERY_N(WARNING, 10000)
+            << "refused unknown member '" << entry.record.name << "' from "
+            << from << " (" << refused << " refused so far by "
+            << (verdict == Admission::Verdict::kSourceRate
+                    ? "--admission_rate_per_source"
+                    : "--admission_rate")
+            << "): a flood of new members, or forged ones; a --keyring "
+               "lifts the limit";
+        continue;
+      }
+    }
+    // Swapped, not moved: the entries keep their allocations for reuse.
+    if (kept != i) std::swap(entries[kept], entries[i]);
+    ++kept;
+  }
+  entries.resize(kept);
+}
+
+void GossipNode::Solicit(const std::string& to, MonoTime now) {
+  if (solicited_.size() >= 64) {
+    absl::erase_if(solicited_,
+                   [now](const auto& entry) { return entry.second < now; });
+  }
+  solicited_[to] = now + kSolicitedFor;
+}
+
+bool GossipNode::Solicited(const std::string& from, MonoTime now) const {
+  auto it = solicited_.find(from);
+  return it != solicited_.end() && now <= it->second;
 }
 
 void GossipNode::Drop(DropReason reason) {
@@ -448,6 +507,10 @@ void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
   const wire::Packet& packet = received_;
   if (!ValidateReceived(from, now)) return;
   CheckStaleSender(from, packet, now);
+  if (!keyed_ && !(packet.kind() == wire::PACKET_KIND_PUSH_PULL_REPLY &&
+                   Solicited(from, now))) {
+    AdmitUnknown(from, now);
+  }
   membership_->MergeEntries(packet.sender(), received_entries_, now);
   if (std::optional<MemberRecord> twin = membership_->TakeNameConflict()) {
     OnNameConflict(twin->address, twin->generation, now);

@@ -39,8 +39,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
+#include "gossip/admission.h"
 #include "gossip/digest.h"
 #include "gossip/drop_warnings.h"
 #include "gossip/events.h"
@@ -114,6 +116,8 @@ class GossipNode final : public PacketSink {
  private:
   // Full-state replies allowed per second (anti-amplification).
   static constexpr int kMaxRepliesPerSecond = 20;
+  // How long an answer to our push-pull or summary is expected.
+  static constexpr absl::Duration kSolicitedFor = absl::Seconds(5);
   // Bytes kept free in every packet for the header fields.
   static constexpr size_t kHeaderReserve = 100;
 
@@ -141,6 +145,8 @@ class GossipNode final : public PacketSink {
 
   void GossipRound(MonoTime now);
   void MaybePushPull(MonoTime now);
+  // Starts a reaping sweep when due, or goes on with the current one.
+  void MaybeReap(MonoTime now);
   // push_pull_interval * scale, jittered uniformly by +-50 %.
   absl::Duration JitteredPushPullInterval(double scale);
   void SendFullState(const std::string& to, phi::gossip::v1::PacketKind kind,
@@ -155,6 +161,13 @@ class GossipNode final : public PacketSink {
   // Checks received_ (not from ourselves, every entry valid) into
   // received_entries_; false, counted, if the packet must be dropped.
   bool ValidateReceived(const std::string& from, MonoTime now);
+  // Removes from received_entries_ the unknown members Admission refuses
+  // (counted): for datagrams nobody verified.
+  void AdmitUnknown(const std::string& from, MonoTime now);
+  // We asked `to` for a full state or a repair: its answer (within
+  // kSolicitedFor) is verified enough to bring members unlimited.
+  void Solicit(const std::string& to, MonoTime now);
+  bool Solicited(const std::string& from, MonoTime now) const;
   // Sends `members`' full entries to `to`, in as many packets as needed.
   void SendEntries(const std::string& to, phi::gossip::v1::PacketKind kind,
                    const std::vector<const Membership::Member*>& members,
@@ -185,12 +198,18 @@ class GossipNode final : public PacketSink {
   PacketCodec codec_;
   DropWarnings drop_warnings_;
   GossipCounters counters_;
+  const bool keyed_;  // every datagram we accept is authenticated
+  Admission admission_;
+  // Address -> until when its answer to our request is expected (a few:
+  // seeds while joining, the peers of recent summaries).
+  absl::flat_hash_map<std::string, MonoTime> solicited_;
   std::unique_ptr<Membership> membership_;
   DigestBuilder digest_;
   std::mt19937_64 rng_;
 
   MonoTime last_awake_;  // last Tick or packet
   MonoTime next_reap_;
+  bool reaping_ = false;  // a sweep is under way (Membership::Reap)
   MonoTime next_round_;
   MonoTime next_push_pull_;
   MonoTime next_join_attempt_;

@@ -6,7 +6,9 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "detector/base/simulated_clock.h"
 #include "gmock/gmock.h"
+#include "gossip/in_memory_network.h"
 #include "gossip/sim_cluster.h"
 #include "gtest/gtest.h"
 
@@ -380,6 +382,28 @@ TEST(GossipNodeTest, TagsReachEveryMemberAndARestartReplacesThem) {
       c.RunUntil([&] { return everyone_sees("web"); }, absl::Seconds(3)));
   const auto* seen = c.node(0).gossip->membership().Find(c.node(tagged).name);
   EXPECT_EQ(seen->record().tags.count("zone"), 0u);
+}
+
+// The node reads no clock: its generation is given, and one of 0 (which the
+// daemon replaces with the wall clock) is refused rather than made up here.
+TEST(GossipNodeTest, TheGenerationIsGivenAndZeroIsRefused) {
+  SimulatedClock clock;
+  InMemoryNetwork network(clock, 1);
+  Transport* port = network.Attach("10.0.0.1:7946", nullptr);
+  GossipOptions options = Lan();
+  options.name = "alone";
+  options.generation = 0;
+  absl::StatusOr<std::unique_ptr<GossipNode>> refused = GossipNode::Create(
+      options, port, nullptr, nullptr, clock.Now(), /*seed=*/1);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), ::testing::HasSubstr("generation"));
+
+  options.generation = 42;
+  absl::StatusOr<std::unique_ptr<GossipNode>> node = GossipNode::Create(
+      options, port, nullptr, nullptr, clock.Now(), /*seed=*/1);
+  ASSERT_TRUE(node.ok()) << node.status();
+  EXPECT_EQ((*node)->generation(), 42u);
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ void GossipNode::SendNews(MonoTime now) {
     wire::DigestEntry* entry = packet.add_entries();
     ToWire(*member, member == membership_->Find(options_.name), now, entry,
            /*compact=*/false, /*v2=*/true);
-    size_t size = entry->ByteSizeLong() + 3;
+    size_t size = EntryWireSize(*entry);
     if (used + size > budget && !sent.empty()) {
       packet.mutable_entries()->RemoveLast();
       break;
@@ -140,6 +140,7 @@ void GossipNode::SendSummary(MonoTime now) {
     k->set_seq(key.seq);
   }
   ++counters_.summaries;
+  Solicit(peer[0], now);  // its repair may bring members we lack
   SendPacket(peer[0], &packet);
 }
 
@@ -233,6 +234,7 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
     if (members_differ) {
       for (uint64_t h : membership_->BucketHashes()) summary->add_buckets(h);
     }
+    Solicit(sender->address(), now);
     SendPacket(sender->address(), &reply);
   }
 }
@@ -261,6 +263,17 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
   const wire::Packet& packet = received_;
   if (!ValidateReceived(from, now)) return;
   CheckStaleSender(from, packet, now);
+  // Our cookie proves the sender receives at `from`; an answer to our
+  // request comes from where we sent it. Anything else is unverified
+  // (without a keyring) and brings unknown members at a limited rate.
+  const bool cookie_ok = packet.kind() == wire::PACKET_KIND_PUSH_PULL &&
+                         !packet.cookie().empty() &&
+                         (packet.cookie() == CookieFor(from, now, 0) ||
+                          packet.cookie() == CookieFor(from, now, 1));
+  const bool answer = (packet.kind() == wire::PACKET_KIND_PUSH_PULL_REPLY ||
+                       packet.kind() == wire::PACKET_KIND_REPAIR) &&
+                      Solicited(from, now);
+  if (!keyed_ && !cookie_ok && !answer) AdmitUnknown(from, now);
   membership_->MergeEntries(packet.sender(), received_entries_, now);
   if (std::optional<MemberRecord> twin = membership_->TakeNameConflict()) {
     OnNameConflict(twin->address, twin->generation, now);
@@ -272,8 +285,7 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
       // always answer the challenge: every full state waits for a cookie.
       // Full states are rate limited; challenges, no larger than what
       // asked for them, are not.
-      if (packet.cookie() == CookieFor(from, now, 0) ||
-          packet.cookie() == CookieFor(from, now, 1)) {
+      if (cookie_ok) {
         if (ReplyAllowed(now)) {
           SendFullState(from, wire::PACKET_KIND_PUSH_PULL_REPLY, now);
         }

@@ -1,5 +1,7 @@
 #include "gossip/gossip_options.h"
 
+#include <utility>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "gossip/address.h"
@@ -59,6 +61,14 @@ absl::Status GossipOptions::Validate() const {
     if (absl::Status bad = ValidateSeed(seed); !bad.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("seeds: ", bad.message()));
     }
+    // A numeric seed must be one host's address; a DNS name is checked
+    // when it resolves.
+    absl::StatusOr<sockaddr_storage> parsed = ParseAddress(seed);
+    if (!parsed.ok()) continue;
+    if (absl::Status unicast = CheckUnicastAddress(*parsed); !unicast.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("seeds: ", unicast.message()));
+    }
   }
   absl::Status s;
   if (!(s = CheckRange("gossip_interval", gossip_interval,
@@ -105,6 +115,14 @@ absl::Status GossipOptions::Validate() const {
   if (max_members < 2 || max_members > 1000000) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_members must be in [2, 1000000], got ", max_members));
+  }
+  for (const auto& [field, rate] :
+       {std::pair<const char*, double>{"admission_rate", admission_rate},
+        {"admission_rate_per_source", admission_rate_per_source}}) {
+    if (!(rate >= 1 && rate <= 1e6)) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("%s must be in [1, 1e6], got %g", field, rate));
+    }
   }
   if (protocol != 1 && protocol != 2) {
     return absl::InvalidArgumentError(

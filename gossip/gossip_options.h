@@ -27,7 +27,8 @@ struct GossipOptions {
   // dropped. Default "phid"; 1..64 bytes.
   std::string cluster = "phid";
   // Generation of this run: must grow across restarts of the same name.
-  // 0 = pick from the wall clock (microseconds since the epoch).
+  // GossipNode requires it > 0 (it reads no clock); 0 = the daemon picks it
+  // from the wall clock (microseconds since the epoch) at start.
   uint64_t generation = 0;
   // Human-assigned tags gossiped with the member record (see tags.h).
   std::map<std::string, std::string> tags;
@@ -115,6 +116,17 @@ struct GossipOptions {
   // no input grows memory without bound. About 1 KB each. Default 20,000;
   // [2, 1,000,000].
   int max_members = 20000;
+  // Admission (admission.h): unknown members a datagram nobody verified
+  // may bring, per second, from all sources together and from one source
+  // address; bursts of 10 s of each. Past them such members are refused
+  // and counted (admissions_refused_{global,source}). Members in a
+  // verified datagram (any under a keyring; a push-pull with our cookie;
+  // a full state or repair answering our request) are not limited, so a
+  // join brings a seed's whole membership at once. A flood of forged
+  // members fills max_members no faster than admission_rate. Defaults 500
+  // and 50; each in [1, 1e6].
+  double admission_rate = 500;
+  double admission_rate_per_source = 50;
 
   // The detector every member's history uses.
   DetectorOptions detector;

@@ -45,6 +45,8 @@ TEST(GossipOptionsTest, InvalidFieldsAreNamed) {
       {[](GossipOptions& o) { o.name = "a b"; }, "name"},
       {[](GossipOptions& o) { o.cluster = "bad cluster"; }, "cluster"},
       {[](GossipOptions& o) { o.seeds = {"nowhere"}; }, "seeds"},
+      {[](GossipOptions& o) { o.seeds = {"10.0.0.1:0"}; }, "seeds"},
+      {[](GossipOptions& o) { o.seeds = {"255.255.255.255:7946"}; }, "seeds"},
       {[](GossipOptions& o) { o.gossip_interval = absl::Milliseconds(1); },
        "gossip_interval"},
       {[](GossipOptions& o) { o.fanout = 0; }, "fanout"},
@@ -60,6 +62,9 @@ TEST(GossipOptionsTest, InvalidFieldsAreNamed) {
       {[](GossipOptions& o) { o.left_member_retention = absl::ZeroDuration(); },
        "left_member_retention"},
       {[](GossipOptions& o) { o.opinion_floor = -1; }, "opinion_floor"},
+      {[](GossipOptions& o) { o.admission_rate = 0; }, "admission_rate"},
+      {[](GossipOptions& o) { o.admission_rate_per_source = 2e6; },
+       "admission_rate_per_source"},
       {[](GossipOptions& o) {
          o.tags = {{"Bad", "x"}};
        },

@@ -8,7 +8,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
+#include "detector/base/simulated_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

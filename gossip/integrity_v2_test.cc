@@ -176,6 +176,9 @@ TEST(IntegrityV2Test, AFloodOfFakeMembersStopsAtTheCapAndIsReaped) {
   SimCluster c(23);
   GossipOptions o = V2();
   o.max_members = 500;
+  // The cap alone (admission_v2_test.cc tests the admission rate).
+  o.admission_rate = 1e6;
+  o.admission_rate_per_source = 1e6;
   for (int i = 0; i < 8; ++i) c.AddNode(o);
   c.RunFor(absl::Seconds(5));
   Sink sink;
@@ -218,6 +221,45 @@ TEST(IntegrityV2Test, AFloodOfFakeMembersStopsAtTheCapAndIsReaped) {
       EXPECT_EQ(m.CurveOf(*real, c.now()).TimeAt(8), absl::InfiniteDuration())
           << c.node(j).name << " at node " << i;
     }
+  }
+}
+
+}  // namespace
+}  // namespace phid
+
+namespace phid {
+namespace {
+
+TEST(IntegrityV2Test, MembersAtNoHostsAddressAreRefusedAndCounted) {
+  SimCluster c(24);
+  for (int i = 0; i < 4; ++i) c.AddNode(V2());
+  c.RunFor(absl::Seconds(5));
+  Sink sink;
+  Transport* forger = c.network().Attach("10.9.9.6:7946", &sink);
+  PacketCodec codec("phid", nullptr, 2);
+  const std::vector<std::string> bad = {
+      "10.8.0.1:0",     "255.255.255.255:7946", "224.0.0.1:7946",
+      "[ff02::1]:7946", "0.0.0.0:7946",         "[::]:7946",
+      "127.0.0.1:7946",  // loopback, announced from a non-loopback sender
+  };
+  for (size_t k = 0; k < bad.size(); ++k) {
+    wire::Packet news;
+    news.set_kind(wire::PACKET_KIND_NEWS);
+    news.set_sender("forger");
+    news.set_sender_generation(1);
+    wire::DigestEntry* e = news.add_entries();
+    e->set_name(absl::StrCat("fake-", k));
+    e->set_address(bad[k]);
+    e->set_generation(1);
+    e->set_status(wire::MEMBER_STATUS_ALIVE);
+    absl::StatusOr<std::string> bytes = codec.Encode(news);
+    ASSERT_TRUE(bytes.ok());
+    for (int i = 0; i < 4; ++i) forger->Send(c.node(i).address, *bytes);
+  }
+  c.RunFor(absl::Seconds(1));
+  EXPECT_EQ(Drops(c, DropReason::kBadAddress), 4 * bad.size());
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(c.node(i).gossip->membership().size(), 4) << "node " << i;
   }
 }
 

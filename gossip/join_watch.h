@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/gossip_counters.h"
 
 namespace phid {

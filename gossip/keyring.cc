@@ -7,9 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -19,6 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "detector/base/file_read.h"
 #include "glog/logging.h"
 
 namespace phid {
@@ -143,18 +142,9 @@ absl::StatusOr<Keyring> Keyring::Parse(absl::string_view text) {
 }
 
 absl::StatusOr<Keyring> Keyring::LoadFile(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return absl::ErrnoToStatus(errno,
-                               absl::StrCat("cannot open keyring ", path));
-  }
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  if (file.bad()) {
-    return absl::ErrnoToStatus(errno,
-                               absl::StrCat("cannot read keyring ", path));
-  }
-  absl::StatusOr<Keyring> keyring = Parse(contents.str());
+  absl::StatusOr<std::string> contents = ReadFileToString(path);
+  if (!contents.ok()) return contents.status();
+  absl::StatusOr<Keyring> keyring = Parse(*contents);
   if (!keyring.ok()) {
     return absl::Status(keyring.status().code(),
                         absl::StrCat(path, ": ", keyring.status().message()));

@@ -13,7 +13,7 @@
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "detector/phi.h"
 #include "detector/phi_curve.h"
 

@@ -185,7 +185,7 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   }
   member.warm_started = false;
   member.measured = false;
-  if (member.extra != nullptr) member.extra->opinions.clear();
+  ClearOpinions(member);
   // left_at only means something for a member that left.
   if (member.status == MemberStatus::kLeft || member.extra != nullptr) {
     member.MutableExtra().left_at = now;
@@ -402,15 +402,25 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
   return changed;
 }
 
-void Membership::RecordOpinion(Member& member, const Member* observer,
-                               double phi, MonoTime now) {
+void Membership::RecordOpinion(Member& member, Member* observer, double phi,
+                               MonoTime now) {
   // Unknown senders (not yet introduced) are no evidence either.
   if (observer == nullptr || observer == &member || observer == self_) return;
   if (phi >= options_.opinion_floor) {
     member.MutableExtra().opinions[observer] = Member::Opinion{phi, now};
-  } else if (member.extra != nullptr && !member.extra->opinions.empty()) {
-    member.extra->opinions.erase(observer);
+    observer->MutableExtra().opinion_of.insert(&member);
+  } else if (member.extra != nullptr && !member.extra->opinions.empty() &&
+             member.extra->opinions.erase(observer) > 0) {
+    observer->MutableExtra().opinion_of.erase(&member);
   }
+}
+
+void Membership::ClearOpinions(Member& member) {
+  if (member.extra == nullptr) return;
+  for (auto& [observer, opinion] : member.extra->opinions) {
+    const_cast<Member*>(observer)->extra->opinion_of.erase(&member);
+  }
+  member.extra->opinions.clear();
 }
 
 int Membership::SuspectedBy(const std::string& name, double level,
@@ -465,21 +475,28 @@ void Membership::Unlink(Member& member) {
   if (member.extra != nullptr && member.extra->retired_key) {
     retired_.erase({*member.extra->retired_key, &member});
   }
-  if (member.fresh) {
-    fresh_.erase(std::find(fresh_.begin(), fresh_.end(), &member));
-  }
+  UnmarkFresh(member);
   RemovePeerSlot(member);
-  if (!v2()) {
-    for (Member* other : members_) {
-      if (other->extra != nullptr) other->extra->opinions.erase(&member);
+  ClearOpinions(member);
+  if (member.extra != nullptr) {
+    for (Member* subject : member.extra->opinion_of) {
+      subject->extra->opinions.erase(&member);
     }
+    member.extra->opinion_of.clear();
   }
   Unplace(member);
   reported_.erase(&member);
   own_suspects_.erase(&member);
   reevaluate_.erase(&member);
-  confers_.erase(std::remove(confers_.begin(), confers_.end(), &member),
-                 confers_.end());
+  if (member.extra != nullptr && member.extra->confer_slot != kNoSlot) {
+    // Swap-remove; the moved member learns its new slot.
+    const uint32_t slot = member.extra->confer_slot;
+    Member* last = confers_.back();
+    confers_[slot] = last;
+    last->extra->confer_slot = slot;
+    confers_.pop_back();
+    member.extra->confer_slot = kNoSlot;
+  }
   index_.erase(&member);
 }
 
@@ -503,10 +520,12 @@ MonoTime Membership::SilentSince(const Member& member, MonoTime now) const {
   return member.detector()->last_arrival();
 }
 
-void Membership::Reap(MonoTime now) {
+bool Membership::Reap(MonoTime now) {
   std::vector<Member*> expired;
-  for (Member* m : members_) {
-    Member& member = *m;
+  size_t examined = 0;
+  auto it = members_.lower_bound(reap_cursor_);
+  for (; it != members_.end() && examined < kReapSlice; ++it, ++examined) {
+    Member& member = **it;
     if (&member == self_) continue;
     if (member.status == MemberStatus::kLeft) {
       if (now - member.left_at() >= options_.left_member_retention) {
@@ -530,6 +549,7 @@ void Membership::Reap(MonoTime now) {
       auto& opinions = member.extra->opinions;
       for (auto op = opinions.begin(); op != opinions.end();) {
         if (now - op->second.at > options_.opinion_ttl) {
+          const_cast<Member*>(op->first)->extra->opinion_of.erase(&member);
           opinions.erase(op++);
         } else {
           ++op;
@@ -537,7 +557,12 @@ void Membership::Reap(MonoTime now) {
       }
     }
   }
+  // The next slice resumes at the first member not examined (by name, so
+  // the removals below do not disturb it).
+  const bool swept = it == members_.end();
+  reap_cursor_ = swept ? std::string() : (*it)->name();
   for (Member* member : expired) Remove(*member, now);
+  if (!swept) return false;
   for (auto it = tombstones_.begin(); it != tombstones_.end();) {
     if (now - it->second.second >= options_.tombstone_ttl) {
       tombstones_.erase(it++);
@@ -545,6 +570,7 @@ void Membership::Reap(MonoTime now) {
       ++it;
     }
   }
+  return true;
 }
 
 void Membership::Remove(Member& member, MonoTime now) {
@@ -649,7 +675,7 @@ void Membership::DiscountPause(absl::Duration paused, MonoTime now) {
     absl::Duration shift = std::min(paused, now - detector.last_arrival());
     if (shift > absl::ZeroDuration()) detector.DiscountPause(shift);
     // Opinions gathered before the pause are as old as the pause made them.
-    if (member->extra != nullptr) member->extra->opinions.clear();
+    ClearOpinions(*member);
   }
 }
 

@@ -46,7 +46,6 @@
 #define PHID_GOSSIP_MEMBERSHIP_H_
 
 #include <array>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -60,7 +59,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/types/optional.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "detector/heartbeat_history.h"
 #include "detector/phi_accrual_detector.h"
 #include "detector/phi_curve.h"
@@ -150,6 +149,18 @@ class Membership {
       // erases its opinions everywhere), so the merge path does no string
       // work.
       absl::flat_hash_map<const Member*, Opinion> opinions;
+      // v1: the members whose `opinions` hold one from this member: reaping
+      // it erases those in O(its opinions), not O(N) (issue 12: O(N^2)
+      // reaping).
+      absl::flat_hash_set<Member*> opinion_of;
+      // v1: neighbours in the fresh list while `fresh` (intrusive: O(1)
+      // removal). Here, not in Member: protocol 2 has no fresh list, and a
+      // v1 member's detector dwarfs them.
+      Member* fresh_prev = nullptr;
+      Member* fresh_next = nullptr;
+      // v2: index in confers_ while listed there (O(1) removal); only a
+      // member we report on, which has reports, is listed.
+      uint32_t confer_slot = kNoSlot;
     };
 
     const std::string& name() const { return info->name; }
@@ -235,8 +246,12 @@ class Membership {
 
   // Marks members silent for failed_after as failed, removes failed and
   // left members past their retention, and expires tombstones and stale
-  // opinions.
-  void Reap(MonoTime now);
+  // opinions. In slices, so that no call stalls the loop: each examines at
+  // most kReapSlice members (a few ms), resuming where the last stopped;
+  // returns true when that completed a sweep of every member (tombstones
+  // expire then).
+  static constexpr size_t kReapSlice = 500;
+  bool Reap(MonoTime now);
 
   // An operator's forget: removes a failed or left member now (kRemoved),
   // on this node only, and tombstones its generation so gossip does not
@@ -334,7 +349,7 @@ class Membership {
   void ResetForGeneration(Member& member, const GossipEntry& entry,
                           MonoTime now);
   void Emit(MemberEventType type, const MemberRecord& record, MonoTime now);
-  void RecordOpinion(Member& member, const Member* observer, double phi,
+  void RecordOpinion(Member& member, Member* observer, double phi,
                      MonoTime now);
   int CountSuspectedBy(const Member& member, double level, MonoTime now) const;
   void MaybeWarmStart(Member& member, const GossipEntry& entry);
@@ -343,7 +358,11 @@ class Membership {
   void LoseInterest(Member& member);
   // Moves `member` to the bucket for `left` sends (0: no news).
   void SetNewsLeft(Member& member, int left);
+  // Drops every opinion of `member` (kept in step with opinion_of).
+  void ClearOpinions(Member& member);
   void MarkFresh(Member& member);
+  // Takes `member` off the fresh list (O(1)), if it is there.
+  void UnmarkFresh(Member& member);
   // Keeps peers_ in step with the member's status.
   void UpdatePeerSlot(Member& member);
   // Takes `member` out of peers_ (swap-remove), if it is there.
@@ -437,9 +456,14 @@ class Membership {
   std::vector<const Member*> peers_;
   // news_[k]: members with k sends left, oldest first; news_[0] unused.
   std::vector<NewsBucket> news_;
-  // Members with fresh heartbeats, oldest at the front; bounded.
-  std::deque<Member*> fresh_;
+  // Members with fresh heartbeats, oldest at the head (intrusive list
+  // through Extra::fresh_prev/fresh_next); at most kMaxFresh.
+  static constexpr size_t kMaxFresh = 1024;
+  Member* fresh_head_ = nullptr;
+  Member* fresh_tail_ = nullptr;
+  size_t fresh_count_ = 0;
   std::vector<Member*> lookups_;  // MergeEntries' scratch space
+  std::string reap_cursor_;       // where the next Reap resumes ("": the start)
   // name -> (generation removed, when)
   absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;
   // Failed and left members by when they retired (failed_at or left_at),
@@ -456,8 +480,8 @@ class Membership {
   std::array<uint64_t, kBuckets> bucket_hashes_{};
   // Members holding reports (what SummaryKeys walks).
   absl::flat_hash_set<const Member*> reported_;
-  uint64_t report_seq_ = 0;  // our own report counter (this generation)
-  std::vector<const Member*> confers_;
+  uint64_t report_seq_ = 0;       // our own report counter (this generation)
+  std::vector<Member*> confers_;  // see Extra::confer_slot
   // Members we report suspect ourselves.
   absl::flat_hash_set<Member*> own_suspects_;
   absl::flat_hash_set<Member*> reevaluate_;

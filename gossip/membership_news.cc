@@ -23,22 +23,38 @@ void Membership::SetNews(Member& member) {
 void Membership::MarkFresh(Member& member) {
   if (member.fresh) return;
   member.fresh = true;
-  fresh_.push_back(&member);
-  // Bounded: under a flood of news the oldest is left to the round-robin.
-  constexpr size_t kMaxFresh = 1024;
-  while (fresh_.size() > kMaxFresh) {
-    fresh_.front()->fresh = false;
-    fresh_.pop_front();
+  Member::Extra& links = member.MutableExtra();
+  links.fresh_prev = fresh_tail_;
+  links.fresh_next = nullptr;
+  if (fresh_tail_ != nullptr) {
+    fresh_tail_->extra->fresh_next = &member;
+  } else {
+    fresh_head_ = &member;
   }
+  fresh_tail_ = &member;
+  ++fresh_count_;
+  // Bounded: under a flood of news the oldest is left to the round-robin.
+  while (fresh_count_ > kMaxFresh) UnmarkFresh(*fresh_head_);
+}
+
+void Membership::UnmarkFresh(Member& member) {
+  if (!member.fresh) return;
+  member.fresh = false;
+  Member::Extra& links = *member.extra;  // MarkFresh made it
+  (links.fresh_prev != nullptr ? links.fresh_prev->extra->fresh_next
+                               : fresh_head_) = links.fresh_next;
+  (links.fresh_next != nullptr ? links.fresh_next->extra->fresh_prev
+                               : fresh_tail_) = links.fresh_prev;
+  links.fresh_prev = links.fresh_next = nullptr;
+  --fresh_count_;
 }
 
 std::vector<const Membership::Member*> Membership::TakeFresh(size_t max) {
   std::vector<const Member*> taken;
-  taken.reserve(std::min(max, fresh_.size()));
-  while (!fresh_.empty() && taken.size() < max) {
-    Member* member = fresh_.back();
-    fresh_.pop_back();
-    member->fresh = false;
+  taken.reserve(std::min(max, fresh_count_));
+  while (fresh_tail_ != nullptr && taken.size() < max) {
+    Member* member = fresh_tail_;
+    UnmarkFresh(*member);
     taken.push_back(member);
   }
   return taken;

@@ -96,6 +96,8 @@ absl::string_view DropReasonName(DropReason reason) {
       return "unknown_sender";
     case DropReason::kStale:
       return "stale";
+    case DropReason::kBadAddress:
+      return "bad_address";
     case DropReason::kCount:
       break;
   }

@@ -67,6 +67,9 @@ enum class DropReason {
   kUnknownSender,   // v2 heartbeat from a member id we do not know
   kStale,           // v2 heartbeat not newer than one already seen (a
                     // duplicate or a replay)
+  kBadAddress,      // an entry's address is not one host's gossip port
+                    // (port 0, broadcast, multicast, unspecified), or is
+                    // loopback from a non-loopback sender
   kCount,           // number of reasons; not a reason
 };
 // "too_large", "bad_envelope", ... (stable: metric label values).

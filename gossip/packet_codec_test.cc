@@ -89,6 +89,7 @@ TEST(DropReasonTest, EveryReasonHasAStableDistinctName) {
       {DropReason::kBadChecksum, "bad_checksum"},
       {DropReason::kUnknownSender, "unknown_sender"},
       {DropReason::kStale, "stale"},
+      {DropReason::kBadAddress, "bad_address"},
   };
   ASSERT_EQ(want.size(), static_cast<size_t>(DropReason::kCount));
   for (const auto& [reason, name] : want) {

@@ -222,7 +222,11 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   StoreReport(member, report);
   const bool was = member.at_quorum;
   UpdateQuorum(member, now, true);
-  if (!was && !member.at_quorum) confers_.push_back(&member);
+  if (!was && !member.at_quorum &&
+      member.MutableExtra().confer_slot == kNoSlot) {
+    member.extra->confer_slot = static_cast<uint32_t>(confers_.size());
+    confers_.push_back(&member);
+  }
   // We now hold `member` silent (or no longer): it stands in for itself in
   // the quorum of every member it monitors (SilentMonitorCurve).
   for (uint64_t id : ring_.SubjectsOf(member.id)) {
@@ -387,8 +391,9 @@ uint64_t Membership::ReportSeq(uint64_t subject, uint64_t monitor) const {
 }
 
 std::vector<const Membership::Member*> Membership::TakeConfers() {
-  std::vector<const Member*> out;
-  out.swap(confers_);
+  std::vector<const Member*> out(confers_.begin(), confers_.end());
+  for (Member* m : confers_) m->extra->confer_slot = kNoSlot;
+  confers_.clear();
   return out;
 }
 

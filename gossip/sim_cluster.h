@@ -38,7 +38,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
+#include "detector/base/simulated_clock.h"
 #include "gossip/gossip_node.h"
 #include "gossip/in_memory_network.h"
 #include "gossip/worker_pool.h"

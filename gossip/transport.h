@@ -13,7 +13,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 
 namespace phid {
 

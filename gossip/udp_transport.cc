@@ -19,13 +19,8 @@
 namespace phid {
 namespace {
 
-// I/O deadlines and the added delay are real time by nature.
+// I/O deadlines are real time by nature.
 MonoTime RealNow() { return RealClock::Get().Now(); }
-
-// A uniform double in [0, 1), the same for a seed on any standard library.
-double Uniform(std::mt19937_64& rng) {
-  return static_cast<double>(rng() >> 11) * 0x1.0p-53;
-}
 
 void DrainEventFd(int fd) {
   uint64_t value;
@@ -103,17 +98,6 @@ absl::Status UdpOptions::Validate() const {
                        " is a wildcard address; give one peers can reach"));
     }
   }
-  if (!(drop_probability >= 0 && drop_probability <= 1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("UdpOptions.drop_probability must be in [0, 1], got ",
-                     drop_probability));
-  }
-  if (added_delay < absl::ZeroDuration() ||
-      added_delay == absl::InfiniteDuration()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("UdpOptions.added_delay must be finite and >= 0, got ",
-                     absl::FormatDuration(added_delay)));
-  }
   return absl::OkStatus();
 }
 
@@ -172,7 +156,6 @@ UdpTransport::UdpTransport(const UdpOptions& options, int socket_fd,
       family_(family),
       bound_address_(std::move(bound_address)),
       local_address_(std::move(local_address)),
-      rng_(options.seed),
       receive_buffer_(new char[kReceiveBufferBytes]) {}
 
 UdpTransport::~UdpTransport() {
@@ -189,26 +172,6 @@ void UdpTransport::Send(const std::string& to, absl::string_view payload) {
   if (!address.ok()) {
     ++send_errors_;
     return;
-  }
-  const bool delayed = options_.added_delay > absl::ZeroDuration();
-  if (options_.drop_probability > 0 || delayed) {
-    bool nudge_receiver = false;
-    {
-      absl::MutexLock lock(&mu_);
-      if (options_.drop_probability > 0 &&
-          Uniform(rng_) < options_.drop_probability) {
-        ++injected_drops_;
-        return;
-      }
-      if (delayed) {
-        // The receive thread may be sleeping past this datagram's due time.
-        nudge_receiver = delayed_.empty();
-        delayed_.push_back(Delayed{RealNow() + options_.added_delay, *address,
-                                   std::string(payload)});
-      }
-    }
-    if (nudge_receiver) SignalEventFd(wake_fd_);
-    if (delayed) return;
   }
   SendNow(*address, payload);
 }
@@ -228,23 +191,6 @@ void UdpTransport::SendNow(const sockaddr_storage& to,
   }
   ++datagrams_sent_;
   bytes_sent_ += static_cast<uint64_t>(sent);
-}
-
-MonoTime UdpTransport::FlushDelayed() {
-  std::vector<Delayed> due;
-  MonoTime next = absl::InfiniteDuration();
-  {
-    absl::MutexLock lock(&mu_);
-    if (delayed_.empty()) return next;
-    const MonoTime now = RealNow();
-    while (!delayed_.empty() && delayed_.front().due <= now) {
-      due.push_back(std::move(delayed_.front()));
-      delayed_.pop_front();
-    }
-    if (!delayed_.empty()) next = delayed_.front().due;
-  }
-  for (const Delayed& datagram : due) SendNow(datagram.to, datagram.payload);
-  return next;
 }
 
 int UdpTransport::ReadAvailable(const Clock& clock, PacketSink* sink) {
@@ -275,12 +221,10 @@ int UdpTransport::ReceiveOnce(absl::Duration timeout, const Clock& clock,
                               PacketSink* sink) {
   const MonoTime deadline = RealNow() + std::max(timeout, absl::ZeroDuration());
   for (;;) {
-    const MonoTime next_due = FlushDelayed();
     if (wake_requested_.exchange(false)) return 0;
 
-    const MonoTime now = RealNow();
-    absl::Duration wait = std::min(deadline, next_due) - now;
-    wait = std::max(wait, absl::ZeroDuration());
+    const absl::Duration wait =
+        std::max(deadline - RealNow(), absl::ZeroDuration());
     timespec wait_spec;
     if (wait != absl::InfiniteDuration()) wait_spec = absl::ToTimespec(wait);
     pollfd fds[2] = {{socket_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
@@ -292,20 +236,14 @@ int UdpTransport::ReceiveOnce(absl::Duration timeout, const Clock& clock,
       return 0;
     }
     if (ready > 0) {
-      // Wake() or a new delayed datagram; the loop sorts out which.
+      // Wake(): the loop sees wake_requested_.
       if ((fds[1].revents & POLLIN) != 0) DrainEventFd(wake_fd_);
       if ((fds[0].revents & (POLLIN | POLLERR)) != 0) {
         const int delivered = ReadAvailable(clock, sink);
-        if (delivered > 0) {
-          FlushDelayed();
-          return delivered;
-        }
+        if (delivered > 0) return delivered;
       }
     }
-    if (RealNow() >= deadline) {
-      FlushDelayed();
-      return 0;
-    }
+    if (RealNow() >= deadline) return 0;
   }
 }
 

@@ -2,13 +2,11 @@
 //
 // Send() writes a datagram with sendto(); the daemon's receive thread calls
 // ReceiveOnce() in a loop, which waits for datagrams and hands each to a
-// PacketSink (the GossipNode). For testing on a real network it can inject
-// faults on the way out: random drops and a fixed added delay (Linux netem
-// is not available on our machines; see shared notes).
+// PacketSink (the GossipNode). Faults for testing (drops, delay) are not
+// its job: FaultInjectingTransport wraps it (fault_injecting_transport.h).
 //
-// Timing inside the transport (poll timeouts, added_delay) is real time,
-// read from RealClock; the Clock passed to ReceiveOnce() only stamps
-// received datagrams.
+// The poll timeout is real time, read from RealClock; the Clock passed to
+// ReceiveOnce() only stamps received datagrams.
 //
 // Thread safety:
 //   * Send() may be called from any thread, concurrently with ReceiveOnce()
@@ -24,18 +22,14 @@
 
 #include <atomic>
 #include <cstdint>
-#include <deque>
 #include <memory>
-#include <random>
 #include <string>
 
-#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/transport.h"
 
 namespace phid {
@@ -48,20 +42,6 @@ struct UdpOptions {
   // the bound address, with the actual port. Required when binding a
   // wildcard address (0.0.0.0 or ::). A port of 0 here means the bound port.
   std::string advertise_address;
-
-  // Fault injection, off by default. Applied to outgoing datagrams only:
-  // every daemon injects on its own sends, so a link's faults are the
-  // sender's, and received datagrams are always delivered as they arrived.
-  //
-  // Probability of silently dropping each outgoing datagram, [0, 1].
-  // Default 0.
-  double drop_probability = 0;
-  // Extra delay before each outgoing datagram is sent, >= 0. Default 0. Needs
-  // a thread calling ReceiveOnce(), which sends delayed datagrams when due.
-  absl::Duration added_delay = absl::ZeroDuration();
-  // Seed of the drop decisions. Default 1; give daemons different seeds to
-  // decorrelate their drops.
-  uint64_t seed = 1;
 
   // OK, or INVALID_ARGUMENT naming the first bad field.
   absl::Status Validate() const;
@@ -85,8 +65,7 @@ class UdpTransport final : public Transport {
 
   UdpTransport(const UdpTransport&) = delete;
   UdpTransport& operator=(const UdpTransport&) = delete;
-  // Closes the socket. Delayed datagrams not yet sent are discarded. No
-  // other thread may be inside a method.
+  // Closes the socket. No other thread may be inside a method.
   ~UdpTransport() override;
 
   // Transport. Best effort: an unparsable `to`, an oversize payload (refused:
@@ -101,9 +80,9 @@ class UdpTransport final : public Transport {
   // Waits up to `timeout` for datagrams, then reads every datagram already
   // queued (at most kMaxDatagramsPerReceive) and calls sink->OnPacket(from,
   // payload, clock.Now()) for each, `from` being the sender's "ip:port".
-  // Also sends delayed datagrams that are due. Returns the number delivered
-  // to the sink: 0 on timeout or Wake(). The wait is real time, whatever
-  // `clock` is; `clock` only stamps the datagrams.
+  // Returns the number delivered to the sink: 0 on timeout or Wake(). The
+  // wait is real time, whatever `clock` is; `clock` only stamps the
+  // datagrams.
   int ReceiveOnce(absl::Duration timeout, const Clock& clock, PacketSink* sink);
 
   // Makes the current ReceiveOnce() return now, or the next one return
@@ -124,40 +103,25 @@ class UdpTransport final : public Transport {
   uint64_t send_errors() const { return send_errors_.load(); }
   // Payloads over kMaxDatagramBytes that Send() refused.
   uint64_t oversize_refused() const { return oversize_refused_.load(); }
-  // Datagrams dropped by drop_probability.
-  uint64_t injected_drops() const { return injected_drops_.load(); }
   // recvfrom()/poll() failures other than "nothing to read".
   uint64_t receive_errors() const { return receive_errors_.load(); }
 
  private:
-  struct Delayed {
-    MonoTime due;
-    sockaddr_storage to;
-    std::string payload;
-  };
-
   UdpTransport(const UdpOptions& options, int socket_fd, int wake_fd,
                int family, std::string bound_address,
                std::string local_address);
 
   void SendNow(const sockaddr_storage& to, absl::string_view payload);
-  // Sends the delayed datagrams due by now; returns when the next one is
-  // due, or absl::InfiniteDuration().
-  MonoTime FlushDelayed();
   // Reads up to kMaxDatagramsPerReceive datagrams into the sink.
   int ReadAvailable(const Clock& clock, PacketSink* sink);
 
   // Constant after construction.
   const UdpOptions options_;
   const int socket_fd_;
-  const int wake_fd_;  // eventfd: Wake() and new delayed datagrams
+  const int wake_fd_;  // eventfd: Wake()
   const int family_;   // of the socket: AF_INET or AF_INET6
   const std::string bound_address_;
   const std::string local_address_;
-
-  absl::Mutex mu_;
-  std::mt19937_64 rng_ ABSL_GUARDED_BY(mu_);
-  std::deque<Delayed> delayed_ ABSL_GUARDED_BY(mu_);  // in due order
 
   std::atomic<bool> wake_requested_{false};
 
@@ -170,7 +134,6 @@ class UdpTransport final : public Transport {
   std::atomic<uint64_t> bytes_received_{0};
   std::atomic<uint64_t> send_errors_{0};
   std::atomic<uint64_t> oversize_refused_{0};
-  std::atomic<uint64_t> injected_drops_{0};
   std::atomic<uint64_t> receive_errors_{0};
 };
 

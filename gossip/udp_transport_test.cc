@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cmath>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,7 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
+#include "detector/base/simulated_clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -175,37 +175,24 @@ TEST(UdpTransportTest, WildcardBindAdvertisesTheGivenAddressWithTheBoundPort) {
 TEST(UdpOptionsTest, ValidateNamesTheBadField) {
   struct Case {
     std::string bind, advertise;
-    double drop;
-    absl::Duration delay;
     std::string want;
   };
-  const absl::Duration zero = absl::ZeroDuration();
   const std::vector<Case> cases = {
-      {"", "", 0, zero, "UdpOptions.bind_address is required"},
-      {"localhost:7946", "", 0, zero, "UdpOptions.bind_address: bad address"},
-      {"127.0.0.1:0", "nope", 0, zero, "UdpOptions.advertise_address: bad"},
-      {"127.0.0.1:0", "0.0.0.0:1", 0, zero, "UdpOptions.advertise_address"},
-      {"127.0.0.1:0", "", -0.1, zero, "UdpOptions.drop_probability"},
-      {"127.0.0.1:0", "", 1.5, zero, "UdpOptions.drop_probability"},
-      {"127.0.0.1:0", "", std::nan(""), zero, "UdpOptions.drop_probability"},
-      {"127.0.0.1:0", "", 0, absl::Milliseconds(-1), "UdpOptions.added_delay"},
-      {"127.0.0.1:0", "", 0, absl::InfiniteDuration(),
-       "UdpOptions.added_delay"},
+      {"", "", "UdpOptions.bind_address is required"},
+      {"localhost:7946", "", "UdpOptions.bind_address: bad address"},
+      {"127.0.0.1:0", "nope", "UdpOptions.advertise_address: bad"},
+      {"127.0.0.1:0", "0.0.0.0:1", "UdpOptions.advertise_address"},
   };
   for (const Case& c : cases) {
     UdpOptions options;
     options.bind_address = c.bind;
     options.advertise_address = c.advertise;
-    options.drop_probability = c.drop;
-    options.added_delay = c.delay;
     absl::Status status = options.Validate();
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.want;
     EXPECT_THAT(status.message(), HasSubstr(c.want));
   }
   UdpOptions good;
   good.bind_address = "127.0.0.1:7946";
-  good.drop_probability = 1;
-  good.added_delay = absl::Milliseconds(5);
   EXPECT_TRUE(good.Validate().ok());
 }
 
@@ -251,100 +238,6 @@ TEST(UdpTransportTest, OversizeIncomingDatagramIsHandedOnWhole) {
   ReceiveUntil(*b, RealClock::Get(), sink, 1);
   ASSERT_THAT(sink.received, SizeIs(1));
   EXPECT_EQ(sink.received[0].payload.size(), big.size());
-}
-
-TEST(UdpTransportTest, DropProbabilityOneSendsNothing) {
-  UdpOptions options;
-  options.bind_address = "127.0.0.1:0";
-  options.drop_probability = 1;
-  auto lossy = MustBind(options);
-  auto b = MustBind("127.0.0.1:0");
-  ASSERT_TRUE(lossy && b);
-  for (int i = 0; i < 100; ++i) lossy->Send(b->LocalAddress(), "x");
-  EXPECT_EQ(lossy->injected_drops(), 100u);
-  EXPECT_EQ(lossy->datagrams_sent(), 0u);
-  RecordingSink sink;
-  EXPECT_EQ(b->ReceiveOnce(absl::Milliseconds(50), RealClock::Get(), &sink), 0);
-}
-
-TEST(UdpTransportTest, DropProbabilityHalfDropsAboutHalf) {
-  UdpOptions options;
-  options.bind_address = "127.0.0.1:0";
-  options.drop_probability = 0.5;
-  options.seed = 7;
-  auto lossy = MustBind(options);
-  auto b = MustBind("127.0.0.1:0");
-  ASSERT_TRUE(lossy && b);
-  RecordingSink sink;
-  // In batches, so the receive buffer never overflows.
-  for (int batch = 0; batch < 20; ++batch) {
-    for (int i = 0; i < 50; ++i) lossy->Send(b->LocalAddress(), "x");
-    ReceiveUntil(*b, RealClock::Get(), sink, lossy->datagrams_sent());
-  }
-  EXPECT_EQ(lossy->injected_drops() + lossy->datagrams_sent(), 1000u);
-  EXPECT_GE(lossy->injected_drops(), 430u);
-  EXPECT_LE(lossy->injected_drops(), 570u);
-  EXPECT_EQ(sink.received.size(), lossy->datagrams_sent());
-}
-
-TEST(UdpTransportTest, SameSeedDropsTheSameDatagrams) {
-  auto pattern = [](uint64_t seed) {
-    UdpOptions options;
-    options.bind_address = "127.0.0.1:0";
-    options.drop_probability = 0.5;
-    options.seed = seed;
-    auto lossy = MustBind(options);
-    std::string dropped;
-    for (int i = 0; i < 64; ++i) {
-      const uint64_t before = lossy->injected_drops();
-      lossy->Send("127.0.0.1:9", "x");  // discard port; nobody reads
-      dropped.push_back(lossy->injected_drops() > before ? 'd' : '.');
-    }
-    return dropped;
-  };
-  EXPECT_EQ(pattern(3), pattern(3));
-  EXPECT_NE(pattern(3), pattern(4));
-}
-
-TEST(UdpTransportTest, AddedDelayHoldsDatagramsBackAtLeastThatLong) {
-  UdpOptions options;
-  options.bind_address = "127.0.0.1:0";
-  options.added_delay = absl::Milliseconds(50);
-  auto slow = MustBind(options);
-  auto b = MustBind("127.0.0.1:0");
-  ASSERT_TRUE(slow && b);
-  const Clock& clock = RealClock::Get();
-
-  const MonoTime sent_at = clock.Now();
-  slow->Send(b->LocalAddress(), "late");
-  EXPECT_EQ(slow->datagrams_sent(), 0u);  // queued, not sent
-  RecordingSink sink;
-  EXPECT_EQ(b->ReceiveOnce(absl::ZeroDuration(), clock, &sink), 0);
-
-  // The sender's receive loop sends it when due.
-  RecordingSink unused;
-  const MonoTime give_up = clock.Now() + absl::Seconds(10);
-  while (slow->datagrams_sent() == 0 && clock.Now() < give_up) {
-    slow->ReceiveOnce(absl::Milliseconds(100), clock, &unused);
-  }
-  ReceiveUntil(*b, clock, sink, 1);
-  ASSERT_THAT(sink.received, SizeIs(1));
-  EXPECT_EQ(sink.received[0].payload, "late");
-  EXPECT_GE(sink.received[0].now - sent_at, absl::Milliseconds(50));
-}
-
-TEST(UdpTransportTest, DelayedDatagramIsSentDuringALongerReceiveWait) {
-  UdpOptions options;
-  options.bind_address = "127.0.0.1:0";
-  options.added_delay = absl::Milliseconds(20);
-  auto slow = MustBind(options);
-  auto b = MustBind("127.0.0.1:0");
-  ASSERT_TRUE(slow && b);
-  slow->Send(b->LocalAddress(), "x");
-  // One wait long enough to cover the delay sends it; no loop needed.
-  RecordingSink unused;
-  slow->ReceiveOnce(absl::Milliseconds(200), RealClock::Get(), &unused);
-  EXPECT_EQ(slow->datagrams_sent(), 1u);
 }
 
 TEST(UdpTransportTest, WakeInterruptsALongWait) {

@@ -1,20 +1,18 @@
 #include "server/daemon.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstdio>
-#include <cstring>
 #include <random>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "detector/base/file_read.h"
 #include "glog/logging.h"
 #include "gossip/address.h"
 #include "grpc/health/v1/health.pb.h"
 #include "grpcpp/security/server_credentials.h"
-#include "server/api_limits.h"
+#include "proto/api_limits.h"
 #include "server/background_seed_resolver.h"
 #include "server/grpc_status.h"
 #include "server/reflection_service.h"
@@ -55,18 +53,11 @@ MetricsHttpLimits MetricsLimitsOf(const DaemonOptions& o) {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path,
                                      absl::string_view flag) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(flag, ": cannot read ", path, ": ", std::strerror(errno)));
+        absl::StrCat(flag, ": ", text.status().message()));
   }
-  std::string text;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
-    text.append(buffer, n);
-  }
-  std::fclose(f);
   return text;
 }
 
@@ -153,6 +144,19 @@ absl::Status Daemon::Init() {
       UdpTransport::Bind(options_.udp);
   if (!transport.ok()) return transport.status();
   transport_ = *std::move(transport);
+  if (options_.faults.any()) {
+    // A datagram queued while the loop waits for packets wakes it, so the
+    // loop (RunOnce) sends it when due.
+    absl::StatusOr<std::unique_ptr<FaultInjectingTransport>> faults =
+        FaultInjectingTransport::Create(options_.faults, transport_.get(),
+                                        clock_,
+                                        [t = transport_.get()] { t->Wake(); });
+    if (!faults.ok()) return faults.status();
+    faults_ = *std::move(faults);
+  }
+  Transport* const gossip_transport =
+      faults_ != nullptr ? static_cast<Transport*>(faults_.get())
+                         : transport_.get();
   if (absl::Status s = SetReceiveBuffer(transport_->socket_fd(),
                                         options_.udp_receive_buffer_bytes);
       !s.ok()) {
@@ -169,8 +173,13 @@ absl::Status Daemon::Init() {
   {
     absl::MutexLock lock(&mu_);
     keyring_ = std::move(keyring);
+    GossipOptions gossip = options_.gossip;
+    if (gossip.generation == 0) {  // new on every start, growing
+      gossip.generation =
+          static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
+    }
     absl::StatusOr<std::unique_ptr<GossipNode>> node = GossipNode::Create(
-        options_.gossip, transport_.get(), keyring_.get(), &collector_, now,
+        gossip, gossip_transport, keyring_.get(), &collector_, now,
         std::random_device()(), resolver_.get());
     if (!node.ok()) return node.status();
     node_ = *std::move(node);
@@ -411,6 +420,8 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     absl::MutexLock lock(&mu_);
     due = std::min({node_->NextTickDue(), hub_->NextDue(), *next_sweep});
   }
+  // Injected delay: the datagrams due now go, and the wait ends by the next.
+  if (faults_ != nullptr) due = std::min(due, faults_->SendDue(now));
   absl::Duration wait = std::clamp(due - now, absl::ZeroDuration(), kMaxWait);
   // Round up: a wait that ends just before `due` would only spin.
   wait = absl::Ceil(wait, absl::Milliseconds(1));
@@ -424,6 +435,7 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
   }
   std::vector<MemberEvent> events;
   bool joined;
+  size_t watchers = 0;
   {
     absl::MutexLock lock(&mu_);
     for (const PacketBatch::Packet& p : batch.packets) {
@@ -435,6 +447,7 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
     events = Publish(now);
     hub_->Fire(now);
     joined = node_->Joined() && !leaving_;
+    watchers = hub_->subscribers();
   }
   for (const MemberEvent& event : events) LogEvent(event);
   if (joined != joined_reported_) {
@@ -443,6 +456,12 @@ void Daemon::RunOnce(MonoTime* next_sweep) {
             server_->GetHealthCheckService()) {
       health->SetServingStatus(kJoinedService, joined);
     }
+  }
+  if (memory_trim_.Observe(watchers, now)) {
+    LOG(INFO) << "returned freed memory to the system after most watchers "
+                 "left (now "
+              << watchers << ", trim took "
+              << absl::FormatDuration(clock_.Now() - now) << ")";
   }
   if (now >= *next_sweep) {
     service_->EvictStalled(now);

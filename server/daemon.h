@@ -49,8 +49,9 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "gossip/events.h"
+#include "gossip/fault_injecting_transport.h"
 #include "gossip/gossip_node.h"
 #include "gossip/keyring.h"
 #include "gossip/seed_resolver.h"
@@ -58,6 +59,7 @@
 #include "grpcpp/grpcpp.h"
 #include "server/daemon_options.h"
 #include "server/failure_detector_service.h"
+#include "server/memory_trim.h"
 #include "server/metrics.h"
 #include "server/status_page.h"
 #include "server/watch_hub.h"
@@ -143,6 +145,9 @@ class Daemon final : private FailureDetectorBackend {
   // DNS seeds, looked up off the loop thread (null without DNS seeds).
   std::unique_ptr<SeedResolver> resolver_;
   std::unique_ptr<UdpTransport> transport_;
+  // Around transport_ when options_.faults has any (else null); the node
+  // sends through it. Declared after transport_: destroyed first.
+  std::unique_ptr<FaultInjectingTransport> faults_;
   std::unique_ptr<FailureDetectorService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<MetricsServer> metrics_;
@@ -162,6 +167,8 @@ class Daemon final : private FailureDetectorBackend {
   uint64_t keyring_reload_failures_ ABSL_GUARDED_BY(mu_) = 0;
   std::unique_ptr<GossipNode> node_ ABSL_GUARDED_BY(mu_);
   std::unique_ptr<WatchHub> hub_ ABSL_GUARDED_BY(mu_);
+  // Loop thread only: gives memory back after a crowd of watchers left.
+  MemoryTrim memory_trim_{&MemoryTrim::TrimMalloc};
 
   absl::Mutex unsubscribe_mu_;
   std::vector<uint64_t> unsubscribed_ ABSL_GUARDED_BY(unsubscribe_mu_);

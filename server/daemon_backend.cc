@@ -167,6 +167,16 @@ std::string Daemon::MetricsText() {
   s.watchers = service_->watchers();
   s.evictions = service_->evictions();
   s.watches_refused = service_->refused();
+  s.transport.datagrams_sent = transport_->datagrams_sent();
+  s.transport.bytes_sent = transport_->bytes_sent();
+  s.transport.datagrams_received = transport_->datagrams_received();
+  s.transport.bytes_received = transport_->bytes_received();
+  s.transport.send_errors = transport_->send_errors();
+  s.transport.oversize_refused = transport_->oversize_refused();
+  s.transport.receive_errors = transport_->receive_errors();
+  if (faults_ != nullptr) {
+    s.transport.injected_drops = faults_->injected_drops();
+  }
   if (absl::StatusOr<uint64_t> drops =
           KernelReceiveDrops(transport_->socket_fd());
       drops.ok()) {

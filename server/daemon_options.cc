@@ -4,9 +4,6 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -16,9 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
+#include "detector/base/file_read.h"
 #include "gossip/address.h"
 #include "gossip/keyring.h"
-#include "server/api_limits.h"
+#include "proto/api_limits.h"
 
 namespace phid {
 namespace {
@@ -69,13 +67,18 @@ absl::Status ValidateUdp(const UdpOptions& udp) {
                      absl::StrCat("required when --bind is the wildcard ",
                                   udp.bind_address));
   }
-  // The fault-injection fields by UdpOptions' own rules, one at a time.
-  UdpOptions drop_only = udp;
+  return absl::OkStatus();
+}
+
+// The fault-injection fields by TransportFaults' own rules, one at a time,
+// so that the error names the flag.
+absl::Status ValidateFaults(const TransportFaults& faults) {
+  TransportFaults drop_only = faults;
   drop_only.added_delay = absl::ZeroDuration();
   if (absl::Status s = drop_only.Validate(); !s.ok()) {
     return FlagError("drop_probability", s.message());
   }
-  UdpOptions delay_only = udp;
+  TransportFaults delay_only = faults;
   delay_only.drop_probability = 0;
   if (absl::Status s = delay_only.Validate(); !s.ok()) {
     return FlagError("added_delay", s.message());
@@ -85,18 +88,8 @@ absl::Status ValidateUdp(const UdpOptions& udp) {
 
 absl::StatusOr<std::string> ReadFile(absl::string_view flag,
                                      const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    return FlagError(
-        flag, absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
-  }
-  std::string text;
-  char buffer[4096];
-  size_t n;
-  while ((n = std::fread(buffer, 1, sizeof buffer, f)) > 0) {
-    text.append(buffer, n);
-  }
-  std::fclose(f);
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return FlagError(flag, text.status().message());
   return text;
 }
 
@@ -205,6 +198,7 @@ absl::Status DaemonOptions::Validate() const {
   }
   if (absl::Status s = FieldIsFlag(gossip.Validate()); !s.ok()) return s;
   if (absl::Status s = ValidateUdp(udp); !s.ok()) return s;
+  if (absl::Status s = ValidateFaults(faults); !s.ok()) return s;
   if (absl::Status s = ValidateListenAddress("grpc_address", grpc_address,
                                              /*allow_unix=*/true);
       !s.ok()) {

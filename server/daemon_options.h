@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "gossip/fault_injecting_transport.h"
 #include "gossip/gossip_options.h"
 #include "gossip/udp_transport.h"
 
@@ -26,10 +27,13 @@ struct DaemonOptions {
   // The gossip protocol: name (--name), cluster, seeds, tags, intervals,
   // detector. Default GossipOptions::ForLan() (the name must still be set).
   GossipOptions gossip = GossipOptions::ForLan();
-  // The UDP socket: bind (--bind) and advertise (--advertise) addresses,
-  // fault injection. The bind address is required; advertise is required for
-  // a wildcard bind.
+  // The UDP socket: bind (--bind) and advertise (--advertise) addresses.
+  // The bind address is required; advertise is required for a wildcard bind.
   UdpOptions udp;
+  // Fault injection on outgoing gossip (--drop_probability, --added_delay),
+  // off by default; the daemon then wraps its UdpTransport in a
+  // FaultInjectingTransport.
+  TransportFaults faults;
   // Keyring file (see gossip/keyring.h), re-read on SIGHUP
   // (Daemon::RequestKeyringReload); empty = no encryption. Default "".
   std::string keyring;
@@ -44,7 +48,7 @@ struct DaemonOptions {
   std::string tls_cert;
   std::string tls_key;
   // Threshold for ListPeers/GetPeer/Watch requests that give 0, and for
-  // metrics. Default 8; (0, kMaxPhiThreshold] (server/api_limits.h).
+  // metrics. Default 8; (0, kMaxPhiThreshold] (proto/api_limits.h).
   double default_threshold = 8;
   // Concurrent Watch streams. Default 10000; [1, 1000000].
   int max_watchers = 10000;

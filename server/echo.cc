@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_format.h"
-#include "server/api_limits.h"
+#include "proto/api_limits.h"
 
 namespace phid {
 namespace {

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "gtest/gtest.h"
-#include "server/api_limits.h"
+#include "proto/api_limits.h"
 
 namespace phid {
 namespace {

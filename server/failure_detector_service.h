@@ -33,9 +33,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
-#include "detector/clock.h"
-#include "proto/phi.grpc.pb.h"
+#include "detector/base/clock.h"
 #include "gossip/log_limiter.h"
+#include "proto/phi.grpc.pb.h"
 #include "server/watch_hub.h"
 #include "server/watch_reactor.h"
 

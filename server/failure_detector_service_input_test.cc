@@ -6,7 +6,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
+#include "detector/base/simulated_clock.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/impl/client_unary_call.h"
 #include "grpcpp/support/sync_stream.h"
@@ -14,6 +15,7 @@
 #include "proto/phi.grpc.pb.h"
 #include "server/failure_detector_service.h"
 #include "server/raw_messages.h"
+#include "server/service_on_loopback.h"
 
 namespace phid {
 namespace {
@@ -52,21 +54,7 @@ class FakeBackend final : public FailureDetectorBackend {
 
 class ServiceInputTest : public ::testing::Test {
  protected:
-  ServiceInputTest()
-      : service_(FailureDetectorService::Options(), &backend_, clock_) {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(&service_);
-    server_ = builder.BuildAndStart();
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                   grpc::InsecureChannelCredentials());
-  }
-  ~ServiceInputTest() override {
-    service_.EndAllWatches(grpc::Status::CANCELLED);
-    server_->Shutdown();
-  }
+  ServiceInputTest() : loopback_(&backend_, clock_) {}
 
   // A unary call with `bytes` as the request.
   grpc::Status Unary(const std::string& method, const std::string& bytes,
@@ -76,8 +64,8 @@ class ServiceInputTest : public ::testing::Test {
     grpc::ClientContext context;
     const grpc::internal::RpcMethod rpc(method.c_str(),
                                         grpc::internal::RpcMethod::NORMAL_RPC);
-    return grpc::internal::BlockingUnaryCall(channel_.get(), rpc, &context,
-                                             request, response);
+    return grpc::internal::BlockingUnaryCall(loopback_.channel().get(), rpc,
+                                             &context, request, response);
   }
 
   // A Watch with `bytes` as the request; its final status.
@@ -90,7 +78,7 @@ class ServiceInputTest : public ::testing::Test {
         grpc::internal::RpcMethod::SERVER_STREAMING);
     std::unique_ptr<grpc::ClientReader<grpc::ByteBuffer>> reader(
         grpc::internal::ClientReaderFactory<grpc::ByteBuffer>::Create(
-            channel_.get(), rpc, &context, request));
+            loopback_.channel().get(), rpc, &context, request));
     grpc::ByteBuffer message;
     while (reader->Read(&message)) {
     }
@@ -99,9 +87,7 @@ class ServiceInputTest : public ::testing::Test {
 
   SimulatedClock clock_;
   FakeBackend backend_;
-  FailureDetectorService service_;
-  std::unique_ptr<grpc::Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
+  ServiceOnLoopback loopback_;
 };
 
 // Field 1 (GetPeerRequest.name, ListPeersRequest.phi_threshold is a double

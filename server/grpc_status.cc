@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "server/api_limits.h"
+#include "proto/api_limits.h"
 #include "server/echo.h"
 
 namespace phid {

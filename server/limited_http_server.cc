@@ -11,7 +11,7 @@
 #include <chrono>
 #include <cstring>
 
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 
 namespace phid {
 namespace {

@@ -121,6 +121,33 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Sample("phid_keyring_reloads_total", s.keyring_reloads, "result", "ok");
   w.Sample("phid_keyring_reloads_total", s.keyring_reload_failures, "result",
            "failed");
+  w.Family("phid_transport_datagrams_total", "counter",
+           "Datagrams the gossip socket sent (out) and read (in).");
+  w.Sample("phid_transport_datagrams_total", s.transport.datagrams_received,
+           "direction", "in");
+  w.Sample("phid_transport_datagrams_total", s.transport.datagrams_sent,
+           "direction", "out");
+  w.Family("phid_transport_bytes_total", "counter",
+           "Bytes the gossip socket sent (out) and read (in).");
+  w.Sample("phid_transport_bytes_total", s.transport.bytes_received,
+           "direction", "in");
+  w.Sample("phid_transport_bytes_total", s.transport.bytes_sent, "direction",
+           "out");
+  w.Family("phid_transport_send_errors_total", "counter",
+           "Gossip sends that failed: a bad destination address or a sendto() "
+           "error (e.g. a full socket buffer).");
+  w.Sample("phid_transport_send_errors_total", s.transport.send_errors);
+  w.Family("phid_transport_oversize_refused_total", "counter",
+           "Outgoing gossip payloads over the datagram limit, refused.");
+  w.Sample("phid_transport_oversize_refused_total",
+           s.transport.oversize_refused);
+  w.Family("phid_transport_receive_errors_total", "counter",
+           "Failures reading the gossip socket other than nothing to read.");
+  w.Sample("phid_transport_receive_errors_total", s.transport.receive_errors);
+  w.Family("phid_transport_injected_drops_total", "counter",
+           "Outgoing gossip datagrams dropped on purpose by "
+           "--drop_probability.");
+  w.Sample("phid_transport_injected_drops_total", s.transport.injected_drops);
   w.Family("phid_gossip_kernel_drops_total", "counter",
            "Gossip datagrams the kernel dropped before phid read them (the "
            "socket's receive buffer was full; see --udp_receive_buffer).");
@@ -154,11 +181,13 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Family("phid_pauses_total", "counter",
            "Times this daemon found itself paused and discounted the pause.");
   w.Sample("phid_pauses_total", s.gossip.pauses);
-  w.Family("phid_gossip_protocol_total", "counter",
-           "Protocol 2 activity: heartbeats sent, newer reports merged, "
-           "summaries sent, entries repaired, push-pulls challenged, "
-           "members refused over --max_members, failed or left members evicted "
-           "to make room.");
+  w.Family(
+      "phid_gossip_protocol_total", "counter",
+      "Protocol 2 activity: heartbeats sent, newer reports merged, "
+      "summaries sent, entries repaired, push-pulls challenged, "
+      "members refused over --max_members, failed or left members evicted "
+      "to make room, unknown members of unverified datagrams refused "
+      "over --admission_rate (all sources) or --admission_rate_per_source.");
   w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
            "heartbeats_sent");
   w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
@@ -171,6 +200,10 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "members_refused");
   w.Sample("phid_gossip_protocol_total", s.gossip.members_evicted, "what",
            "members_evicted");
+  w.Sample("phid_gossip_protocol_total", s.gossip.admissions_refused_global,
+           "what", "admissions_refused_global");
+  w.Sample("phid_gossip_protocol_total", s.gossip.admissions_refused_source,
+           "what", "admissions_refused_source");
 
   w.Family("phid_watchers", "gauge", "Open Watch streams.");
   w.Sample("phid_watchers", s.watchers);

@@ -26,6 +26,7 @@
 #include "absl/time/time.h"
 #include "gossip/gossip_counters.h"
 #include "gossip/packet_codec.h"
+#include "proto/phi.pb.h"
 
 namespace httplib {
 class Server;
@@ -59,6 +60,18 @@ struct MetricsSnapshot {
   uint64_t secondary_key_opens = 0;
   uint64_t keyring_reloads = 0;
   uint64_t keyring_reload_failures = 0;
+  // The UDP socket's own counts (gossip/udp_transport.h) and the drops
+  // fault injection made (--drop_probability).
+  struct Transport {
+    uint64_t datagrams_sent = 0;
+    uint64_t bytes_sent = 0;
+    uint64_t datagrams_received = 0;
+    uint64_t bytes_received = 0;
+    uint64_t send_errors = 0;
+    uint64_t oversize_refused = 0;
+    uint64_t receive_errors = 0;
+    uint64_t injected_drops = 0;
+  } transport;
   // Datagrams the kernel dropped on the gossip socket (its receive buffer
   // was full), and that buffer's size as the kernel reports it; -1 when
   // unknown.
@@ -73,7 +86,7 @@ struct MetricsSnapshot {
   uint64_t http_refused_connections = 0;
   uint64_t http_cut_requests = 0;
   // Transition messages sent to watchers, by phi::v1::TransitionReason.
-  std::array<uint64_t, 8> transitions{};
+  std::array<uint64_t, phi::v1::TransitionReason_ARRAYSIZE> transitions{};
   uint64_t level_messages = 0;
   uint64_t heartbeat_messages = 0;
 };

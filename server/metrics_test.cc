@@ -25,6 +25,12 @@ TEST(RenderMetricsTest, EveryFamilyWithTypeAndLabels) {
   s.watchers = 5;
   s.evictions = 1;
   s.transitions[phi::v1::TRANSITION_REASON_CROSSED_THRESHOLD] = 9;
+  s.transport.datagrams_sent = 11;
+  s.transport.bytes_received = 333;
+  s.transport.send_errors = 3;
+  s.transport.oversize_refused = 1;
+  s.transport.receive_errors = 2;
+  s.transport.injected_drops = 6;
   std::string text = RenderMetrics(s);
   for (const char* line : {
            "# TYPE phid_members gauge\n",
@@ -49,6 +55,14 @@ TEST(RenderMetricsTest, EveryFamilyWithTypeAndLabels) {
            "phid_watch_transitions_total{reason=\"crossed_threshold\"} 9\n",
            "phid_watch_transitions_total{reason=\"observer_paused\"} 0\n",
            "# TYPE phid_watch_transitions_total counter\n",
+           "phid_transport_datagrams_total{direction=\"out\"} 11\n",
+           "phid_transport_datagrams_total{direction=\"in\"} 0\n",
+           "phid_transport_bytes_total{direction=\"in\"} 333\n",
+           "# TYPE phid_transport_send_errors_total counter\n",
+           "phid_transport_send_errors_total 3\n",
+           "phid_transport_oversize_refused_total 1\n",
+           "phid_transport_receive_errors_total 2\n",
+           "phid_transport_injected_drops_total 6\n",
        }) {
     EXPECT_TRUE(absl::StrContains(text, line)) << line << "\n" << text;
   }

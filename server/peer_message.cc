@@ -1,5 +1,8 @@
 #include "server/peer_message.h"
 
+#include <algorithm>
+
+#include "proto/duration.h"
 #include "server/subscription.h"
 
 namespace phid {
@@ -36,12 +39,14 @@ v1::TransitionReason ReasonFor(MemberEventType type) {
   return v1::TRANSITION_REASON_UNSPECIFIED;
 }
 
-void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
-  if (d < absl::ZeroDuration()) d = absl::ZeroDuration();
-  int64_t seconds = absl::IDivDuration(d, absl::Seconds(1), &d);
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
+namespace {
+
+// Ages and distances are never negative on the API.
+void SetNonNegative(absl::Duration d, google::protobuf::Duration* out) {
+  ToProtoDuration(std::max(d, absl::ZeroDuration()), out);
 }
+
+}  // namespace
 
 void FillPeerFromRecord(const MemberRecord& record, v1::PeerState state,
                         double threshold, v1::Peer* peer) {
@@ -62,14 +67,14 @@ void FillPeer(const MemberView& view, v1::PeerState state, double threshold,
   peer->set_suspected_by(view.suspected_by);
   if (view.is_self || !view.has_arrival) return;
   peer->set_phi(PhiOfView(view, now));
-  SetDuration(now - view.last_arrival, peer->mutable_last_heartbeat_age());
+  SetNonNegative(now - view.last_arrival, peer->mutable_last_heartbeat_age());
   peer->set_interval_mean_ms(view.distribution.mean_ms);
   peer->set_interval_stddev_ms(view.distribution.stddev_ms);
   peer->set_samples(view.samples);
   if (view.record.status == MemberStatus::kAlive && !view.failed) {
     MonoTime crossing = CrossingOfView(view, threshold);
     if (crossing != absl::InfiniteDuration()) {
-      SetDuration(crossing - now, peer->mutable_time_to_threshold());
+      SetNonNegative(crossing - now, peer->mutable_time_to_threshold());
     }
   }
 }

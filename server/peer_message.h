@@ -6,7 +6,7 @@
 #ifndef PHID_SERVER_PEER_MESSAGE_H_
 #define PHID_SERVER_PEER_MESSAGE_H_
 
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "detector/phi.h"
 #include "gossip/events.h"
 #include "gossip/member.h"
@@ -16,8 +16,6 @@ namespace phid {
 
 phi::v1::MemberStatus ToProto(MemberStatus status);
 phi::v1::TransitionReason ReasonFor(MemberEventType type);
-
-void SetDuration(absl::Duration d, google::protobuf::Duration* out);
 
 // `view` judged as `state` against `threshold` at `now`. `crossing` is when
 // phi reaches the threshold (time_to_threshold is its distance from `now`,

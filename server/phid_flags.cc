@@ -107,6 +107,19 @@ ABSL_FLAG(absl::Duration, failed_member_retention, absl::Hours(24),
 ABSL_FLAG(absl::Duration, left_member_retention, absl::Hours(1),
           "How long a member that left on purpose stays listed (LEFT) "
           "before it is removed, [1s, 720h].");
+ABSL_FLAG(double, admission_rate, 500,
+          "Unknown members per second, from all sources together, that "
+          "datagrams nobody verified may add, [1, 1e6] (bursts of 10 s of "
+          "it); more are refused and counted (phid_gossip_protocol_total"
+          "{what=\"admissions_refused_global\"}). Members in verified "
+          "datagrams (any under --keyring; a seed's full state answering "
+          "our join) are not limited: joining a large cluster is not "
+          "slowed. A flood of forged members fills --max_members no faster "
+          "than this.");
+ABSL_FLAG(double, admission_rate_per_source, 50,
+          "The same per source address, [1, 1e6] (bursts of 10 s of it), "
+          "so one flooding source cannot use up the others' budget "
+          "({what=\"admissions_refused_source\"}).");
 ABSL_FLAG(std::optional<int>, monitors, std::nullopt,
           "Protocol 2: monitors per member (K), [1, 16]. Each member sends "
           "K heartbeats a round (48 bytes each with IP/UDP headers). "
@@ -345,6 +358,8 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
   }
   g.failed_member_retention = absl::GetFlag(FLAGS_failed_member_retention);
   g.left_member_retention = absl::GetFlag(FLAGS_left_member_retention);
+  g.admission_rate = absl::GetFlag(FLAGS_admission_rate);
+  g.admission_rate_per_source = absl::GetFlag(FLAGS_admission_rate_per_source);
   if (std::optional<int> protocol = absl::GetFlag(FLAGS_protocol)) {
     g.protocol = *protocol;
   }
@@ -378,8 +393,8 @@ absl::StatusOr<DaemonOptions> DaemonOptionsFromFlags(
           interface_address.empty() ? "127.0.0.1" : interface_address, ":0");
     }
   }
-  o.udp.drop_probability = absl::GetFlag(FLAGS_drop_probability);
-  o.udp.added_delay = absl::GetFlag(FLAGS_added_delay);
+  o.faults.drop_probability = absl::GetFlag(FLAGS_drop_probability);
+  o.faults.added_delay = absl::GetFlag(FLAGS_added_delay);
 
   o.keyring = absl::GetFlag(FLAGS_keyring);
   o.grpc_address = absl::GetFlag(FLAGS_grpc_address);

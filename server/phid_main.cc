@@ -105,8 +105,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   // Decorrelate injected drops between daemons.
-  options->udp.seed = static_cast<uint64_t>(getpid()) ^
-                      static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
+  options->faults.seed = static_cast<uint64_t>(getpid()) ^
+                         static_cast<uint64_t>(absl::ToUnixNanos(absl::Now()));
 
   absl::StatusOr<std::unique_ptr<phid::Daemon>> daemon =
       phid::Daemon::Start(*options);

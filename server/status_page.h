@@ -53,8 +53,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "proto/api_limits.h"
 #include "proto/phi.pb.h"
-#include "server/api_limits.h"
 #include "server/watch_hub.h"
 
 namespace httplib {

@@ -36,13 +36,13 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "detector/phi.h"
 #include "gossip/events.h"
 #include "gossip/member.h"
 #include "gossip/tags.h"
+#include "proto/api_limits.h"
 #include "proto/phi.pb.h"
-#include "server/api_limits.h"
 #include "server/watch_request.h"
 
 namespace phid {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "proto/duration.h"
 #include "server/peer_message.h"
 
 namespace phid {
@@ -131,7 +132,8 @@ void WatchHub::OnMemberEvent(const MemberEvent& event) {
     v1::Transition* transition = message.mutable_transition();
     transition->set_previous_state(v1::PEER_STATE_ALIVE);
     transition->set_reason(v1::TRANSITION_REASON_OBSERVER_PAUSED);
-    SetDuration(event.paused, transition->mutable_paused());
+    ToProtoDuration(std::max(event.paused, absl::ZeroDuration()),
+                    transition->mutable_paused());
     auto self = views_.find(event.record.name);
     if (self != views_.end()) {
       FillPeer(self->second, v1::PEER_STATE_ALIVE, 0, now,

@@ -39,7 +39,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "detector/phi.h"
 #include "gossip/events.h"
 #include "gossip/member.h"
@@ -70,7 +70,7 @@ class WatchHub {
 
   struct Counters {
     // Transition messages sent, by phi::v1::TransitionReason.
-    std::array<uint64_t, 8> transitions{};
+    std::array<uint64_t, phi::v1::TransitionReason_ARRAYSIZE> transitions{};
     uint64_t snapshots = 0;
     uint64_t levels = 0;
     uint64_t heartbeats = 0;

@@ -20,7 +20,7 @@
 #include <deque>
 
 #include "absl/time/time.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "proto/phi.pb.h"
 
 namespace phid {

@@ -29,7 +29,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/phi.grpc.pb.h"
 #include "server/watch_hub.h"

@@ -4,26 +4,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "proto/duration.h"
 #include "server/echo.h"
 
 namespace phid {
 namespace {
 
 namespace v1 = ::phi::v1;
-
-// A google.protobuf.Duration as an absl::Duration; INVALID_ARGUMENT naming
-// `field` for out-of-range or mixed-sign values.
-absl::StatusOr<absl::Duration> FromProtoDuration(
-    const google::protobuf::Duration& d, absl::string_view field) {
-  bool mixed =
-      (d.seconds() > 0 && d.nanos() < 0) || (d.seconds() < 0 && d.nanos() > 0);
-  if (mixed || d.nanos() <= -1000000000 || d.nanos() >= 1000000000) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, " is not a valid duration (seconds ", d.seconds(),
-                     ", nanos ", d.nanos(), ")"));
-  }
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
 
 }  // namespace
 
@@ -117,7 +104,7 @@ absl::StatusOr<WatchSpec> ParseWatchRequest(const v1::WatchRequest& request,
 
   if (request.has_level_interval()) {
     absl::StatusOr<absl::Duration> level =
-        FromProtoDuration(request.level_interval(), "level_interval");
+        ParseProtoDuration(request.level_interval(), "level_interval");
     if (!level.ok()) return level.status();
     if (*level != absl::ZeroDuration() && *level < kMinLevelInterval) {
       return absl::InvalidArgumentError(
@@ -130,7 +117,7 @@ absl::StatusOr<WatchSpec> ParseWatchRequest(const v1::WatchRequest& request,
 
   if (request.has_idle_interval()) {
     absl::StatusOr<absl::Duration> idle =
-        FromProtoDuration(request.idle_interval(), "idle_interval");
+        ParseProtoDuration(request.idle_interval(), "idle_interval");
     if (!idle.ok()) return idle.status();
     if (*idle != absl::ZeroDuration() &&
         (*idle < kMinIdleInterval || *idle > kMaxIdleInterval)) {

@@ -17,8 +17,8 @@
 #include "absl/time/time.h"
 #include "gossip/member.h"
 #include "gossip/tags.h"
+#include "proto/api_limits.h"
 #include "proto/phi.pb.h"
-#include "server/api_limits.h"
 
 namespace phid {
 

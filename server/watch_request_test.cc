@@ -5,7 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
-#include "server/api_limits.h"
+#include "proto/api_limits.h"
 
 namespace phid {
 namespace {

@@ -31,7 +31,7 @@ namespace phid {
 namespace e2e {
 namespace {
 
-constexpr int kSlot = 8;
+constexpr int kSlot = 10;  // 8 is abuse_soak_ci_test's
 constexpr int kDaemons = 3;
 
 struct KeyFile {

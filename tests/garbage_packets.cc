@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "gossip/address.h"
 #include "gossip/crc32c.h"
 #include "gossip/digest.h"
 #include "gossip/membership.h"
@@ -162,7 +163,7 @@ GarbagePackets::Datagram GarbagePackets::Next() {
   wire::Packet packet = PlausiblePacket();
   wire::DigestEntry* entry = packet.mutable_entries(
       static_cast<int>(Uniform(0, packet.entries_size() - 1)));
-  switch (Uniform(0, 7)) {
+  switch (Uniform(0, 8)) {
     case 0:
       packet.set_sender(target_);  // our own name from elsewhere
       break;
@@ -191,12 +192,19 @@ GarbagePackets::Datagram GarbagePackets::Next() {
       entry->mutable_stats()->set_count(1);
       entry->mutable_stats()->set_mean_ms(100);
       break;
+    case 8: {  // an address that is no host's gossip port
+      static const char* const kNotUnicast[] = {
+          "127.0.1.1:0",  "255.255.255.255:7946", "224.0.0.1:7946",
+          "0.0.0.0:7946", "[ff02::1]:7946",       "[::]:7946"};
+      entry->set_address(kNotUnicast[Uniform(0, 5)]);
+      return {Encode(codec_, packet), "bad_address"};
+    }
   }
   return {Encode(codec_, packet), "invalid_content"};
 }
 
 DropReason ExpectedDrop(const PacketCodec& codec, const std::string& self,
-                        absl::string_view datagram) {
+                        absl::string_view datagram, absl::string_view sender) {
   DecodeResult decoded;
   if (codec.wire_version() == 2) {
     HeartbeatDatagram heartbeat;
@@ -217,6 +225,10 @@ DropReason ExpectedDrop(const PacketCodec& codec, const std::string& self,
     GossipEntry unused;
     std::string error;
     if (!FromWire(entry, &unused, &error)) return DropReason::kInvalidContent;
+    if (!unused.compact &&
+        !CheckAnnouncedAddress(unused.record.address, sender).ok()) {
+      return DropReason::kBadAddress;
+    }
   }
   return DropReason::kNone;
 }

@@ -68,9 +68,12 @@ class GarbagePackets final {
 // What a daemon named `self`, whose codec is `codec`, does with `datagram`:
 // the DropReason it counts, or DropReason::kNone if it accepts the packet.
 // Mirrors GossipNode::OnPacket: the codec's checks, then our own name as
-// sender, then every entry's validity (FromWire).
+// sender, then every entry's validity (FromWire) and address
+// (CheckAnnouncedAddress, for a datagram from `sender`: the tests send
+// from loopback).
 DropReason ExpectedDrop(const PacketCodec& codec, const std::string& self,
-                        absl::string_view datagram);
+                        absl::string_view datagram,
+                        absl::string_view sender = "127.0.0.1:1");
 
 }  // namespace e2e
 }  // namespace phid

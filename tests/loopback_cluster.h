@@ -2,7 +2,7 @@
 // waits on what their APIs report.
 //
 // Address plan (other work on this machine uses 127.0.0.x and the usual
-// ports): test slot S (1..9) owns 127.0.1.(10S+1)..127.0.1.(10S+9); its
+// ports): test slot S (1..24) owns 127.0.1.(10S+1)..127.0.1.(10S+9); its
 // daemon k (1..9) gossips on 127.0.1.(10S+k):(17000+100S+k), serves gRPC on
 // port 17000+100S+20+k and metrics on 17000+100S+40+k of the same address.
 // Each test uses its own slot, so tests never share an address even when

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
@@ -11,7 +9,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "detector/duration_parse.h"
+#include "detector/base/duration_parse.h"
+#include "detector/base/file_read.h"
 #include "detector/heartbeat_history.h"
 
 namespace phid {
@@ -37,26 +36,13 @@ absl::StatusOr<double> DurationFlagMs(absl::string_view flag,
   return absl::ToDoubleMilliseconds(*d);
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return FlagError("intervals", absl::StrCat("cannot open \"", path, "\""));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (in.bad()) {
-    return FlagError("intervals", absl::StrCat("cannot read \"", path, "\""));
-  }
-  return text.str();
-}
-
 // Mean and stddev of the intervals in `path`, through a HeartbeatHistory so
 // the numbers are the ones a detector would see (population variance, the
 // last kMaxWindow intervals).
 absl::Status DistributionFromFile(const std::string& path,
                                   IntervalDistribution* dist) {
-  absl::StatusOr<std::string> text = ReadFile(path);
-  if (!text.ok()) return text.status();
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) return FlagError("intervals", text.status().message());
   absl::StatusOr<std::vector<absl::Duration>> intervals = ParseIntervals(*text);
   if (!intervals.ok()) {
     return FlagError("intervals",

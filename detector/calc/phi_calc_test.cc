@@ -166,7 +166,8 @@ TEST(PhiCalcTest, BadInputIsRejectedNamingTheFlag) {
     std::string path;
     const char* message;
   } kFiles[] = {
-      {"/no/such/file", "--intervals: cannot open \"/no/such/file\""},
+      {"/no/such/file",
+       "--intervals: cannot read /no/such/file: No such file or directory"},
       {empty_file, "no intervals"},
       {bad_file, "line 3: invalid duration \"soon\""},
   };

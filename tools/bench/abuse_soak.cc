@@ -7,7 +7,10 @@
 //
 // Phases: baseline, rapid_reset (HTTP/2 HEADERS + RST_STREAM on raw
 // connections), watchers (non-reading Watch streams), slowloris (/metrics,
-// one byte a second), garbage (damaged gossip datagrams). Per phase it
+// one byte a second), garbage (damaged gossip datagrams), hostile (mixed
+// hostile datagrams: forged members, bad checksums, replayed heartbeats,
+// garbage, oversize; hostile_datagrams.h), each with the target's CPU
+// seconds; --phases picks some. Per phase it
 // prints one "[abuse]" line; it exits 1 if a check fails:
 // ListPeers p99 <= --max_p99, every scrape answered, no false transition,
 // RSS <= --max_rss_mb, every non-reader evicted within --evict_within.
@@ -28,6 +31,8 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -48,6 +53,7 @@
 #include "tests/daemon_process.h"
 #include "tests/garbage_packets.h"
 #include "tests/loopback_cluster.h"
+#include "tools/bench/hostile_datagrams.h"
 
 ABSL_FLAG(int, slot, 9, "Loopback test slot (tests/README.md).");
 ABSL_FLAG(absl::Duration, phase, absl::Seconds(20), "Length of each phase.");
@@ -61,6 +67,14 @@ ABSL_FLAG(absl::Duration, max_p99, absl::Milliseconds(100),
 ABSL_FLAG(bool, check_rapid_reset, false,
           "Check the rapid_reset phase too. Off: gRPC 1.51 cannot withstand "
           "it (README: Under abuse), so it runs last and is only measured.");
+ABSL_FLAG(int, hostile, 1000000, "Hostile datagrams (the hostile phase).");
+ABSL_FLAG(int, hostile_rate, 20000, "Hostile datagrams per second.");
+ABSL_FLAG(std::vector<std::string>, phases,
+          std::vector<std::string>({"baseline", "watchers", "slowloris",
+                                    "garbage", "hostile", "rapid_reset"}),
+          "Phases to run, in this order (baseline always runs first).");
+ABSL_FLAG(std::vector<std::string>, target_flags, {},
+          "More flags for the target daemon, comma-separated.");
 ABSL_FLAG(int, max_rss_mb, 256, "Check: the target's peak RSS.");
 ABSL_FLAG(absl::Duration, evict_within, absl::Seconds(30),
           "Check: every non-reader evicted within this of subscribing.");
@@ -142,6 +156,22 @@ double Metric(const std::string& text, const std::string& sample) {
   return v;
 }
 
+// utime + stime of `pid`, in seconds.
+double CpuSeconds(pid_t pid) {
+  std::ifstream in(absl::StrCat("/proc/", pid, "/stat"));
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  // Fields after the command name (which may hold spaces), from field 3.
+  std::vector<std::string> f =
+      absl::StrSplit(text.substr(text.rfind(')') + 2), ' ');
+  double utime = 0, stime = 0;
+  if (f.size() < 13 || !absl::SimpleAtod(f[11], &utime) ||
+      !absl::SimpleAtod(f[12], &stime)) {
+    return -1;
+  }
+  return (utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 int RssMb(pid_t pid) {
   std::ifstream in(absl::StrCat("/proc/", pid, "/status"));
   std::string line;
@@ -161,8 +191,12 @@ int RssMb(pid_t pid) {
 // Watch at phi 8; all from `source_ip`.
 class GoodClient {
  public:
-  GoodClient(const DaemonProcess& target, std::string source_ip)
-      : target_(target), source_(std::move(source_ip)) {
+  // Transitions of `members` (the real ones) count as false.
+  GoodClient(const DaemonProcess& target, std::string source_ip,
+             std::vector<std::string> members)
+      : target_(target),
+        source_(std::move(source_ip)),
+        members_(std::move(members)) {
     auto [ip, port] = Split(target.config().grpc_address);
     auto channel = [&] {
       return grpc::CreateInsecureChannelFromFd(target.config().grpc_address,
@@ -230,7 +264,9 @@ class GoodClient {
     v1::WatchResponse m;
     while (reader->Read(&m)) {
       if (m.has_transition() &&
-          m.transition().reason() == v1::TRANSITION_REASON_CROSSED_THRESHOLD) {
+          m.transition().reason() == v1::TRANSITION_REASON_CROSSED_THRESHOLD &&
+          std::find(members_.begin(), members_.end(),
+                    m.transition().peer().name()) != members_.end()) {
         ++false_transitions_;
         std::fprintf(stderr, "[abuse] FALSE transition: %s\n",
                      m.ShortDebugString().c_str());
@@ -241,6 +277,7 @@ class GoodClient {
 
   const DaemonProcess& target_;
   const std::string source_;
+  const std::vector<std::string> members_;
   std::unique_ptr<v1::FailureDetector::Stub> list_stub_, watch_stub_;
   grpc::ClientContext watch_context_;
   std::atomic<bool> stop_{false};
@@ -326,6 +363,7 @@ uint64_t RapidReset(const std::string& address, const std::atomic<bool>& stop,
 struct PhaseResult {
   std::string name;
   double p50 = 0, p99 = 0, max = 0;
+  double cpu_s = 0;  // the target's CPU seconds in the phase
   int scrapes = 0, scrapes_ok = 0;
   int rss_max_mb = 0, rss_end_mb = 0;
   std::string extra;
@@ -344,6 +382,7 @@ PhaseResult RunPhase(
     const std::function<void(const std::atomic<bool>&)>& attack,
     absl::Duration length, const std::atomic<bool>* done = nullptr) {
   good.Take();
+  const double cpu_before = CpuSeconds(pid);
   std::atomic<bool> stop{false};
   std::thread t([&] { attack(stop); });
   PhaseResult r;
@@ -356,6 +395,7 @@ PhaseResult RunPhase(
   stop = true;
   t.join();
   r.rss_end_mb = RssMb(pid);
+  r.cpu_s = CpuSeconds(pid) - cpu_before;
   GoodClient::Window w = good.Take();
   r.p50 = Percentile(w.latencies_ms, 0.5);
   r.p99 = Percentile(w.latencies_ms, 0.99);
@@ -363,6 +403,89 @@ PhaseResult RunPhase(
   r.scrapes = w.scrapes;
   r.scrapes_ok = w.scrapes_ok;
   return r;
+}
+
+// The hostile phase: --hostile mixed datagrams at --hostile_rate from the
+// attacker's address, then the target's drop and refusal counts.
+void RunHostile(const DaemonProcess& target,
+                const std::vector<std::unique_ptr<DaemonProcess>>& daemons,
+                GoodClient& good, const std::string& good_ip,
+                std::vector<PhaseResult>* results) {
+  // The real members' generations, for replayed heartbeats.
+  std::vector<HostileDatagrams::Member> members;
+  {
+    auto stub = v1::FailureDetector::NewStub(grpc::CreateChannel(
+        target.config().grpc_address, grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    v1::ListPeersResponse peers;
+    if (stub->ListPeers(&context, {}, &peers).ok()) {
+      for (const v1::Peer& p : peers.peers()) {
+        members.push_back({p.name(), p.generation()});
+      }
+    }
+  }
+  const std::string before =
+      HttpGet(good_ip, target.config().metrics_address, absl::Seconds(5));
+  uint64_t sent = 0;
+  std::map<std::string, uint64_t> kinds;
+  const absl::Time start = absl::Now();
+  results->push_back(RunPhase(
+      "hostile", good, target.pid(),
+      [&](const std::atomic<bool>& stop) {
+        HostileDatagrams hostile(target.name(), members, 12);
+        auto [ip, port] = Split(target.config().gossip_address);
+        int fd = socket(AF_INET, SOCK_DGRAM, 0);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(static_cast<uint16_t>(port));
+        inet_pton(AF_INET, ip.c_str(), &to.sin_addr);
+        const int rate = absl::GetFlag(FLAGS_hostile_rate);
+        const uint64_t total = absl::GetFlag(FLAGS_hostile);
+        while (!stop && sent < total) {
+          HostileDatagrams::Datagram d = hostile.Next();
+          sendto(fd, d.bytes.data(), d.bytes.size(), 0,
+                 reinterpret_cast<sockaddr*>(&to), sizeof to);
+          ++sent;
+          ++kinds[d.kind];
+          if (sent % 100 == 0) {
+            absl::Time due = start + absl::Seconds(1) * (sent / double(rate));
+            if (due > absl::Now()) absl::SleepFor(due - absl::Now());
+          }
+        }
+        close(fd);
+      },
+      absl::Seconds(1) * (absl::GetFlag(FLAGS_hostile) /
+                          double(absl::GetFlag(FLAGS_hostile_rate))) +
+          absl::Seconds(5)));
+  const double took = absl::ToDoubleSeconds(absl::Now() - start);
+  absl::SleepFor(absl::Seconds(1));
+  const std::string after =
+      HttpGet(good_ip, target.config().metrics_address, absl::Seconds(5));
+  std::string& extra = results->back().extra;
+  extra = absl::StrCat("datagrams=", sent, " rate=", sent / took);
+  for (const auto& [kind, n] : kinds)
+    absl::StrAppend(&extra, " ", kind, "=", n);
+  auto delta = [&](const std::string& sample) {
+    return Metric(after, sample) - std::max(0.0, Metric(before, sample));
+  };
+  double drops = 0;
+  for (size_t i = 1; i < static_cast<size_t>(DropReason::kCount); ++i) {
+    const std::string reason(DropReasonName(static_cast<DropReason>(i)));
+    const double d =
+        delta(absl::StrCat("phid_gossip_drops_total{reason=\"", reason, "\"}"));
+    drops += d;
+    if (d > 0) absl::StrAppend(&extra, " drop_", reason, "=", d);
+  }
+  absl::StrAppend(&extra, " drops_total=", drops);
+  for (const char* what : {"admissions_refused_source",
+                           "admissions_refused_global", "members_refused"}) {
+    absl::StrAppend(
+        &extra, " ", what, "=",
+        delta(absl::StrCat("phid_gossip_protocol_total{what=\"", what, "\"}")));
+  }
+  absl::StrAppend(
+      &extra, " kernel_drops=", delta("phid_gossip_kernel_drops_total"),
+      " members_after=", Metric(after, "phid_members{state=\"alive\"}"));
 }
 
 int Main() {
@@ -390,6 +513,9 @@ int Main() {
                        absl::StrCat("--max_watchers_per_client=",
                                     absl::GetFlag(FLAGS_watchers) + 10),
                        "--write_timeout=5s"};
+      for (const std::string& f : absl::GetFlag(FLAGS_target_flags)) {
+        c.extra_flags.push_back(f);
+      }
     }
     daemons.push_back(std::make_unique<DaemonProcess>(std::move(c)));
     if (absl::Status s = daemons.back()->Start(); !s.ok()) {
@@ -404,14 +530,20 @@ int Main() {
   }
   DaemonProcess& target = *daemons[0];
   const pid_t pid = target.pid();
-  GoodClient good(target, good_ip);
+  std::vector<std::string> names;
+  for (auto& d : daemons) names.push_back(d->name());
+  GoodClient good(target, good_ip, names);
+  const std::vector<std::string> phases = absl::GetFlag(FLAGS_phases);
+  auto run = [&](const std::string& name) {
+    return std::find(phases.begin(), phases.end(), name) != phases.end();
+  };
   absl::SleepFor(absl::Seconds(1));
   std::vector<PhaseResult> results;
 
   results.push_back(RunPhase(
       "baseline", good, pid, [](const std::atomic<bool>&) {}, phase));
 
-  {
+  if (run("watchers")) {
     const int n = absl::GetFlag(FLAGS_watchers);
     std::string evicted_text;
     absl::Duration all_gone = absl::InfiniteDuration();
@@ -473,36 +605,37 @@ int Main() {
     }
   }
 
-  results.push_back(RunPhase(
-      "slowloris", good, pid,
-      [&](const std::atomic<bool>& stop) {
-        auto [ip, port] = Split(target.config().metrics_address);
-        std::vector<int> fds(absl::GetFlag(FLAGS_slowloris), -1);
-        const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-a: ";
-        std::vector<size_t> sent(fds.size(), 0);
-        while (!stop) {
-          for (size_t i = 0; i < fds.size(); ++i) {
-            if (fds[i] < 0) {
-              fds[i] = ConnectFrom(attacker_ip, ip, port);
-              sent[i] = 0;
+  if (run("slowloris"))
+    results.push_back(RunPhase(
+        "slowloris", good, pid,
+        [&](const std::atomic<bool>& stop) {
+          auto [ip, port] = Split(target.config().metrics_address);
+          std::vector<int> fds(absl::GetFlag(FLAGS_slowloris), -1);
+          const std::string req = "GET /metrics HTTP/1.1\r\nHost: x\r\nX-a: ";
+          std::vector<size_t> sent(fds.size(), 0);
+          while (!stop) {
+            for (size_t i = 0; i < fds.size(); ++i) {
+              if (fds[i] < 0) {
+                fds[i] = ConnectFrom(attacker_ip, ip, port);
+                sent[i] = 0;
+              }
+              char c = sent[i] < req.size() ? req[sent[i]] : 'a';
+              if (fds[i] >= 0 && send(fds[i], &c, 1, MSG_NOSIGNAL) != 1) {
+                close(fds[i]);
+                fds[i] = -1;  // cut by the server: come back at once
+              } else {
+                ++sent[i];
+              }
             }
-            char c = sent[i] < req.size() ? req[sent[i]] : 'a';
-            if (fds[i] >= 0 && send(fds[i], &c, 1, MSG_NOSIGNAL) != 1) {
-              close(fds[i]);
-              fds[i] = -1;  // cut by the server: come back at once
-            } else {
-              ++sent[i];
-            }
+            absl::SleepFor(absl::Seconds(1));
           }
-          absl::SleepFor(absl::Seconds(1));
-        }
-        for (int fd : fds) {
-          if (fd >= 0) close(fd);
-        }
-      },
-      phase));
+          for (int fd : fds) {
+            if (fd >= 0) close(fd);
+          }
+        },
+        phase));
 
-  {
+  if (run("garbage")) {
     uint64_t sent = 0;
     results.push_back(RunPhase(
         "garbage", good, pid,
@@ -547,10 +680,12 @@ int Main() {
         " kernel_drops=", Metric(text, "phid_gossip_kernel_drops_total"));
   }
 
+  if (run("hostile")) RunHostile(target, daemons, good, good_ip, &results);
+
   // The good Watch must have lived through every checked phase.
   const bool watch_ok = good.watch_alive();
   const int false_before_reset = good.false_transitions();
-  {
+  if (run("rapid_reset")) {
     std::atomic<uint64_t> bytes{0}, streams{0};
     results.push_back(RunPhase(
         "rapid_reset", good, pid,
@@ -585,9 +720,9 @@ int Main() {
     ok &= pass;
     std::printf(
         "[abuse] phase=%s listpeers_p50_ms=%.2f p99_ms=%.2f max_ms=%.2f "
-        "scrapes_ok=%d/%d rss_max_mb=%d rss_end_mb=%d %s %s\n",
+        "scrapes_ok=%d/%d rss_max_mb=%d rss_end_mb=%d cpu_s=%.1f %s %s\n",
         r.name.c_str(), r.p50, r.p99, r.max, r.scrapes_ok, r.scrapes,
-        r.rss_max_mb, r.rss_end_mb, r.extra.c_str(),
+        r.rss_max_mb, r.rss_end_mb, r.cpu_s, r.extra.c_str(),
         !checked ? "MEASURED(known unsafe, not checked)"
                  : (pass ? "PASS" : "FAIL"));
   }

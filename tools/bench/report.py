@@ -11,9 +11,9 @@ checked against results_schema; whatever is missing is reported as not run.
 Writes the plot (--png, default DIR/qos.png; needs matplotlib).
 
 The modules: results_schema (the files), bench_stats (the numbers),
-verdicts (the words that compare them), report_tables (sections 1-3),
-report_findings (section 4), qos_plot (the plot); this file holds the
-command line, the opening and section 5.
+verdicts (the words that compare them), report_tables (section 1),
+report_scale (sections 1b-3), report_findings (section 4), qos_plot (the
+plot); this file holds the command line, the opening and section 5.
 
 notes.json holds what the numbers cannot tell, as sentences, for the runs
 whose commits it names (`describes`); for other runs it is ignored with a
@@ -31,6 +31,7 @@ import time
 import bench_stats
 import qos_plot
 import report_findings
+import report_scale
 import report_tables
 import results_schema
 
@@ -155,9 +156,9 @@ def render(results, results_dir, notes, png_link):
     out = []
     opening(m, vs, qos, scale, notes, out)
     report_tables.vs_serf_section(vs, out)
-    report_tables.hundred_section(results.get("hundred_daemons"), out)
-    report_tables.qos_section(qos, png_link, out)
-    report_tables.scale_section(scale, results_dir, out)
+    report_scale.hundred_section(results.get("hundred_daemons"), out)
+    report_scale.qos_section(qos, png_link, out)
+    report_scale.scale_section(scale, results_dir, out)
     report_findings.analysis(vs, qos, scale, notes, out)
     caveats(vs, notes, out, qos)
     # Measured by hand, outside run_all.sh: kept as written.

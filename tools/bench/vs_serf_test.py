@@ -3,7 +3,7 @@
 import unittest
 
 import bench_testing
-import vs_serf
+import vs_serf_accounting
 
 # `iptables -L PHIDBENCH -v -x -n` (iptables-nft 1.8.9) after one UDP
 # datagram from port 19200 to 19200 (10 bytes of payload) and a TCP
@@ -27,14 +27,14 @@ def empty(tools):
 
 class AccountingParseTest(unittest.TestCase):
     def test_counts_bytes_and_packets_of_both_protocols_per_tool(self):
-        out = vs_serf.Accounting.parse(LISTING, empty(["phid", "serf-lan"]))
+        out = vs_serf_accounting.Accounting.parse(LISTING, empty(["phid", "serf-lan"]))
         self.assertEqual(out["phid"], {"udp": 4200, "tcp": 0,
                                        "udp_packets": 30, "tcp_packets": 0})
         self.assertEqual(out["serf-lan"], {"udp": 38, "tcp": 532,
                                            "udp_packets": 1, "tcp_packets": 8})
 
     def test_ignores_the_return_rule_and_tools_not_measured(self):
-        out = vs_serf.Accounting.parse(LISTING, empty(["serf-local"]))
+        out = vs_serf_accounting.Accounting.parse(LISTING, empty(["serf-local"]))
         self.assertEqual(out, empty(["serf-local"]))
 
 

@@ -2,8 +2,8 @@
 // every document of one (proto/phi.proto, README.md, phictl's help) uses
 // these names. Changing one changes what clients may send: say so in
 // proto/phi.proto.
-#ifndef PHID_SERVER_API_LIMITS_H_
-#define PHID_SERVER_API_LIMITS_H_
+#ifndef PHID_PROTO_API_LIMITS_H_
+#define PHID_PROTO_API_LIMITS_H_
 
 #include <cstddef>
 
@@ -50,4 +50,4 @@ inline constexpr size_t kMaxPeersFilterBytes = 256;
 
 }  // namespace phid
 
-#endif  // PHID_SERVER_API_LIMITS_H_
+#endif  // PHID_PROTO_API_LIMITS_H_

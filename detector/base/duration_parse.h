@@ -6,8 +6,8 @@
 // Unlike absl::ParseDuration, negative and infinite durations are refused and
 // the error names the expected format, so tools can print it as is.
 // Thread-safe.
-#ifndef PHID_DETECTOR_DURATION_PARSE_H_
-#define PHID_DETECTOR_DURATION_PARSE_H_
+#ifndef PHID_DETECTOR_BASE_DURATION_PARSE_H_
+#define PHID_DETECTOR_BASE_DURATION_PARSE_H_
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -21,4 +21,4 @@ absl::StatusOr<absl::Duration> ParseDurationArg(absl::string_view text);
 
 }  // namespace phid
 
-#endif  // PHID_DETECTOR_DURATION_PARSE_H_
+#endif  // PHID_DETECTOR_BASE_DURATION_PARSE_H_

@@ -1,4 +1,4 @@
-#include "detector/duration_parse.h"
+#include "detector/base/duration_parse.h"
 
 #include <string>
 

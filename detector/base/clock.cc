@@ -1,8 +1,6 @@
-#include "detector/clock.h"
+#include "detector/base/clock.h"
 
 #include <chrono>
-
-#include "glog/logging.h"
 
 namespace phid {
 
@@ -15,13 +13,6 @@ RealClock& RealClock::Get() {
   // Never destroyed, so it stays usable from other statics' destructors.
   static RealClock* const clock = new RealClock();
   return *clock;
-}
-
-void SimulatedClock::AdvanceTo(MonoTime t) {
-  CHECK(t >= now_) << "SimulatedClock::AdvanceTo moves backwards from "
-                   << absl::FormatDuration(now_) << " to "
-                   << absl::FormatDuration(t);
-  now_ = t;
 }
 
 }  // namespace phid
