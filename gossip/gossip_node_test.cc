@@ -170,7 +170,9 @@ TEST(GossipNodeTest, ALeavingMemberIsReportedLeftAndNeverSuspected) {
     EXPECT_EQ(left->record().status, MemberStatus::kLeft);
     auto views = c.node(i).gossip->Snapshot(c.now(), 8);
     for (const auto& v : views) {
-      if (v.record.name == c.node(4).name) EXPECT_EQ(v.phi, 0);
+      if (v.record.name == c.node(4).name) {
+        EXPECT_EQ(v.phi, 0);
+      }
     }
   }
 }
