@@ -35,7 +35,6 @@ Writes --out in results_schema's "hundred_daemons" form; report.py renders it.
 import argparse
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -322,18 +321,7 @@ def main():
 
     acct = vs_serf.Accounting({TOOL: PORT}, chain=CHAIN)
     started = []
-
-    def cleanup():
-        for c in list(started):
-            c.stop_all()
-        acct.cleanup()
-
-    def on_signal(signum, _):
-        cleanup()
-        sys.exit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    cleanup = vs_serf.cleanup_on_exit(started, acct)
     t0 = time.monotonic()
     try:
         for n in sizes:

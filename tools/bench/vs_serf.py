@@ -50,8 +50,9 @@ import time
 
 import results_schema
 from vs_serf_accounting import Accounting
-from vs_serf_clusters import (TOOLS, Events, PhidCluster, cpu_seconds,
-                              load_average, log, now_ns, wait_until)
+from vs_serf_clusters import (TOOLS, Events, PhidCluster, cleanup_on_exit,
+                              cpu_seconds, load_average, log, now_ns,
+                              wait_until)
 
 
 def run_fault(cluster, fault, victim, events, args):
@@ -264,23 +265,12 @@ def main():
 
     acct = Accounting({t: TOOLS[t].port for t in tools})
     clusters = []
-
-    def cleanup(*_):
-        for c in clusters:
-            c.stop_all()
-        acct.cleanup()
-
-    def on_signal(signum, _):
-        cleanup()
-        sys.exit(128 + signum)
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    cleanup = cleanup_on_exit(clusters, acct)
     t_start = time.monotonic()
     try:
         for n in sizes:
             events = Events()
-            clusters = [TOOLS[t](n, events, logdir, binaries) for t in tools]
+            clusters[:] = [TOOLS[t](n, events, logdir, binaries) for t in tools]
             log(f"N={n}: starting {', '.join(tools)}")
             for c in clusters:
                 c.start()

@@ -299,6 +299,25 @@ TOOLS = {"phid": PhidCluster, "serf-lan": SerfLan, "serf-local": SerfLocal,
          "phid-lean": PhidLean}
 
 
+def cleanup_on_exit(clusters, acct):
+    """Returns cleanup(): stops every cluster in `clusters` (a list the
+    caller keeps up to date, in place) and removes acct's firewall rules.
+    SIGTERM and SIGINT run it and exit 128 + the signal, so nothing the run
+    started outlives it."""
+    def cleanup():
+        for c in list(clusters):
+            c.stop_all()
+        acct.cleanup()
+
+    def on_signal(signum, _):
+        cleanup()
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return cleanup
+
+
 def wait_until(pred, timeout, step=0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

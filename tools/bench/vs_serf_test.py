@@ -4,6 +4,7 @@ import unittest
 
 import bench_testing
 import vs_serf_accounting
+import vs_serf_clusters
 
 # `iptables -L PHIDBENCH -v -x -n` (iptables-nft 1.8.9) after one UDP
 # datagram from port 19200 to 19200 (10 bytes of payload) and a TCP
@@ -36,6 +37,35 @@ class AccountingParseTest(unittest.TestCase):
     def test_ignores_the_return_rule_and_tools_not_measured(self):
         out = vs_serf_accounting.Accounting.parse(LISTING, empty(["serf-local"]))
         self.assertEqual(out, empty(["serf-local"]))
+
+
+class CleanupOnExitTest(unittest.TestCase):
+    def test_stops_the_clusters_in_the_list_at_call_time_then_the_rules(self):
+        calls = []
+
+        class Stub:
+            def __init__(self, name):
+                self.name = name
+
+            def stop_all(self):
+                calls.append(self.name)
+
+            def cleanup(self):
+                calls.append("rules")
+
+        import signal
+        saved = (signal.getsignal(signal.SIGTERM),
+                 signal.getsignal(signal.SIGINT))
+        try:
+            clusters = []
+            cleanup = vs_serf_clusters.cleanup_on_exit(clusters, Stub("acct"))
+            clusters[:] = [Stub("a"), Stub("b")]  # filled after, in place
+            cleanup()
+            self.assertEqual(calls, ["a", "b", "rules"])
+            self.assertIsNot(signal.getsignal(signal.SIGTERM), saved[0])
+        finally:
+            signal.signal(signal.SIGTERM, saved[0])
+            signal.signal(signal.SIGINT, saved[1])
 
 
 if __name__ == "__main__":
