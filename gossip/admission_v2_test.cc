@@ -8,14 +8,13 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "gossip/forged_members.h"
 #include "gossip/gossip_node.h"
 #include "gossip/sim_cluster.h"
 #include "gtest/gtest.h"
 
 namespace phid {
 namespace {
-
-namespace wire = phi::gossip::v1;
 
 GossipOptions V2() {
   GossipOptions o = GossipOptions::ForLan();
@@ -37,21 +36,10 @@ class Sink final : public PacketSink {
 };
 
 // A news packet announcing `count` forged members from `first` on.
-std::string ForgedNews(int first, int count) {
-  wire::Packet news;
-  news.set_kind(wire::PACKET_KIND_NEWS);
-  news.set_sender("forger");
-  news.set_sender_generation(1);
-  for (int k = first; k < first + count; ++k) {
-    wire::DigestEntry* e = news.add_entries();
-    e->set_name(absl::StrCat("fake-", k));
-    e->set_address(absl::StrCat("10.", 100 + k / 62500, ".", k / 250 % 250, ".",
-                                k % 250 + 1, ":7946"));
-    e->set_generation(1);
-    e->set_status(wire::MEMBER_STATUS_ALIVE);
-  }
+std::string ForgedNewsBytes(int first, int count) {
   absl::StatusOr<std::string> bytes =
-      PacketCodec("phid", nullptr, 2).Encode(news);
+      PacketCodec("phid", nullptr, 2)
+          .Encode(ForgedNews(first, count, false, 2));
   EXPECT_TRUE(bytes.ok());
   return *bytes;
 }
@@ -79,7 +67,7 @@ TEST(AdmissionV2Test, AFloodOfForgedMembersIsAdmittedAtTheRateAndCounted) {
   for (int tick = 0; tick < 100; ++tick) {
     for (int p = 0; p < 50; ++p) {
       const int packet = tick * 50 + p;
-      const std::string bytes = ForgedNews(packet * 20, 20);
+      const std::string bytes = ForgedNewsBytes(packet * 20, 20);
       Transport* from = packet % 2 == 0 ? forgers[0] : forgers[1 + p % 250];
       for (int i = 0; i < n; ++i) from->Send(c.node(i).address, bytes);
     }
@@ -149,7 +137,7 @@ TEST(AdmissionV2Test, AJoinBringsTheSeedsWholeMembershipUnlimited) {
   const uint64_t refused_before =
       k.admissions_refused_source + k.admissions_refused_global;
   for (int p = 0; p < 10; ++p) {
-    forger->Send(c.node(joiner).address, ForgedNews(p * 20, 20));
+    forger->Send(c.node(joiner).address, ForgedNewsBytes(p * 20, 20));
   }
   c.RunFor(absl::Milliseconds(100));
   const int admitted = c.node(joiner).gossip->membership().size() - (n + 1);

@@ -24,6 +24,7 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "gossip/forged_members.h"
 #include "gossip/gossip_node.h"
 #include "gossip/packet_codec.h"
 
@@ -33,8 +34,6 @@ ABSL_FLAG(int, per_packet, 20, "Forged members per datagram.");
 namespace phid {
 namespace {
 
-namespace wire = phi::gossip::v1;
-
 class Discard final : public Transport {
  public:
   void Send(const std::string&, absl::string_view) override {}
@@ -42,21 +41,7 @@ class Discard final : public Transport {
 };
 
 std::string Forged(const PacketCodec& codec, int first, int count, bool left) {
-  wire::Packet news;
-  news.set_kind(wire::PACKET_KIND_NEWS);
-  news.set_sender("forger");
-  news.set_sender_generation(1);
-  for (int k = first; k < first + count; ++k) {
-    wire::DigestEntry* e = news.add_entries();
-    e->set_name(absl::StrCat("fake-", k));
-    e->set_address(absl::StrCat("10.", 100 + k / 62500, ".", k / 250 % 250, ".",
-                                k % 250 + 1, ":7946"));
-    e->set_generation(1);
-    e->set_heartbeat(left ? 2 : 1);
-    e->set_status(left ? wire::MEMBER_STATUS_LEFT : wire::MEMBER_STATUS_ALIVE);
-  }
-  if (codec.wire_version() == 1) news.set_kind(wire::PACKET_KIND_GOSSIP);
-  return *codec.Encode(news);
+  return *codec.Encode(ForgedNews(first, count, left, codec.wire_version()));
 }
 
 long MaxRssMb() {
