@@ -130,7 +130,10 @@ bool Membership::IsOurSubject(const Member& member) const {
 
 const ArrivalCurve* Membership::SilentMonitorCurve(uint64_t monitor) const {
   const Member* m = FindById(monitor);
-  if (m == nullptr || m == self_) return nullptr;
+  // Only a monitor we once heard from and then lost stands in for itself: a
+  // member that never sent us a heartbeat (e.g. one forged without a
+  // keyring, placed on the ring by a flood) must not vote others dead.
+  if (m == nullptr || m == self_ || !m->has_arrival()) return nullptr;
   for (const Member::Report& r : m->reports()) {
     if (r.monitor == self_->id && r.suspect) return &r.curve;
   }
