@@ -208,7 +208,7 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
       options.seeds = {cluster.node(seed).address};
     }
     probes.push_back(std::make_unique<Probe>(&setup, options.name));
-    return cluster.AddNode(options, probes.back().get());
+    return cluster.AddNode(options, probes.back().get(), config.keyring);
   };
   // Join in waves through the seeds, as a real cluster would grow.
   for (int i = 0; i < config.nodes; ++i) {
@@ -365,6 +365,7 @@ std::string FormatResult(const ScenarioConfig& config,
       result.wall_seconds, result.simulated_seconds);
   absl::StrAppendFormat(&out, ", protocol %d, peak RSS %.0f MB",
                         config.options.protocol, result.max_rss_mb);
+  if (config.keyring != nullptr) out += ", keyring on";
   if (result.rumour_ms >= 0) {
     absl::StrAppendFormat(&out, ", reports reached every observer in %.0f ms",
                           result.rumour_ms);

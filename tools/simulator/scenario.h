@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "gossip/gossip_options.h"
+#include "gossip/keyring.h"
 
 namespace phid {
 
@@ -53,6 +54,10 @@ struct ScenarioConfig {
   // N nodes in. 0: one seed per 500 nodes (at least one).
   int seeds = 0;
   GossipOptions options = GossipOptions::ForLan();
+  // Every node seals and opens its datagrams with this keyring (AES-256-GCM,
+  // 24 more bytes a datagram); null: plaintext. Not owned; must outlive the
+  // run.
+  const Keyring* keyring = nullptr;
 };
 
 struct Distribution {

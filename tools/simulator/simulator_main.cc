@@ -58,6 +58,10 @@ ABSL_FLAG(int, monitors, 3, "protocol 2: monitors per member (K)");
 ABSL_FLAG(int, quorum, 2, "protocol 2: monitors that must agree (H of K)");
 ABSL_FLAG(double, report_level, 2,
           "protocol 2: phi at which a monitor reports a member");
+ABSL_FLAG(bool, keyring, false,
+          "seal every datagram with a fixed AES-256-GCM key, as --keyring_file "
+          "does for phid (bytes and CPU with the keyring on; the key is a "
+          "constant: the simulator never sends real traffic)");
 ABSL_FLAG(bool, matrix, false,
           "run the standard matrix: N = 10, 100, 1000 x loss 0%, 5% x "
           "crash, pause (ignores the other scenario flags)");
@@ -116,6 +120,14 @@ int Run() {
     std::cerr << valid.message() << "\n";
     return 2;
   }
+
+  absl::StatusOr<Keyring> keyring =
+      Keyring::FromKeys({std::string(Keyring::kKeyBytes, 'k')});
+  if (!keyring.ok()) {
+    std::cerr << "--keyring: " << keyring.status().message() << "\n";
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_keyring)) base.keyring = &*keyring;
 
   std::vector<ScenarioConfig> runs;
   if (absl::GetFlag(FLAGS_matrix)) {
