@@ -177,7 +177,7 @@ GossipOptions GossipOptions::ForWan() {
 GossipOptions GossipOptions::ForLean() {
   GossipOptions o;
   o.protocol = 2;
-  o.gossip_interval = absl::Milliseconds(500);
+  o.gossip_interval = absl::Milliseconds(600);
   o.summary_interval = absl::Seconds(4);
   o.detector = DetectorOptionsForInterval(o.gossip_interval);
   return o;

@@ -141,9 +141,12 @@ struct GossipOptions {
   // For many daemons on one machine (tests, the local cluster).
   static GossipOptions ForLocalTesting();
   // Protocol 2 with the fewest bytes that still detect within seconds:
-  // 500 ms rounds, 3 monitors, summaries every 4 s. 3 x 2 x 48 + ~16 =
-  // ~300 bytes per node per second, about Serf's lan traffic; phi 8 about
-  // 2.9 s after the last heartbeat (round + 1 s pause + 5.6 x 250 ms).
+  // 600 ms rounds, 3 monitors, summaries every 4 s. 3 / 0.6 x 48 + ~23 =
+  // ~260 bytes per node per second, below Serf lan's UDP traffic alone
+  // (~267 B/s measured, ~300-320 with its TCP push-pull); phi 8 about 3.5 s
+  // after the last heartbeat (round + 1.2 s pause + 5.6 x 300 ms), half
+  // Serf lan's detection time. (500 ms rounds sent ~304 B/s: 0.95-1.01x
+  // Serf lan, too close to call.)
   static GossipOptions ForLean();
 };
 

@@ -287,7 +287,7 @@ class SerfLocal(SerfCluster):
 
 
 class PhidLean(PhidCluster):
-    """phid's lean preset (protocol 2, 500 ms rounds): Serf lan's budget."""
+    """phid's lean preset (protocol 2, 600 ms rounds): Serf lan's budget."""
     tool = "phid-lean"
     port = PHID_LEAN_PORT
     preset = "lean"
