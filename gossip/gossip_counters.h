@@ -37,6 +37,7 @@ struct GossipCounters {
   uint64_t members_evicted = 0;  // failed/left members making room for one
   uint64_t failures = 0;         // members that became FAILED
   uint64_t forgotten = 0;        // members an operator forgot
+  uint64_t reconnects = 0;       // heartbeats probing a failed member
   // Unknown members of unverified datagrams over admission_rate (all
   // sources) or admission_rate_per_source (admission.h).
   uint64_t admissions_refused_global = 0;

@@ -56,6 +56,7 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
       join_watch_(now) {
   next_push_pull_ = now + JitteredPushPullInterval(1);
   next_summary_ = now + options_.summary_interval;
+  next_reconnect_ = now + options_.reconnect_interval;
   synced_ = std::all_of(
       options_.seeds.begin(), options_.seeds.end(),
       [&](const std::string& s) { return s == transport_->LocalAddress(); });

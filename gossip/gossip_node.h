@@ -179,6 +179,11 @@ class GossipNode final : public PacketSink {
   void OnPacketV2(const std::string& from, absl::string_view payload,
                   MonoTime now);
   void SendHeartbeats();
+  // Our heartbeat datagram to one address (a monitor, a reconnect probe, the
+  // answer to a probe).
+  void SendHeartbeatTo(const std::string& address);
+  // Every reconnect_interval: a heartbeat to one random failed member.
+  void MaybeReconnect(MonoTime now);
   // Judges our subjects, then sends what that and the last packet changed:
   // confers to co-monitors, urgent news to `fanout` peers.
   void AfterChange(MonoTime now);
@@ -215,6 +220,7 @@ class GossipNode final : public PacketSink {
   MonoTime next_join_attempt_;
   MonoTime next_check_ = absl::InfiniteDuration();  // v2: CheckSubjects
   MonoTime next_summary_;                           // v2
+  MonoTime next_reconnect_;                         // v2
   std::string cookie_secret_;                       // v2: 32 random bytes
   MonoTime joined_at_ = absl::InfiniteDuration();   // v2: first met a peer
   // v2: a seed's full state arrived, or a summary showed our membership

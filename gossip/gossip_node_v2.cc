@@ -47,6 +47,7 @@ void GossipNode::TickV2(MonoTime now, bool round_due) {
     if (now >= joined_at_ + kHeartbeatGrace) SendHeartbeats();
     SendNews(now);
     MaybePushPull(now);
+    MaybeReconnect(now);
     if (membership_->size() > 1 && now >= next_summary_) {
       next_summary_ =
           now +
@@ -80,6 +81,29 @@ void GossipNode::SendHeartbeats() {
     counters_.bytes_out += bytes.size();
     transport_->Send(monitor->address(), bytes);
   }
+}
+
+void GossipNode::SendHeartbeatTo(const std::string& address) {
+  const Membership::Member* self = membership_->Find(options_.name);
+  HeartbeatDatagram heartbeat{self->id, static_cast<uint32_t>(self->heartbeat)};
+  std::string bytes = codec_.EncodeHeartbeat(heartbeat);
+  ++counters_.packets_out;
+  ++counters_.heartbeats_sent;
+  counters_.bytes_out += bytes.size();
+  transport_->Send(address, bytes);
+}
+
+void GossipNode::MaybeReconnect(MonoTime now) {
+  if (now < next_reconnect_) return;
+  next_reconnect_ =
+      now + options_.reconnect_interval *
+                (std::uniform_int_distribution<int>(500, 1499)(rng_) / 1000.0);
+  const Membership::Member* target = membership_->RandomFailed(rng_);
+  if (target == nullptr) return;
+  ++counters_.reconnects;
+  VLOG(1) << "reconnect: probing failed member " << target->name() << " at "
+          << target->address();
+  SendHeartbeatTo(target->address());
 }
 
 void GossipNode::SendNews(MonoTime now) {
@@ -247,8 +271,20 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
   DropReason drop =
       codec_.DecodeV2(payload, &received_, &heartbeat, &is_heartbeat, &error);
   if (drop == DropReason::kNone && is_heartbeat) {
-    drop = membership_->OnHeartbeat(heartbeat.sender, heartbeat.counter, now);
+    bool returned = false;
+    drop = membership_->OnHeartbeat(heartbeat.sender, heartbeat.counter, now,
+                                    &returned);
     if (drop == DropReason::kNone) {
+      if (returned) {
+        // It may be a reconnect probe from across a healed partition, where
+        // we are failed too: answer, at the address we hold for it (never
+        // at an unverified source), so it takes us back as well.
+        const Membership::Member* member =
+            membership_->FindById(heartbeat.sender);
+        LOG(INFO) << "failed member " << member->name()
+                  << " is back (a direct heartbeat); answering it";
+        SendHeartbeatTo(member->address());
+      }
       AfterChange(now);
       return;
     }

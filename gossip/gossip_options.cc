@@ -145,6 +145,11 @@ absl::Status GossipOptions::Validate() const {
            .ok()) {
     return s;
   }
+  if (!(s = CheckRange("reconnect_interval", reconnect_interval,
+                       absl::Seconds(1), absl::Hours(1)))
+           .ok()) {
+    return s;
+  }
   absl::Status detector_status = detector.Validate();
   if (!detector_status.ok()) {
     return absl::InvalidArgumentError(
@@ -169,6 +174,7 @@ GossipOptions GossipOptions::ForWan() {
   o.pause_limit = absl::Seconds(2);
   o.opinion_ttl = absl::Seconds(20);
   o.failed_after = absl::Minutes(2);
+  o.reconnect_interval = absl::Seconds(30);
   o.detector = DetectorOptionsForInterval(o.gossip_interval);
   o.detector.acceptable_pause = absl::Seconds(2);
   return o;

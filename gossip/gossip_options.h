@@ -108,6 +108,17 @@ struct GossipOptions {
   // what differs is then sent, so a missed report or recovery is repaired
   // within a few intervals at any N. Default 2 s; [100 ms, 1 h].
   absl::Duration summary_interval = absl::Seconds(2);
+  // v2: every reconnect_interval (jittered +-50 %) a heartbeat to one random
+  // FAILED member, at its last address. A failed member is otherwise never
+  // sent anything (off the ring, no gossip target), so without it a
+  // partition that outlasted failed_after would never heal: each side would
+  // hold the other failed for good. A probed member that holds us failed
+  // too takes the probe as our return and answers with its own heartbeat;
+  // the news of each return then spreads on both sides, and the rings merge
+  // again. Costs one 48-byte datagram per interval while any member is
+  // failed (like memberlist's reconnect, which Serf runs every 30 s).
+  // Default 10 s (wan 30 s); [1 s, 1 h].
+  absl::Duration reconnect_interval = absl::Seconds(10);
 
   // Most members (self included) this node holds, failed and left ones
   // included: past it, an unknown member takes the place of the member

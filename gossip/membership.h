@@ -49,6 +49,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -290,8 +291,13 @@ class Membership {
 
   // ---- Protocol v2 (reports.cc) ----
   // A direct heartbeat: kNone if it was an arrival, else why it changed
-  // nothing (unknown id, not newer).
-  DropReason OnHeartbeat(uint64_t sender, uint32_t counter, MonoTime now);
+  // nothing (unknown id, not newer). *returned (if not null) says whether
+  // it brought a FAILED member back.
+  DropReason OnHeartbeat(uint64_t sender, uint32_t counter, MonoTime now,
+                         bool* returned = nullptr);
+  // A FAILED member (not LEFT, not ourselves) chosen uniformly with `rng`,
+  // or null if there is none: the target of a reconnect probe.
+  const Member* RandomFailed(std::mt19937_64& rng) const;
   const Member* FindById(uint64_t id) const;
   // The members that monitor `subject` (ring successors), nearest first.
   std::vector<const Member*> MonitorsOf(const Member& subject) const;

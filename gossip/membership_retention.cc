@@ -133,6 +133,18 @@ void Membership::UpdateRetired(Member& member) {
   retired_.insert({key, &member});
 }
 
+const Membership::Member* Membership::RandomFailed(std::mt19937_64& rng) const {
+  std::vector<const Member*> failed;
+  for (const auto& [key, member] : retired_) {
+    if (member->failed && member->status == MemberStatus::kAlive) {
+      failed.push_back(member);
+    }
+  }
+  if (failed.empty()) return nullptr;
+  return failed[std::uniform_int_distribution<size_t>(0,
+                                                      failed.size() - 1)(rng)];
+}
+
 bool Membership::EvictOldestRetired(MonoTime now) {
   if (retired_.empty()) return false;
   Member* oldest = retired_.begin()->second;

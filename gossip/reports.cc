@@ -141,7 +141,8 @@ const ArrivalCurve* Membership::SilentMonitorCurve(uint64_t monitor) const {
 }
 
 DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
-                                   MonoTime now) {
+                                   MonoTime now, bool* returned_out) {
+  if (returned_out != nullptr) *returned_out = false;
   auto it = by_id_.find(sender);
   if (it == by_id_.end() || *it == self_) {
     return DropReason::kUnknownSender;
@@ -152,6 +153,7 @@ DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
   }
   const bool returned = member.failed;
   if (returned) Revive(member, now);
+  if (returned_out != nullptr) *returned_out = returned;
   NotifyEvidence(member, CurveOf(member, now), now);
   DetectorOf(member).Heartbeat(now);
   member.measured = true;

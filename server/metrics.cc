@@ -187,7 +187,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
       "summaries sent, entries repaired, push-pulls challenged, "
       "members refused over --max_members, failed or left members evicted "
       "to make room, unknown members of unverified datagrams refused "
-      "over --admission_rate (all sources) or --admission_rate_per_source.");
+      "over --admission_rate (all sources) or --admission_rate_per_source, "
+      "reconnect probes sent to failed members.");
   w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
            "heartbeats_sent");
   w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
@@ -204,6 +205,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "what", "admissions_refused_global");
   w.Sample("phid_gossip_protocol_total", s.gossip.admissions_refused_source,
            "what", "admissions_refused_source");
+  w.Sample("phid_gossip_protocol_total", s.gossip.reconnects, "what",
+           "reconnects");
 
   w.Family("phid_watchers", "gauge", "Open Watch streams.");
   w.Sample("phid_watchers", s.watchers);
