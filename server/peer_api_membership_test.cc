@@ -32,6 +32,15 @@ void StartPair(SimulatedPeers* sim, const DaemonOptions& a) {
       << "a never learned b";
 }
 
+// The first message of a watch on one member that shows it: the snapshot
+// listing it, or a transition.
+const v1::WatchResponse* FirstSight(WatchReader* watch) {
+  return watch->ReadUntil([](const v1::WatchResponse& m) {
+    return (m.has_snapshot() && m.snapshot().peers_size() == 1) ||
+           m.has_transition();
+  });
+}
+
 TEST(PeerApiMembershipTest, AnObserverPauseIsReportedAndSuspectsNobody) {
   SimulatedPeers sim;
   StartPair(&sim, TestDaemonOptions("a"));
@@ -82,11 +91,7 @@ TEST(PeerApiMembershipTest,
   StartPair(&sim, options);
   auto stub = sim.Stub("a");
   WatchReader watch(stub.get(), WatchFor({"b"}));
-  ASSERT_NE(watch.ReadUntil([](const auto& m) {
-    return (m.has_snapshot() && m.snapshot().peers_size() == 1) ||
-           m.has_transition();
-  }),
-            nullptr);
+  ASSERT_NE(FirstSight(&watch), nullptr);
   uint64_t first_generation = 0;
   for (const auto& m : watch.messages()) {
     if (m.has_snapshot()) {
@@ -145,11 +150,7 @@ TEST(PeerApiMembershipTest, AFailedMemberIsListedCountedAndCanBeForgotten) {
   StartPair(&sim, options);
   auto stub = sim.Stub("a");
   WatchReader watch(stub.get(), WatchFor({"b"}));
-  ASSERT_NE(watch.ReadUntil([](const auto& m) {
-    return (m.has_snapshot() && m.snapshot().peers_size() == 1) ||
-           m.has_transition();
-  }),
-            nullptr);
+  ASSERT_NE(FirstSight(&watch), nullptr);
   // Alive: refused, naming its state; unknown and malformed names too.
   v1::ForgetResponse response;
   grpc::Status status = Forget(stub.get(), "b", &response);
