@@ -1,21 +1,21 @@
-// Daemon: the composition root of phid. It owns the UDP transport, the
-// gossip node, the watch hub, the gRPC server and the metrics server, and
-// runs ONE loop thread that drives the node and the hub:
+// Daemon: the composition root of phid. It wires the pieces together and
+// runs ONE loop thread:
+//   UdpTransport [+ FaultInjectingTransport]   the gossip socket
+//   PeerApi (peer_api.h)     the GossipNode and the WatchHub behind one
+//                            lock, and the API's semantics on them
+//   FailureDetectorService   the phi.v1 gRPC service on the PeerApi
+//   DaemonMetrics            /metrics and the status page over HTTP
 //
 //   loop:
-//     ReceiveOnce(until min(node.NextTickDue(), hub.NextDue()))
-//     lock
-//       feed the datagrams to the node      (listener notes arrivals/events)
-//       node.Tick(now)                      (local-pause guard runs first)
-//       events -> hub; changed views -> hub (all views after a pause)
-//       hub.Fire(now)                       (crossings, levels, heartbeats)
-//     unlock
-//     log the events                      (never under the lock)
-//     evict stalled watchers (about once a second)
+//     ReceiveOnce(until min(peers.NextDue(), next eviction sweep))
+//     peers.Step(datagrams)   (under the PeerApi's lock: feed the node,
+//                              tick it, events and views -> hub, fire)
+//     log the events          (never under the lock)
+//     readiness; give memory back; evict stalled watchers (about 1/s)
 //
-// One absl::Mutex guards the node and the hub; gRPC handlers take it
-// briefly (ListPeers, GetPeer, a new Watch's snapshot). Watch streams never
-// block the loop: the hub only queues into each stream (watch_reactor.h).
+// gRPC handlers call the PeerApi, which takes its lock briefly. Watch
+// streams never block the loop: the hub only queues into each stream
+// (watch_reactor.h).
 //
 // Readiness: the gRPC health service answers for kJoinedService with
 // SERVING once the node has joined its cluster (GossipNode::Joined), and
@@ -50,26 +50,28 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "detector/base/clock.h"
-#include "gossip/events.h"
 #include "gossip/fault_injecting_transport.h"
-#include "gossip/gossip_node.h"
-#include "gossip/keyring.h"
 #include "gossip/seed_resolver.h"
 #include "gossip/udp_transport.h"
 #include "grpcpp/grpcpp.h"
+#include "server/daemon_metrics.h"
 #include "server/daemon_options.h"
 #include "server/failure_detector_service.h"
 #include "server/memory_trim.h"
 #include "server/metrics.h"
+#include "server/peer_api.h"
 #include "server/status_page.h"
-#include "server/watch_hub.h"
 
 namespace phid {
 
-class Daemon final : private FailureDetectorBackend {
+class Daemon final {
  public:
   // The health service name that reports readiness (joined).
   static constexpr const char* kJoinedService = "phid.joined";
+
+  // The gRPC service's caps and stream limits from `options`.
+  static FailureDetectorService::Options ServiceOptions(
+      const DaemonOptions& options);
 
   // Validates `options`, binds every socket and starts the loop. Errors
   // name the option or address at fault.
@@ -78,7 +80,7 @@ class Daemon final : private FailureDetectorBackend {
   Daemon(const Daemon&) = delete;
   Daemon& operator=(const Daemon&) = delete;
   // Shuts down gracefully if still running.
-  ~Daemon() override;
+  ~Daemon();
 
   // Starts the graceful shutdown; returns at once.
   void RequestShutdown();
@@ -104,40 +106,12 @@ class Daemon final : private FailureDetectorBackend {
   std::string MetricsText();
 
  private:
-  // Collects what the node reports while the loop holds mu_.
-  class Collector final : public MembershipListener {
-   public:
-    void OnMemberEvent(const MemberEvent& event) override;
-    void OnEvidence(const std::string& name, const PhiCurve& before,
-                    MonoTime now) override;
-    std::vector<MemberEvent> events;
-    std::vector<std::string> arrivals;
-  };
-
   explicit Daemon(const DaemonOptions& options);
   absl::Status Init();
   absl::Status StartGrpc();
   void Loop();
   void RunOnce(MonoTime* next_sweep);
-  // Loop thread: re-reads --keyring and swaps it in, or keeps the old one.
-  void ReloadKeyring();
-  // Hands the node's events and changed views to the hub; returns the
-  // events, for the caller to log once it has released mu_ (logging never
-  // runs under the daemon's lock).
-  std::vector<MemberEvent> Publish(MonoTime now)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishShutdown();
-
-  // FailureDetectorBackend.
-  absl::StatusOr<phi::v1::ListPeersResponse> ListPeers(
-      const phi::v1::ListPeersRequest& request) override;
-  absl::StatusOr<phi::v1::Peer> GetPeer(
-      const phi::v1::GetPeerRequest& request) override;
-  absl::StatusOr<phi::v1::ForgetResponse> Forget(
-      const phi::v1::ForgetRequest& request) override;
-  absl::StatusOr<uint64_t> Subscribe(const phi::v1::WatchRequest& request,
-                                     std::shared_ptr<WatchSink> sink) override;
-  void Unsubscribe(uint64_t id) override;
 
   // Constant after Start.
   const DaemonOptions options_;
@@ -148,30 +122,18 @@ class Daemon final : private FailureDetectorBackend {
   // Around transport_ when options_.faults has any (else null); the node
   // sends through it. Declared after transport_: destroyed first.
   std::unique_ptr<FaultInjectingTransport> faults_;
+  // The node and the hub; what the API answers from.
+  std::unique_ptr<PeerApi> peers_;
   std::unique_ptr<FailureDetectorService> service_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<MetricsServer> metrics_;
-  // metrics_, for the metrics thread: set once metrics_ is.
-  std::atomic<MetricsServer*> metrics_server_{nullptr};
   int grpc_port_ = 0;
   // The status page's transitions: a hub subscriber at the default
   // threshold.
   std::shared_ptr<TransitionLog> transition_log_;
-
-  absl::Mutex mu_;
-  Collector collector_ ABSL_GUARDED_BY(mu_);
-  // The node's keyring (null without --keyring); replaced by a reload.
-  // Declared before node_, so it outlives it.
-  std::unique_ptr<Keyring> keyring_ ABSL_GUARDED_BY(mu_);
-  uint64_t keyring_reloads_ ABSL_GUARDED_BY(mu_) = 0;
-  uint64_t keyring_reload_failures_ ABSL_GUARDED_BY(mu_) = 0;
-  std::unique_ptr<GossipNode> node_ ABSL_GUARDED_BY(mu_);
-  std::unique_ptr<WatchHub> hub_ ABSL_GUARDED_BY(mu_);
+  // /metrics and the status page (its server only with metrics on).
+  std::unique_ptr<DaemonMetrics> metrics_;
   // Loop thread only: gives memory back after a crowd of watchers left.
   MemoryTrim memory_trim_{&MemoryTrim::TrimMalloc};
-
-  absl::Mutex unsubscribe_mu_;
-  std::vector<uint64_t> unsubscribed_ ABSL_GUARDED_BY(unsubscribe_mu_);
 
   absl::Mutex pause_mu_;
   bool paused_ ABSL_GUARDED_BY(pause_mu_) = false;

@@ -1,8 +1,8 @@
 // FailureDetectorService: the phi.v1.FailureDetector gRPC service on the
 // callback API.
 //
-// ListPeers, GetPeer and Forget answer from the backend (the daemon's
-// node) at once. Watch creates a WatchReactor, registers it with the backend's
+// ListPeers, GetPeer and Forget answer from the backend (the PeerApi)
+// at once. Watch creates a WatchReactor, registers it with the backend's
 // WatchHub (which sends the snapshot) and then lives on the hub's messages
 // until the client goes, the daemon shuts down (EndAllWatches), or the
 // subscriber is evicted for not reading. Concurrent watchers are capped,
@@ -41,7 +41,8 @@
 
 namespace phid {
 
-// What the service needs from the daemon. Implementations are thread-safe.
+// What the service needs from the daemon: the PeerApi (peer_api.h), or a
+// test's fake. Implementations are thread-safe.
 class FailureDetectorBackend {
  public:
   virtual ~FailureDetectorBackend() = default;

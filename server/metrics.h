@@ -1,10 +1,10 @@
 // Metrics: the daemon's counters in the Prometheus text format, served over
 // HTTP (cpp-httplib) at /metrics.
 //
-// The daemon fills a MetricsSnapshot under its lock (cheap copies) and
-// RenderMetrics formats it outside the lock. Labels are bounded: member
-// names (peer), drop reasons, transition reasons and states. Tags are never
-// labels (unbounded cardinality).
+// DaemonMetrics fills a MetricsSnapshot (the PeerApi's part under its lock:
+// cheap copies) and RenderMetrics formats it outside the lock. Labels are
+// bounded: member names (peer), drop reasons, transition reasons and
+// states. Tags are never labels (unbounded cardinality).
 //
 // Thread safety: RenderMetrics is pure. MetricsServer runs the HTTP server
 // on its own thread; the provider is called there, concurrently with

@@ -4,9 +4,10 @@
 
 namespace phid {
 
-ServiceOnLoopback::ServiceOnLoopback(FailureDetectorBackend* backend,
-                                     const Clock& clock)
-    : service_(FailureDetectorService::Options(), backend, clock) {
+ServiceOnLoopback::ServiceOnLoopback(
+    FailureDetectorBackend* backend, const Clock& clock,
+    const FailureDetectorService::Options& options)
+    : service_(options, backend, clock) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),

@@ -16,7 +16,9 @@ namespace phid {
 class ServiceOnLoopback {
  public:
   // `backend` and `clock` must outlive this.
-  ServiceOnLoopback(FailureDetectorBackend* backend, const Clock& clock);
+  ServiceOnLoopback(FailureDetectorBackend* backend, const Clock& clock,
+                    const FailureDetectorService::Options& options =
+                        FailureDetectorService::Options());
   ServiceOnLoopback(const ServiceOnLoopback&) = delete;
   ServiceOnLoopback& operator=(const ServiceOnLoopback&) = delete;
   ~ServiceOnLoopback();

@@ -1,7 +1,7 @@
 // WatchHub: every Watch subscriber of one daemon, and the schedule of what
 // each must be told when.
 //
-// The daemon's loop feeds the hub what the gossip node learned
+// The PeerApi (peer_api.h) feeds the hub what the gossip node learned
 // (OnMemberEvent, then OnMembersChanged with the views of members that had
 // arrivals or events) and calls Fire(now) when NextDue() comes. The hub
 // turns that into WatchResponse messages for each subscriber's WatchSink:
@@ -24,7 +24,7 @@
 // because that is where level messages are coalesced.
 //
 // Pure logic: no clock (time comes in), no threads, no gRPC. Not
-// thread-safe: the daemon guards it with the lock that guards the node.
+// thread-safe: the PeerApi guards it with the lock that guards the node.
 #ifndef PHID_SERVER_WATCH_HUB_H_
 #define PHID_SERVER_WATCH_HUB_H_
 

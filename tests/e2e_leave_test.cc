@@ -1,5 +1,5 @@
 // A daemon stopped with SIGTERM leaves gracefully: every other daemon sees
-// it LEFT, and none ever suspects it.
+// it LEFT, none ever suspects it, and it exits within --shutdown_timeout.
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -26,6 +26,9 @@ constexpr int kDaemons = 4;
 constexpr double kThreshold = 8;
 // A crashed daemon is suspected well within this (see e2e_kill_test).
 constexpr absl::Duration kDetectionBudget = absl::Seconds(2);
+// SIGTERM to exit: the whole shutdown is bounded by --shutdown_timeout
+// (3 s by default), plus the process's own exit.
+constexpr absl::Duration kShutdownBound = absl::Milliseconds(3500);
 
 TEST(LeaveE2eTest, ADaemonStoppedWithSigtermIsLeftEverywhereAndNeverSuspected) {
   std::vector<std::unique_ptr<DaemonProcess>> cluster;
@@ -59,6 +62,8 @@ TEST(LeaveE2eTest, ADaemonStoppedWithSigtermIsLeftEverywhereAndNeverSuspected) {
   const absl::Time exited_at = absl::Now();
   EXPECT_TRUE(WIFEXITED(*exit) && WEXITSTATUS(*exit) == 0)
       << DescribeWaitStatus(*exit);
+  EXPECT_LT(exited_at - term_at, kShutdownBound)
+      << "--shutdown_timeout bounds the shutdown";
   std::cout << "[leave]   " << leaver.name() << " " << DescribeWaitStatus(*exit)
             << " " << Millis(exited_at - term_at) << " after SIGTERM\n"
             << std::flush;

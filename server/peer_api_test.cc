@@ -1,6 +1,10 @@
-// The phi.v1 API end to end: real daemons on loopback, real gRPC clients.
-#include "server/failure_detector_service.h"
+// The phi.v1 API's semantics, as the PeerApi gives them and the real gRPC
+// service carries them: two peers gossiping on simulated time
+// (simulated_peers.h), called with real gRPC stubs on loopback. What each
+// test asserts depends on simulated time alone.
+#include "server/peer_api.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -8,6 +12,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "server/simulated_peers.h"
 #include "server/test_daemons.h"
 
 namespace phid {
@@ -15,42 +20,32 @@ namespace {
 
 namespace v1 = ::phi::v1;
 
-bool Knows(const v1::WatchResponse& m, const std::string& name) {
-  if (m.has_snapshot()) {
-    for (const v1::Peer& p : m.snapshot().peers()) {
-      if (p.name() == name) return true;
-    }
-  }
-  return m.has_transition() && m.transition().peer().name() == name &&
-         m.transition().reason() == v1::TRANSITION_REASON_JOINED;
+// How `observer` judges `name` at `threshold`.
+v1::PeerState StateAt(PeerApi& observer, const std::string& name,
+                      double threshold) {
+  v1::GetPeerRequest request;
+  request.set_name(name);
+  request.set_phi_threshold(threshold);
+  absl::StatusOr<v1::Peer> peer = observer.GetPeer(request);
+  return peer.ok() ? peer->state() : v1::PEER_STATE_UNSPECIFIED;
 }
 
-// Waits (on a Watch stream) until `observer` knows `name`.
-void AwaitMember(const Daemon& observer, const std::string& name) {
-  auto stub = StubFor(observer);
-  WatchReader watch(stub.get(), WatchFor({name}));
-  ASSERT_NE(watch.ReadUntil([&](const auto& m) { return Knows(m, name); }),
-            nullptr)
-      << observer.name() << " never learned " << name << ": "
-      << watch.status().error_message();
-  watch.context().TryCancel();
-}
-
-class ServiceTest : public ::testing::Test {
+class PeerApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    a_ = StartTestDaemon(TestDaemonOptions("a", {}, {{"role", "web"}}));
-    b_ = StartTestDaemon(
-        TestDaemonOptions("b", {a_->gossip_address()}, {{"role", "db"}}));
-    AwaitMember(*a_, "b");
-    stub_ = StubFor(*a_);
+    sim_.Start(TestDaemonOptions("a", {}, {{"role", "web"}}));
+    sim_.Start(TestDaemonOptions("b", {sim_.address("a")}, {{"role", "db"}}));
+    ASSERT_TRUE(
+        sim_.RunUntil([&] { return sim_.Knows("a", "b"); }, absl::Seconds(10)))
+        << "a never learned b";
+    stub_ = sim_.Stub("a");
   }
 
-  std::unique_ptr<Daemon> a_, b_;
+  SimulatedPeers sim_;
   std::unique_ptr<v1::FailureDetector::Stub> stub_;
 };
 
-TEST_F(ServiceTest, ListPeersShowsEveryMemberJudgedAtTheThreshold) {
+TEST_F(PeerApiTest, ListPeersShowsEveryMemberJudgedAtTheThreshold) {
   grpc::ClientContext context;
   v1::ListPeersRequest request;
   request.set_phi_threshold(5);
@@ -62,7 +57,7 @@ TEST_F(ServiceTest, ListPeersShowsEveryMemberJudgedAtTheThreshold) {
   EXPECT_TRUE(response.peers(0).is_self());
   const v1::Peer& b = response.peers(1);
   EXPECT_EQ(b.name(), "b");
-  EXPECT_EQ(b.address(), b_->gossip_address());
+  EXPECT_EQ(b.address(), sim_.address("b"));
   EXPECT_EQ(b.status(), v1::MEMBER_STATUS_ALIVE);
   EXPECT_EQ(b.state(), v1::PEER_STATE_ALIVE);
   EXPECT_EQ(b.threshold(), 5);
@@ -71,7 +66,7 @@ TEST_F(ServiceTest, ListPeersShowsEveryMemberJudgedAtTheThreshold) {
   EXPECT_GT(b.interval_mean_ms(), 0);
 }
 
-TEST_F(ServiceTest, ListPeersFiltersByTags) {
+TEST_F(PeerApiTest, ListPeersFiltersByTags) {
   grpc::ClientContext context;
   v1::ListPeersRequest request;
   request.set_tag_selector("role=db");
@@ -82,7 +77,7 @@ TEST_F(ServiceTest, ListPeersFiltersByTags) {
   EXPECT_EQ(response.threshold(), 8);  // the default
 }
 
-TEST_F(ServiceTest, GetPeerOfAnUnknownNameIsNotFound) {
+TEST_F(PeerApiTest, GetPeerOfAnUnknownNameIsNotFound) {
   grpc::ClientContext context;
   v1::GetPeerRequest request;
   request.set_name("nobody");
@@ -93,7 +88,7 @@ TEST_F(ServiceTest, GetPeerOfAnUnknownNameIsNotFound) {
             "no member named \"nobody\"; ListPeers shows the known names");
 }
 
-TEST_F(ServiceTest, GetPeerAndWatchJudgeABadNameAlike) {
+TEST_F(PeerApiTest, GetPeerAndWatchJudgeABadNameAlike) {
   for (const std::string& bad :
        {std::string("has space"), std::string(200, 'n'),
         std::string("a\x1b[2J")}) {
@@ -115,7 +110,7 @@ TEST_F(ServiceTest, GetPeerAndWatchJudgeABadNameAlike) {
   }
 }
 
-TEST_F(ServiceTest, WatchReportsNamesNoMemberHasInTheSnapshot) {
+TEST_F(PeerApiTest, WatchReportsNamesNoMemberHasInTheSnapshot) {
   WatchReader watch(stub_.get(), WatchFor({"b", "nodd-b"}));
   const v1::WatchResponse* snapshot =
       watch.ReadUntil([](const auto& m) { return m.has_snapshot(); });
@@ -125,7 +120,7 @@ TEST_F(ServiceTest, WatchReportsNamesNoMemberHasInTheSnapshot) {
   watch.context().TryCancel();
 }
 
-TEST_F(ServiceTest, WatchNamesAreCapped) {
+TEST_F(PeerApiTest, WatchNamesAreCapped) {
   std::vector<std::string> names;
   for (int i = 0; i <= 1000; ++i) names.push_back(absl::StrCat("n", i));
   WatchReader watch(stub_.get(), WatchFor(names));
@@ -136,7 +131,7 @@ TEST_F(ServiceTest, WatchNamesAreCapped) {
       << status.error_message();
 }
 
-TEST_F(ServiceTest, GetPeerReturnsOneMember) {
+TEST_F(PeerApiTest, GetPeerReturnsOneMember) {
   grpc::ClientContext context;
   v1::GetPeerRequest request;
   request.set_name("b");
@@ -147,7 +142,7 @@ TEST_F(ServiceTest, GetPeerReturnsOneMember) {
   EXPECT_LT(peer.phi(), 8);
 }
 
-TEST_F(ServiceTest, InvalidUnaryArgumentsNameTheField) {
+TEST_F(PeerApiTest, InvalidUnaryArgumentsNameTheField) {
   struct Case {
     std::function<grpc::Status()> call;
     std::string field;
@@ -195,7 +190,7 @@ TEST_F(ServiceTest, InvalidUnaryArgumentsNameTheField) {
   }
 }
 
-TEST_F(ServiceTest, EveryInvalidWatchArgumentIsRejectedNamingTheField) {
+TEST_F(PeerApiTest, EveryInvalidWatchArgumentIsRejectedNamingTheField) {
   struct Case {
     std::function<void(v1::WatchRequest*)> set;
     std::string expected;
@@ -232,10 +227,13 @@ TEST_F(ServiceTest, EveryInvalidWatchArgumentIsRejectedNamingTheField) {
   }
 }
 
-TEST_F(ServiceTest, WatchStartsWithASnapshotThenSequencesByOne) {
+TEST_F(PeerApiTest, WatchStartsWithASnapshotThenSequencesByOne) {
   v1::WatchRequest request = WatchFor({}, 0);
   request.mutable_idle_interval()->set_nanos(100000000);
   WatchReader watch(stub_.get(), request);
+  ASSERT_NE(watch.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  sim_.RunFor(absl::Milliseconds(350));  // three idle intervals and a half
   int heartbeats = 0;
   ASSERT_NE(watch.ReadUntil([&](const auto& m) {
     heartbeats += m.has_heartbeat();
@@ -254,7 +252,7 @@ TEST_F(ServiceTest, WatchStartsWithASnapshotThenSequencesByOne) {
   EXPECT_NE(messages[0].epoch(), 0u);
 }
 
-TEST_F(ServiceTest, TagSelectorAndNamesFilterTheWatch) {
+TEST_F(PeerApiTest, TagSelectorAndNamesFilterTheWatch) {
   v1::WatchRequest by_tag;
   by_tag.set_tag_selector("role=db");
   WatchReader tagged(stub_.get(), by_tag);
@@ -270,7 +268,8 @@ TEST_F(ServiceTest, TagSelectorAndNamesFilterTheWatch) {
   EXPECT_TRUE(named.messages()[0].snapshot().peers(0).is_self());
 
   // A crash of b reaches the tag watcher, not the one watching only a.
-  b_->CrashForTesting();
+  sim_.Crash("b");
+  sim_.RunFor(absl::Seconds(3));
   EXPECT_NE(tagged.NextTransition("b", v1::TRANSITION_REASON_CROSSED_THRESHOLD),
             nullptr);
   tagged.context().TryCancel();
@@ -280,16 +279,22 @@ TEST_F(ServiceTest, TagSelectorAndNamesFilterTheWatch) {
 }
 
 // TwoThresholdsSeeSuspicionAtTheirOwnTimes, which measures when transitions
-// fire, runs on simulated time: failure_detector_service_sim_test.cc.
+// fire on a hub alone: failure_detector_service_sim_test.cc.
 
-TEST_F(ServiceTest, RecoveryComesOnTheFirstArrivalBelowTheRecoveryLevel) {
+TEST_F(PeerApiTest, RecoveryComesOnTheFirstArrivalBelowTheRecoveryLevel) {
   v1::WatchRequest request = WatchFor({"b"}, 4);
   request.set_recovery_threshold(1);
   WatchReader watch(stub_.get(), request);
-  b_->PauseForTesting(true);
+  ASSERT_NE(watch.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
+            nullptr);
+  sim_.Pause("b", true);
+  ASSERT_TRUE(sim_.RunUntil(
+      [&] { return StateAt(sim_.api("a"), "b", 4) == v1::PEER_STATE_SUSPECT; },
+      absl::Seconds(5)));
   ASSERT_NE(watch.NextTransition("b", v1::TRANSITION_REASON_CROSSED_THRESHOLD),
             nullptr);
-  b_->PauseForTesting(false);
+  sim_.Pause("b", false);
+  sim_.RunFor(absl::Seconds(1));
   const v1::WatchResponse* recovered =
       watch.NextTransition("b", v1::TRANSITION_REASON_RECOVERED);
   ASSERT_NE(recovered, nullptr) << watch.status().error_message();
@@ -298,24 +303,25 @@ TEST_F(ServiceTest, RecoveryComesOnTheFirstArrivalBelowTheRecoveryLevel) {
   EXPECT_EQ(recovered->transition().peer().state(), v1::PEER_STATE_ALIVE);
 }
 
-TEST_F(ServiceTest, LeavingIsReportedAsLeftNotSuspect) {
+TEST_F(PeerApiTest, LeavingIsReportedAsLeftNotSuspect) {
   WatchReader watch(stub_.get(), WatchFor({"b"}));
   ASSERT_NE(watch.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
             nullptr);
-  b_->RequestShutdown();
+  sim_.Leave("b");
+  sim_.RunFor(absl::Seconds(3));
   const v1::WatchResponse* left =
       watch.ReadUntil([](const auto& m) { return m.has_transition(); });
   ASSERT_NE(left, nullptr);
   EXPECT_EQ(left->transition().reason(), v1::TRANSITION_REASON_LEFT);
   EXPECT_EQ(left->transition().peer().state(), v1::PEER_STATE_LEFT);
-  b_->Wait();
 }
 
 TEST(ServiceLimitsTest, WatchersPastTheCapAreRefused) {
   DaemonOptions options = TestDaemonOptions("solo");
   options.max_watchers = 2;
-  auto daemon = StartTestDaemon(options);
-  auto stub = StubFor(*daemon);
+  SimulatedPeers sim;
+  sim.Start(options);
+  auto stub = sim.Stub("solo");
   WatchReader one(stub.get(), WatchFor({}));
   WatchReader two(stub.get(), WatchFor({}));
   ASSERT_NE(one.ReadUntil([](const auto& m) { return m.has_snapshot(); }),
