@@ -1,6 +1,7 @@
 // phictl: the command-line client of phid, as a library so it is tested.
 //
-// phictl_main.cc defines the flags, parses them and calls RunPhictl with the
+// phictl_main.cc defines the flags, checks them (detector/base/flag_args.h)
+// and parses them, and calls RunPhictl with the
 // subcommand and its arguments; everything a user sees (validation, output,
 // exit status) happens here:
 //   peers [--threshold=X] [--tags=k=v,...]  the members as a table
@@ -38,6 +39,7 @@
 #include "absl/time/time.h"
 #include "client/phid_client.h"
 #include "client/terminal.h"
+#include "client/watch_exec.h"
 
 namespace phid {
 
@@ -45,12 +47,13 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
-// The flags' values after parsing, and which were given.
+// The flags' values after parsing, and which were given. The defaults are
+// the flags' (phictl_main.cc defines them from these).
 struct PhictlFlags {
   // Global.
   std::string target = kDefaultTarget;
   bool json = false;
-  absl::Duration timeout = absl::Seconds(5);
+  absl::Duration timeout = ClientOptions().deadline;
   // peers, get, watch, top (and phi: the phi whose time is asked).
   double threshold = 0;
   // watch.
@@ -63,7 +66,7 @@ struct PhictlFlags {
   // watch: run this shell command for each transition (see watch_exec.h),
   // killing it after exec_timeout.
   std::string exec;
-  absl::Duration exec_timeout = absl::Seconds(30);
+  absl::Duration exec_timeout = WatchExecFlags().timeout;
   // top: the refresh period, [100ms, 1h].
   absl::Duration interval = absl::Milliseconds(500);
   // phi, as typed (the calculator parses them); threshold is shared.
@@ -136,12 +139,6 @@ std::string DefaultTarget(const char* env_value);
 
 // "k=v,k2=v2": every pair has a non-empty key. INVALID_ARGUMENT otherwise.
 absl::Status ValidateTagSelector(absl::string_view selector);
-
-// Checks every flag in argv against the registered absl flags, before
-// absl::ParseCommandLine (which exits 1 on a bad flag; phictl promises 2).
-// Returns the names of the flags given, or INVALID_ARGUMENT for an unknown
-// flag or a value its type cannot parse. Sets the flags it parses.
-absl::StatusOr<std::set<std::string>> CheckFlagArguments(int argc, char** argv);
 
 }  // namespace phid
 

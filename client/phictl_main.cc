@@ -1,5 +1,6 @@
 // phictl: a command-line client of the local phid daemon. See kUsage below
-// or run `phictl --help`; the logic lives in phictl.h.
+// or run `phictl --help`; the logic lives in phictl.h. The flags of `phi`
+// (but --threshold) are the calculator's, from detector/calc/phi_calc_flags.h.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -17,11 +18,15 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "client/phictl.h"
 #include "client/terminal.h"
+#include "detector/base/flag_args.h"
 #include "detector/calc/phi_calc.h"
+#include "detector/calc/phi_calc_flags.h"
+#include "proto/api_limits.h"
 
 ABSL_FLAG(
     std::string, target, phid::DefaultTarget(std::getenv("PHID_TARGET")),
@@ -32,56 +37,46 @@ ABSL_FLAG(bool, json, false,
           "mapping: lowerCamel names, 64-bit integers as strings): peers "
           "prints one object per member, get one, watch one per message "
           "including idle heartbeats.");
-ABSL_FLAG(absl::Duration, timeout, absl::Seconds(5),
+ABSL_FLAG(absl::Duration, timeout, phid::PhictlFlags().timeout,
           "Deadline of each call to the daemon (peers, get; top: at most "
           "max(--interval, 1s)), e.g. 500ms or 5s.");
-ABSL_FLAG(
-    double, threshold, 0,
-    "peers, get, watch, top: judge members against this phi, in (0, 64]; 0 "
-    "uses the daemon's default. phi: the phi whose silence to compute.");
+ABSL_FLAG(double, threshold, 0,
+          absl::StrCat("peers, get, watch, top: judge members against this "
+                       "phi, in (0, ",
+                       phid::kMaxPhiThreshold,
+                       "]; 0 uses the daemon's default. phi: the phi whose "
+                       "silence to compute."));
 ABSL_FLAG(double, recovery, 0,
           "watch: a suspect becomes alive again only when phi falls below "
           "this (hysteresis), in (0, threshold]; 0 = the threshold itself.");
 ABSL_FLAG(absl::Duration, levels, absl::ZeroDuration(),
-          "watch: also print every watched member's phi at this interval "
-          "(at least 100ms, e.g. 1s); 0 = transitions only.");
+          absl::StrCat("watch: also print every watched member's phi at "
+                       "this interval (at least ",
+                       absl::FormatDuration(phid::kMinLevelInterval),
+                       ", e.g. 1s); 0 = transitions only."));
 ABSL_FLAG(std::string, peers, "",
           "watch: only these members, comma-separated (a,b); empty = all.");
 ABSL_FLAG(std::string, tags, "",
           "peers, watch, top: only members whose tags match every pair, as "
           "k=v,k2=v2.");
 ABSL_FLAG(absl::Duration, idle, absl::ZeroDuration(),
-          "watch: the daemon sends a heartbeat after this long without other "
-          "messages (100ms to 1h); 0 = the daemon's 5s. The watch reconnects "
-          "when nothing arrives for 3 x idle + 1s.");
+          absl::StrCat("watch: the daemon sends a heartbeat after this long "
+                       "without other messages (",
+                       absl::FormatDuration(phid::kMinIdleInterval), " to ",
+                       absl::FormatDuration(phid::kMaxIdleInterval),
+                       "); 0 = the daemon's ",
+                       absl::FormatDuration(phid::kDefaultIdleInterval),
+                       ". The watch reconnects when nothing arrives for 3 x "
+                       "idle + 1s."));
 ABSL_FLAG(std::string, exec, "",
           "watch: run this shell command (/bin/sh -c) for each transition, "
           "one at a time in order, with the event in PHID_* environment "
           "variables and as JSON on stdin (see Event handlers below).");
-ABSL_FLAG(absl::Duration, exec_timeout, absl::Seconds(30),
+ABSL_FLAG(absl::Duration, exec_timeout, phid::PhictlFlags().exec_timeout,
           "watch: kill an --exec program (and its process group) still "
           "running after this long, 100ms to 1h; the next event then runs.");
-ABSL_FLAG(absl::Duration, interval, absl::Milliseconds(500),
+ABSL_FLAG(absl::Duration, interval, phid::PhictlFlags().interval,
           "top: refresh the screen this often (100ms to 1h), e.g. 1s.");
-ABSL_FLAG(std::string, model, "",
-          "phi: arrival model, normal (default), akka or exponential.");
-ABSL_FLAG(std::string, mean, "",
-          "phi: mean heartbeat interval, e.g. 1000ms. Required unless "
-          "--intervals.");
-ABSL_FLAG(std::string, stddev, "",
-          "phi: standard deviation of the interval, e.g. 100ms (not for "
-          "exponential).");
-ABSL_FLAG(std::string, intervals, "",
-          "phi: file of measured intervals, one per line (ms or a duration), "
-          "instead of --mean/--stddev.");
-ABSL_FLAG(std::string, acceptable_pause, "",
-          "phi: extra silence tolerated before phi rises (default 0s).");
-ABSL_FLAG(std::string, min_stddev, "",
-          "phi: floor on the standard deviation (default 1ms; 0 disables).");
-ABSL_FLAG(std::string, elapsed, "",
-          "phi: time since the last heartbeat, e.g. 1400ms: prints "
-          "phi=<value>. Give it or --threshold (prints elapsed=<ms>ms).");
-
 namespace {
 
 constexpr char kUsage[] =
@@ -200,6 +195,7 @@ void HandleSignalsOnAThread(phid::Interrupter* interrupter,
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(kUsage);
+  phid::AddPhiCalcFlagsToHelp("client/phictl_main.cc");
   absl::StatusOr<std::set<std::string>> given =
       phid::CheckFlagArguments(argc, argv);
   if (!given.ok()) {

@@ -13,7 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "absl/types/optional.h"
-#include "detector/base/clock.h"
+#include "detector/base/mono_time.h"
 #include "detector/heartbeat_history.h"
 #include "detector/phi.h"
 #include "detector/phi_curve.h"

@@ -24,7 +24,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
-#include "detector/base/clock.h"
+#include "detector/base/mono_time.h"
 #include "detector/phi.h"
 
 namespace phid {

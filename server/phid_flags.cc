@@ -20,6 +20,7 @@
 #include "detector/phi.h"
 #include "gossip/address.h"
 #include "gossip/tags.h"
+#include "proto/api_limits.h"
 #include "server/build_info.h"
 
 namespace phid {
@@ -149,9 +150,10 @@ ABSL_FLAG(std::optional<absl::Duration>, acceptable_pause, std::nullopt,
 ABSL_FLAG(std::optional<absl::Duration>, min_stddev, std::nullopt,
           "Floor on the interval standard deviation, e.g. 50ms; (0, 1h]. "
           "Default: the preset's (half a gossip interval).");
-ABSL_FLAG(double, default_threshold, 8,
-          "phi threshold for requests that give 0, and for metrics; "
-          "(0, 64].");
+ABSL_FLAG(double, default_threshold, phid::DaemonOptions().default_threshold,
+          absl::StrCat("phi threshold for requests that give 0, and for "
+                       "metrics; (0, ",
+                       phid::kMaxPhiThreshold, "]."));
 ABSL_FLAG(std::string, tags, "",
           "This member's tags, k=v,k2=v2 (keys [a-z0-9_.-/]). Default: none.");
 ABSL_FLAG(std::string, tls_cert, "",

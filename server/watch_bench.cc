@@ -24,10 +24,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -37,6 +35,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "detector/base/process_stats.h"
 #include "grpcpp/grpcpp.h"
 #include "proto/phi.grpc.pb.h"
 
@@ -81,30 +80,10 @@ pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
   return pid;
 }
 
-struct ProcStats {
-  double cpu_seconds = 0;
-  long rss_kb = 0, hwm_kb = 0;
-};
+using ::phid::ProcessStats;
 
-ProcStats Stats(pid_t pid) {
-  ProcStats s;
-  std::ifstream stat(absl::StrCat("/proc/", pid, "/stat"));
-  std::string text((std::istreambuf_iterator<char>(stat)), {});
-  std::istringstream rest(text.substr(text.rfind(')') + 2));
-  std::string field;
-  unsigned long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stoul(field);
-    if (i == 15) stime = std::stoul(field);
-  }
-  s.cpu_seconds = double(utime + stime) / sysconf(_SC_CLK_TCK);
-  std::ifstream status(absl::StrCat("/proc/", pid, "/status"));
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) s.rss_kb = std::stol(line.substr(6));
-    if (line.rfind("VmHWM:", 0) == 0) s.hwm_kb = std::stol(line.substr(6));
-  }
-  return s;
+ProcessStats Stats(pid_t pid) {
+  return ::phid::ReadProcessStats(pid).value_or(ProcessStats());
 }
 
 // Latencies (us) of one kind of transition, one entry per watcher message.
@@ -257,15 +236,15 @@ int main(int argc, char** argv) {
   WaitFor([&] { return ready.load() == w; }, absl::Seconds(60));
   absl::Duration open_time = absl::Now() - open_start;
 
-  ProcStats idle0 = Stats(observer);
+  ProcessStats idle0 = Stats(observer);
   absl::Time idle_start = absl::Now();
   absl::SleepFor(absl::Seconds(absl::GetFlag(FLAGS_idle_seconds)));
-  ProcStats idle1 = Stats(observer);
+  ProcessStats idle1 = Stats(observer);
   double idle_cpu = (idle1.cpu_seconds - idle0.cpu_seconds) /
                     absl::ToDoubleSeconds(absl::Now() - idle_start);
 
   std::vector<double> fanout_crossed, fanout_recovered;
-  ProcStats busy0 = Stats(observer);
+  ProcessStats busy0 = Stats(observer);
   absl::Time busy_start = absl::Now();
   int completed = 0;
   for (int r = 0; r < rounds; ++r) {
@@ -293,7 +272,7 @@ int main(int argc, char** argv) {
     completed += all && back;
     absl::SleepFor(absl::Milliseconds(500));  // let arrivals settle
   }
-  ProcStats busy1 = Stats(observer);
+  ProcessStats busy1 = Stats(observer);
   double busy_cpu = (busy1.cpu_seconds - busy0.cpu_seconds) /
                     absl::ToDoubleSeconds(absl::Now() - busy_start);
 
@@ -331,7 +310,7 @@ int main(int argc, char** argv) {
   std::printf("  observer CPU: idle %.1f%% of a core, during rounds %.1f%%\n",
               100 * idle_cpu, 100 * busy_cpu);
   std::printf("  observer memory: RSS %.1f MB, peak %.1f MB\n",
-              busy1.rss_kb / 1024.0, busy1.hwm_kb / 1024.0);
+              busy1.rss_kb / 1024.0, busy1.peak_rss_kb / 1024.0);
 
   for (auto& watcher : watchers) watcher->Cancel();
   for (auto& watcher : watchers) watcher->AwaitDone();

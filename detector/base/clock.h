@@ -3,19 +3,17 @@
 // Everything else takes a `MonoTime` (or a `Clock&`) so the detector, the
 // gossip protocol and the watch scheduler run deterministically on a
 // SimulatedClock (simulated_clock.h, testonly) in tests and in the simulator.
-// MonoTime is the time since an arbitrary origin of a monotonic clock: only
-// differences mean anything.
+// MonoTime (mono_time.h) is the time since an arbitrary origin of a
+// monotonic clock: only differences mean anything.
 //
 // Thread safety: RealClock is safe from any thread.
 #ifndef PHID_DETECTOR_BASE_CLOCK_H_
 #define PHID_DETECTOR_BASE_CLOCK_H_
 
 #include "absl/time/time.h"
+#include "detector/base/mono_time.h"
 
 namespace phid {
-
-// Time since a monotonic clock's origin. Compare and subtract only.
-using MonoTime = absl::Duration;
 
 class Clock {
  public:

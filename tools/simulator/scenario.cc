@@ -3,13 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "detector/base/process_stats.h"
 #include "gossip/sim_cluster.h"
 
 namespace phid {
@@ -146,16 +146,10 @@ void RecordCrashDetections(SimCluster& cluster, const std::vector<int>& victims,
   }
 }
 
-// VmHWM from /proc/self/status, in MB; 0 where unreadable.
+// VmHWM of this process, in MB; 0 where unreadable.
 double PeakRssMb() {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) {
-      return std::atof(line.c_str() + 6) / 1024.0;
-    }
-  }
-  return 0;
+  const absl::StatusOr<ProcessStats> self = ReadProcessStats();
+  return self.ok() && self->peak_rss_kb >= 0 ? self->peak_rss_kb / 1024.0 : 0;
 }
 
 }  // namespace

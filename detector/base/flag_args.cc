@@ -1,5 +1,5 @@
-// CheckFlagArguments (declared in phictl.h): phictl's own check of argv
-// against the registered flags, so a bad flag exits 2 rather than absl's 1.
+#include "detector/base/flag_args.h"
+
 #include <algorithm>
 #include <iterator>
 #include <set>
@@ -10,7 +10,6 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
-#include "client/phictl.h"
 
 namespace phid {
 namespace {
