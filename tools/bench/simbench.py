@@ -6,13 +6,12 @@
 
 Every run is gossip protocol 2 (`--protocol=2`, the lan preset's options).
 
-qos: for N in {10, 50}, a crash of `victims` members at loss {0, 1, 5%}
-(detection time of the crashes at every surviving observer, and false
-suspicions of the healthy members over the rest of the run), and a 3 s pause
-of one member at loss 0; thresholds 1,2,4,8,12,16. One run per point
-(the simulator is deterministic per seed); several victims give several
-detection samples per observer. Then the interval trade-off: crashes at
-heartbeat intervals 300 ms, 500 ms and 1 s (default 100 ms).
+qos: for N in {10, 50}, a crash of one member at loss {0, 1, 5%} (detection
+time of the crash at every surviving observer, and false suspicions of the
+healthy members over the rest of the run), and a 3 s pause of one member at
+loss 0; thresholds 1,2,4,8,12,16. One run per point (the simulator is
+deterministic per seed). Then the interval trade-off: crashes at heartbeat
+intervals 300 ms, 500 ms and 1 s (default 100 ms).
 
 scale: issue 11's simulator table. For every N in --sizes (default 10, 100,
 1,000; 10,000 on request) and loss in --losses (0, 5 %): a crash of one
@@ -159,18 +158,21 @@ def run_sim(sim, flags, timeout=None, timed=False, max_gib=None):
 def qos(args):
     result = {"points": []}
     plan = []
-    for n, victims, dur in ((10, 3, "600s"), (50, 5, "300s")):
+    # One victim each. Pause: with several, paused observers' views of the
+    # other paused victims would count as detections too. Crash: with
+    # several (protocol 2), victims that were two of a healthy member's
+    # three monitors vote it suspect by their silence, a correlated failure
+    # and not the threshold trade-off these curves show.
+    for n, dur in ((10, "600s"), (50, "300s")):
         for loss in (0.0, 0.01, 0.05):
-            plan.append(("crash", n, victims, loss, dur, []))
-        # One victim: with several, paused observers' views of the other
-        # paused victims would count as detections too.
+            plan.append(("crash", n, 1, loss, dur, []))
         plan.append(("pause", n, 1, 0.0, dur, ["--pause=3s"]))
     # The interval trade-off: protocol 2's heartbeat interval (its
     # --gossip_interval; the detector defaults follow it), 500 ms being the
     # lean preset's.
     for n, dur in ((10, "600s"), (50, "120s")):
         for interval in ("300ms", "500ms", "1s"):
-            plan.append(("crash", n, 3, 0.0, dur,
+            plan.append(("crash", n, 1, 0.0, dur,
                          [f"--gossip_interval={interval}"]))
     for kind, n, victims, loss, dur, extra in plan:
         flags = [f"--protocol={PROTOCOL}", f"--scenario={kind}",
