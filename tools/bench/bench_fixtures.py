@@ -112,22 +112,60 @@ def qos(points=None):
             "commit": "abc1234"}
 
 
-def scale(false_by_n=None, p50_by_n=None):
-    """scale.json: one crash run per N (phi 8)."""
-    false_by_n = false_by_n or {200: 0.5, 500: 0.7}
-    p50_by_n = p50_by_n or {n: 1000.0 + n for n in false_by_n}
+def scale_info(scenario, n, loss, rows, bytes_per_node_s=1470.0,
+               rumour_ms=502.0, rc=0, duration_s=None):
+    """One simbench.py scale run (`scenario` "crash" or "loss"); rc other
+    than 0 leaves it unfinished."""
+    duration_s = duration_s or (40.0 if scenario == "crash" else 120.0)
+    flags = (f"--protocol=2 --nodes={n} --loss={loss:g} --warmup=30s "
+             f"--duration={duration_s:g}s --thresholds=4,8,12")
+    if scenario != "crash":
+        flags = flags.replace("--nodes", f"--scenario={scenario} --nodes")
+    run = {"scenario": scenario, "nodes": n, "victims": 1, "loss": loss,
+           "seed": 1, "bytes_per_node_s": bytes_per_node_s,
+           "packets_per_node_s": 30.5, "rows": rows, "wall_s": 1.0,
+           "simulated_s": 70.0, "observer_pauses": 0, "protocol": 2,
+           "peak_rss_mb": 20.0}
+    if scenario == "crash" and rumour_ms is not None:
+        run["rumour_ms"] = rumour_ms
+    info = {"command": f"simulator {flags}", "rc": rc,
+            "wall_s_measured": 1.0, "limit_s": 1800, "max_gib": 14,
+            "stdout": "", "runs": [run] if rc == 0 else [],
+            "plan": {"scenario": scenario, "nodes": n, "loss": loss,
+                     "duration_s": duration_s}}
+    if rc == 0:
+        info["max_rss_mb"] = 21.0
+    return info
+
+
+def scale(p99_by_n=None, false_by_n=None, bytes_by_n=None, losses=(0.0, 0.05),
+          healthy_s=120.0, timeouts=()):
+    """scale.json as simbench.py scale writes it: a crash and a healthy run
+    per (N, loss). p99_by_n: N -> phi-8 crash p99 ms (p50 = 0.9 of it);
+    false_by_n: N -> phi-8 false suspicions in each healthy run; bytes_by_n:
+    N -> healthy bytes per node per second; healthy_s: their simulated
+    length; timeouts: (scenario, N) pairs killed at the time limit."""
+    p99_by_n = p99_by_n or {10: 590.0, 100: 595.0, 1000: 600.0}
+    false_by_n = false_by_n or {}
+    bytes_by_n = bytes_by_n or {}
     runs = []
-    for n, rate in sorted(false_by_n.items()):
-        runs.append({
-            "command": f"simulator --scenario=crash --nodes={n}", "rc": 0,
-            "wall_s_measured": 10.0, "limit_s": 600, "max_gib": 14,
-            "max_rss_mb": 100.0, "stdout": "",
-            "runs": [{"scenario": "crash", "nodes": n, "victims": 1,
-                      "loss": 0.0, "seed": 1, "bytes_per_node_s": 38000.0,
-                      "packets_per_node_s": 30.0,
-                      "rows": [sim_row(8, p50_by_n[n], rate)]}],
-        })
-    return {"runs": runs, "date": "2026-01-01 00:00:00", "commit": "abc1234"}
+    for n in sorted(p99_by_n):
+        for loss in losses:
+            p99 = p99_by_n[n]
+            rows = [dict(sim_row(t, p99 * 0.9 * t / 8), p99=p99 * t / 8)
+                    for t in (4, 8, 12)]
+            runs.append(scale_info(
+                "crash", n, loss, rows, 1600.0,
+                rc="timeout" if ("crash", n) in timeouts else 0))
+            false = false_by_n.get(n, 0)
+            rows = [dict(sim_row(t, None), false=false if t == 8 else 0)
+                    for t in (4, 8, 12)]
+            runs.append(scale_info(
+                "loss", n, loss, rows, bytes_by_n.get(n, 1470.0),
+                duration_s=healthy_s,
+                rc="timeout" if ("loss", n) in timeouts else 0))
+    return {"runs": runs, "sizes": sorted(p99_by_n), "losses": list(losses),
+            "date": "2026-01-01 00:00:00", "commit": "abc1234"}
 
 
 def machine():

@@ -125,14 +125,18 @@ def live_share(p):
     return 1.0
 
 
+def wire_bytes(p):
+    """Bytes per member per second on the wire, IP/UDP headers included,
+    over all N members. Simulators that print their protocol count the
+    headers themselves; older ones counted payload only."""
+    if "protocol" in p:
+        return p["bytes_per_node_s"]
+    return p["bytes_per_node_s"] + UDP_IP_HEADER_BYTES * p["packets_per_node_s"]
+
+
 def live_bytes(p):
-    """Payload bytes per live member per second."""
-    return p["bytes_per_node_s"] * live_share(p)
-
-
-def live_bytes_with_headers(p):
-    """live_bytes plus the IP and UDP headers of every datagram."""
-    return live_bytes(p) + UDP_IP_HEADER_BYTES * p["packets_per_node_s"] * live_share(p)
+    """Bytes on the wire (headers included) per live member per second."""
+    return wire_bytes(p) * live_share(p)
 
 
 def interval_s(text):
@@ -174,37 +178,98 @@ def threshold_step(qos, n, loss, lo, hi):
     return None
 
 
-def crash_trend(qos, scale, threshold=8):
-    """(N, row, run) of every normal-model crash at loss 0 and 100 ms
-    rounds, simulator QoS and scale runs together, by N."""
-    trend = []
-    for p in (qos or {}).get("points", []):
-        if (p["scenario"], p["loss"], interval_of(p)) == ("crash", 0.0, "100ms"):
-            r = row_at(p["rows"], threshold)
-            if r and r["p50"] is not None:
-                trend.append((p["nodes"], r, p))
-    for info in (scale or {}).get("runs", []):
-        if "--model=exponential" in info["command"]:
-            continue
-        for run in info["runs"]:
-            if run["scenario"] == "crash":
-                r = row_at(run["rows"], threshold)
-                if r:
-                    trend.append((run["nodes"], r, run))
-    trend.sort(key=lambda t: t[0])
-    return trend
+# ------------------------------------------------- simulator scale (issue 11)
+
+# Issue 11's simulator goals (lan preset, 1 ms +- 1 ms links, keyring off):
+# N -> (crash -> phi 8 at every observer, p99 ms; false suspicions per
+# node-hour at phi 8 and 5 % loss; steady-state bytes out per node per
+# second, IP/UDP headers included).
+SIM_GOALS = {10: (700.0, 0.0, 1500.0), 1000: (1000.0, 0.01, 1500.0),
+             10000: (1200.0, 0.01, 2000.0)}
+GOAL_THRESHOLD = 8
+GOAL_LOSS = 0.05
 
 
-def exponential_runs(scale, threshold=8):
-    """(N, row) of the scale runs with --model=exponential."""
+def scale_runs(scale, scenario):
+    """(plan, run, info) of every planned scale run of `scenario` ("crash"
+    or "loss"), by N then loss; run is None when it did not finish."""
     out = []
     for info in (scale or {}).get("runs", []):
-        if "--model=exponential" in info["command"]:
-            for run in info["runs"]:
-                r = row_at(run["rows"], threshold)
-                if r:
-                    out.append((run["nodes"], r))
+        plan = info.get("plan")
+        if not plan or plan["scenario"] != scenario:
+            continue
+        run = info["runs"][0] if info["rc"] == 0 and info["runs"] else None
+        out.append((plan, run, info))
+    out.sort(key=lambda t: (t[0]["nodes"], t[0]["loss"]))
     return out
+
+
+def poisson_upper(k, confidence=0.95):
+    """One-sided upper confidence bound on a Poisson mean after k events:
+    the mean at which k or fewer events happen with probability
+    1 - confidence (3.0 for k = 0 at 95 %)."""
+    def at_most_k(mean):
+        term = total = math.exp(-mean)
+        for i in range(1, k + 1):
+            term *= mean / i
+            total += term
+        return total
+    lo, hi = 0.0, 10.0 + 3 * k
+    for _ in range(100):
+        mid = (lo + hi) / 2
+        if at_most_k(mid) > 1 - confidence:
+            lo = mid
+        else:
+            hi = mid
+    return hi
+
+
+def false_rate(plan, row):
+    """False suspicions of one threshold row of a healthy run, per
+    node-hour: the count, node-hours, the rate and its 95 % upper bound."""
+    hours = plan["nodes"] * plan["duration_s"] / 3600
+    count = row["false"]
+    return {"count": count, "node_hours": hours,
+            "rate": count / hours if hours else None,
+            "bound95": poisson_upper(count) / hours if hours else None}
+
+
+def sim_goal_numbers(scale, n):
+    """What SIM_GOALS bounds at N = n, from the finished scale runs; a
+    quantity whose runs are absent (or none finished) is None.
+
+    p99: the worst phi-8 crash p99 over the losses run, with `undetected`
+    (observers that never crossed, all losses) and `losses`; false:
+    false_rate at phi 8 in the healthy run at GOAL_LOSS; bytes: the most
+    bytes per node per second of the healthy runs (steady state).
+    unfinished: the scenarios planned at n of which no run finished."""
+    planned = {s: [r for p, r, _ in scale_runs(scale, s) if p["nodes"] == n]
+               for s in ("crash", "loss")}
+    unfinished = {s for s, runs in planned.items()
+                  if runs and not any(runs)}
+    crash = [(p, r) for p, r, _ in scale_runs(scale, "crash")
+             if p["nodes"] == n and r]
+    rows = [(p, row_at(r["rows"], GOAL_THRESHOLD)) for p, r in crash]
+    rows = [(p, row) for p, row in rows if row]
+    p99 = None
+    if rows:
+        times = [row["p99"] for _, row in rows if row["p99"] is not None]
+        p99 = {"value": max(times) if times else None,
+               "undetected": sum(row["undetected"] for _, row in rows),
+               "losses": [p["loss"] for p, _ in rows]}
+    healthy = [(p, r) for p, r, _ in scale_runs(scale, "loss")
+               if p["nodes"] == n and r]
+    false = None
+    for p, r in healthy:
+        row = row_at(r["rows"], GOAL_THRESHOLD)
+        if p["loss"] == GOAL_LOSS and row:
+            false = false_rate(p, row)
+    bytes_ = None
+    if healthy:
+        bytes_ = {"value": max(live_bytes(r) for _, r in healthy),
+                  "losses": [p["loss"] for p, _ in healthy]}
+    return {"p99": p99, "false": false, "bytes": bytes_,
+            "unfinished": unfinished}
 
 
 def run_loads(machine, vs):
@@ -248,7 +313,7 @@ def phid_protocol(vs):
 
 def sim_protocol(command):
     """The protocol of a simulator command line: its --protocol=N, else 1
-    (the committed simulator results before protocol 2 ran without it)."""
+    (simbench.py's commands before protocol 2 did not name it)."""
     for word in command.split():
         if word.startswith("--protocol="):
             return int(word.split("=", 1)[1])

@@ -1,5 +1,6 @@
 """Tests of bench_stats.py, table-driven where the math allows."""
 
+import math
 import unittest
 
 import bench_fixtures as fx
@@ -72,11 +73,14 @@ class SimulatorNumbersTest(unittest.TestCase):
         # 3.6 / 9 pairs per hour = 0.4 / 3.6e6 per ms, for 100 ms.
         self.assertAlmostEqual(st.accuracy(row, 10), 0.4 / 3.6e6 * 100)
 
-    def test_crash_bytes_are_per_live_member(self):
+    def test_crash_bytes_are_per_live_member_with_headers(self):
+        # An old simulator (no "protocol"): payload only, headers added.
         p = {"scenario": "crash", "nodes": 10, "victims": 2,
              "bytes_per_node_s": 800.0, "packets_per_node_s": 8.0}
+        self.assertEqual(st.live_bytes(p), (800.0 + 28 * 8.0) * 10 / 8)
+        # One that prints its protocol counts the headers itself.
+        p["protocol"] = 2
         self.assertEqual(st.live_bytes(p), 1000.0)
-        self.assertEqual(st.live_bytes_with_headers(p), 1000.0 + 28 * 10.0)
         p["scenario"] = "pause"
         self.assertEqual(st.live_bytes(p), 800.0)
 
@@ -90,14 +94,42 @@ class SimulatorNumbersTest(unittest.TestCase):
         self.assertEqual(st.threshold_step(qos, 10, 0.0, 16, 8), -200.0)
         self.assertIsNone(st.threshold_step(qos, 50, 0.0, 8, 16))
 
-    def test_crash_trend_joins_qos_and_scale_without_other_models(self):
-        scale = fx.scale({200: 1.0, 500: 2.0})
-        exp = fx.scale({1000: 0.0})["runs"][0]
-        exp["command"] += " --model=exponential"
-        scale["runs"].append(exp)
-        trend = st.crash_trend(fx.qos(), scale)
-        self.assertEqual([n for n, _, _ in trend], [10, 50, 200, 500])
-        self.assertEqual([n for n, _ in st.exponential_runs(scale)], [1000])
+    def test_zero_events_bound_the_rate_at_three_at_95_percent(self):
+        self.assertAlmostEqual(st.poisson_upper(0), -math.log(0.05), places=6)
+        # P(X <= 1; 4.744) = 0.05: the textbook bound after one event.
+        self.assertAlmostEqual(st.poisson_upper(1), 4.744, places=3)
+        self.assertGreater(st.poisson_upper(5), st.poisson_upper(4))
+
+    def test_false_rate_is_per_node_hour_of_the_healthy_run(self):
+        plan = {"nodes": 1000, "duration_s": 120.0}
+        f = st.false_rate(plan, {"false": 0})
+        self.assertAlmostEqual(f["node_hours"], 1000 * 120 / 3600)
+        self.assertEqual(f["rate"], 0)
+        self.assertAlmostEqual(f["bound95"], st.poisson_upper(0) / f["node_hours"])
+
+    def test_goal_numbers_take_the_worst_loss_and_the_5_percent_healthy_run(self):
+        scale = fx.scale({10: 590.0, 1000: 600.0}, false_by_n={1000: 2},
+                         bytes_by_n={1000: 1480.0})
+        # The 5 % crash run at N=1000 is slower than the 0 % one.
+        crash = [i for i in scale["runs"] if i["plan"]["scenario"] == "crash"
+                 and i["plan"]["nodes"] == 1000 and i["plan"]["loss"] == 0.05]
+        st.row_at(crash[0]["runs"][0]["rows"], 8)["p99"] = 650.0
+        g = st.sim_goal_numbers(scale, 1000)
+        self.assertEqual(g["p99"]["value"], 650.0)
+        self.assertEqual(g["p99"]["losses"], [0.0, 0.05])
+        self.assertEqual(g["false"]["count"], 2)
+        self.assertEqual(g["bytes"]["value"], 1480.0)
+        self.assertEqual(g["unfinished"], set())
+        none = st.sim_goal_numbers(scale, 10000)
+        self.assertEqual((none["p99"], none["false"], none["bytes"]),
+                         (None, None, None))
+
+    def test_a_size_whose_runs_timed_out_is_unfinished_not_unrun(self):
+        scale = fx.scale({10: 590.0, 1000: 600.0},
+                         timeouts=(("crash", 1000), ("loss", 1000)))
+        g = st.sim_goal_numbers(scale, 1000)
+        self.assertIsNone(g["p99"])
+        self.assertEqual(g["unfinished"], {"crash", "loss"})
 
 
 class ProtocolTest(unittest.TestCase):

@@ -12,8 +12,10 @@ Writes the plot (--png, default DIR/qos.png; needs matplotlib).
 
 The modules: results_schema (the files), bench_stats (the numbers),
 verdicts (the words that compare them), report_tables (section 1),
-report_scale (sections 1b-3), report_findings (section 4), qos_plot (the
-plot); this file holds the command line, the opening and section 5.
+report_scale (sections 1b-3) and report_sim_scale (section 3's simulator
+tables and goals), report_findings and report_sim_findings (section 4),
+qos_plot (the plot); this file holds the command line, the opening and
+section 5.
 
 notes.json holds what the numbers cannot tell, as sentences, for the runs
 whose commits it names (`describes`); for other runs it is ignored with a
@@ -32,6 +34,7 @@ import bench_stats
 import qos_plot
 import report_findings
 import report_scale
+import report_sim_scale
 import report_tables
 import results_schema
 
@@ -116,7 +119,7 @@ def opening(m, vs, qos, scale, notes, out):
                "python3 tools/bench/simbench.py qos --simulator=$BIN/tools/simulator/simulator \\\n"
                "  --out=tools/bench/results/qos.json\n"
                "python3 tools/bench/simbench.py scale --simulator=$BIN/tools/simulator/simulator \\\n"
-               "  --out=tools/bench/results/scale.json\n"
+               "  --out=tools/bench/results/scale.json --sizes=10,100,1000   # and 10000: raise --max_gib\n"
                "bazel run -c opt //server:watch_bench -- --watchers=1000   # and 10000\n"
                "python3 tools/bench/report.py --results=tools/bench/results --markdown=BENCHMARKS.md\n"
                "```\n")
@@ -160,7 +163,7 @@ def render(results, results_dir, notes, png_link):
     report_scale.qos_section(qos, png_link, out)
     report_scale.scale_section(scale, results_dir, out)
     report_findings.analysis(vs, qos, scale, notes, out)
-    caveats(vs, notes, out, qos)
+    caveats(vs, notes, out, qos, scale)
     # Measured by hand, outside run_all.sh: kept as written.
     for hand in ("under_abuse.md", "status_page.md", "protocol_v2_sim.md"):
         path = os.path.join(results_dir, hand)
@@ -210,12 +213,13 @@ def main():
 # ----------------------------------------------------------------- caveats
 
 
-def caveats(vs, notes, out, qos=None):
+def caveats(vs, notes, out, qos=None, scale=None):
     """Section 5."""
     out.append("## 5. Caveats\n")
     if vs:
         repetitions_caveat(vs, notes, out)
     protocol_caveat(vs, qos, out)
+    scale_caveat(scale, out)
     gap = smallest_kill_gap(vs)
     far = ("far below the differences measured" if gap is None or gap > 100
            else f"not far below the smallest difference measured ({gap:,.0f} ms)")
@@ -261,6 +265,42 @@ def protocol_caveat(vs, qos, out):
         f"plot therefore sit beside curves of another protocol, and the "
         f"section-4 findings on thresholds and scale describe protocol "
         f"{', '.join(str(p) for p in sim)}.")
+
+
+def scale_caveat(scale, out):
+    """What the simulator's scale runs can and cannot show."""
+    healthy = [(p, r) for p, r, _ in bench_stats.scale_runs(scale, "loss")
+               if r and p["loss"] == bench_stats.GOAL_LOSS]
+    if not healthy:
+        return
+    plan, run = max(healthy, key=lambda t: t[0]["nodes"])
+    row = bench_stats.row_at(run["rows"], bench_stats.GOAL_THRESHOLD)
+    if row:
+        f = bench_stats.false_rate(plan, row)
+        goal = bench_stats.SIM_GOALS.get(plan["nodes"], (0, 0.01, 0))[1] or 0.01
+        need = bench_stats.poisson_upper(f["count"]) / goal
+        out.append(
+            f"- A run of H node-hours with no false suspicion bounds the rate "
+            f"at 3 / H per node-hour (95 %). The largest healthy run here, "
+            f"N = {plan['nodes']:,} for {plan['duration_s']:g} s at "
+            f"{plan['loss'] * 100:g} % loss, is {f['node_hours']:,.1f} "
+            f"node-hours with {f['count']} at φ={bench_stats.GOAL_THRESHOLD}: "
+            f"a 95 % bound of {f['bound95']:.2g} per node-hour; showing "
+            f"{goal:g} per node-hour takes {need:,.0f} node-hours "
+            f"({need * 3600 / plan['nodes'] / 60:,.0f} simulated minutes at "
+            f"this N).")
+    runs = (bench_stats.scale_runs(scale, "crash") +
+            bench_stats.scale_runs(scale, "loss"))
+    largest = max(p["nodes"] for p, _, _ in runs)
+    seeds = max(1, largest // 500)
+    out.append(
+        f"- The simulator's nodes join through one of N / 500 seeds (at "
+        f"least one), and a seed lets in 20 nodes a second, so joining "
+        f"takes about N / (20 × seeds) s: {largest / 20 / seeds:,.0f} s at "
+        f"N = {largest:,} ({seeds} seed{'s' if seeds > 1 else ''}), against "
+        f"a warm-up of {report_sim_scale.warmup_of(runs)}. The crash runs' "
+        f"bytes cover the 40 s after the crash, its rumour included; the "
+        f"healthy runs' bytes are the steady state.")
 
 
 def smallest_kill_gap(vs):

@@ -1,5 +1,6 @@
 """BENCHMARKS.md sections 1b to 3: many daemons on one host, quality of
-service, scale. Markdown, as report_tables does for section 1.
+service, scale (its simulator tables in report_sim_scale). Markdown, as
+report_tables does for section 1.
 
 Each section function appends lines to `out` and takes its numbers from
 bench_stats.
@@ -8,6 +9,7 @@ bench_stats.
 import os
 
 import bench_stats as st
+import report_sim_scale
 from report_tables import ms, ratio_text
 
 
@@ -16,8 +18,9 @@ def qos_section(qos, png_link, out):
     out.append("## 2. QoS curves (simulator)\n")
     out.append("`tools/bench/simbench.py qos` runs "
                "`bazel-bin/tools/simulator/simulator` (in-memory network, "
-               "simulated clock, 1 ms delay + up to 1 ms jitter, lan options) "
-               "and parses its tables.\n")
+               "simulated clock, 1 ms delay + up to 1 ms jitter, lan options, "
+               "the gossip protocol its commands name: `--protocol=2` since "
+               "protocol 2 became the default) and parses its tables.\n")
     if png_link:
         out.append(f"![detection time vs mistake rate]({png_link})\n")
         out.append(
@@ -39,8 +42,8 @@ def qos_section(qos, png_link, out):
         "member's phi crossed the threshold before its next heartbeat "
         "arrived), T_M mean mistake duration, and 1 − P_A = λ_M(per pair) × "
         "T_M, the probability that a query of one pair at a random time "
-        "gets a wrong SUSPECT. Crash rows: `victims` members crash after a "
-        "20 s warm-up; false suspicions are counted among the others for "
+        "gets a wrong SUSPECT. Crash rows: the members counted by ×k crash "
+        "after a 20 s warm-up; false suspicions are counted among the others for "
         "the rest of the run. Pause rows: one member stopped for 3 s.\n")
     main_points = [p for p in qos["points"] if st.interval_of(p) == "100ms"]
     for n in sorted({p["nodes"] for p in main_points}):
@@ -61,19 +64,21 @@ def qos_section(qos, png_link, out):
                     f"{'0' if acc == 0 else f'{acc:.1e}'} |")
         bw = ", ".join(f"{p['scenario']} loss {p['loss'] * 100:g}%: "
                        f"{st.live_bytes(p):,.0f} B/node/s" for p in pts)
-        out.append(f"\nSimulated gossip bandwidth (payload, per live member): "
-                   f"{bw}.\n")
+        out.append(f"\nSimulated gossip bandwidth (per live member, IP/UDP "
+                   f"headers included): {bw}.\n")
     trade = [p for p in qos["points"] if p["scenario"] == "crash" and
-             p["loss"] == 0 and p["nodes"] in (10, 50) and
-             (p.get("gossip_interval") != "100ms" or p["victims"] > 1)]
-    if not trade:
+             p["loss"] == 0 and p["nodes"] in (10, 50)]
+    if all(st.interval_of(p) == "100ms" for p in trade):
         return
     out.append("#### The interval trade-off\n")
-    out.append("The same crash (loss 0) at slower gossip rounds "
-               "(`--gossip_interval`; the detector defaults follow it). "
-               "This is the knob that trades phid's detection time for "
-               "bandwidth; compare Serf's measured cost in section 1.\n")
-    out.append("| N | gossip interval | φ=8 T_D p50 | p99 | max | false / node-h "
+    out.append("The same crash (loss 0) at slower heartbeats "
+               "(`--gossip_interval`: protocol 2's heartbeat interval, and "
+               "protocol 1's gossip round; the detector defaults follow it; "
+               "500 ms is the lean preset's heartbeat, though not its 4 s "
+               "summaries). This is the knob that trades "
+               "phid's detection time for bandwidth; compare Serf's "
+               "measured cost in section 1.\n")
+    out.append("| N | heartbeat interval | φ=8 T_D p50 | p99 | max | false / node-h "
                "| B / live node / s | packets / live node / s |")
     out.append("|---|---|---|---|---|---|---|---|")
     for p in sorted(trade, key=lambda p: (p["nodes"], st.interval_s(st.interval_of(p)))):
@@ -92,61 +97,19 @@ def qos_section(qos, png_link, out):
 
 def scale_section(scale, results_dir, out):
     out.append("## 3. Scale\n")
-    out.append("`tools/bench/simbench.py scale`: the simulator under "
-               "`/usr/bin/time -v` (wall time, max RSS), each run with a "
-               "time limit. Every simulated node holds a detector per member "
-               "(N² histories); the nodes run on two threads (`--threads=2`, "
-               "deterministic: every thread count gives the same result).\n")
-    if not scale:
-        out.append("*Simulator scale runs not run (tools/bench/run_all.sh scale).*\n")
+    out.append("`tools/bench/simbench.py scale` runs issue 11's simulator "
+               "table: for every N (`--sizes`, default 10, 100, 1,000) and "
+               "loss (`--losses`, default 0 and 5 %), a crash of one member "
+               "and a healthy cluster, each under `/usr/bin/time -v` with a "
+               "time limit and an address-space limit.\n")
+    if not scale or not st.scale_runs(scale, "crash") + \
+            st.scale_runs(scale, "loss"):
+        out.append("*Simulator scale runs not run (tools/bench/run_all.sh "
+                   "scale).*\n")
     else:
-        scale_table(scale, out)
+        report_sim_scale.scale_tables(scale, out)
     for w in (1000, 10000):
         watch_bench(os.path.join(results_dir, f"watch_bench_{w}.txt"), w, out)
-
-
-def exit_text(info):
-    rc = info["rc"]
-    if rc == "timeout":
-        return f"killed after {info['limit_s']} s"
-    if rc in (134, -6):
-        return (f"aborted (allocation failed at the "
-                f"{info.get('max_gib', '?')} GiB address-space limit)")
-    return str(rc)
-
-
-def scale_table(scale, out):
-    out.append("| command | exit | wall s | simulated s | max RSS MB | "
-               "B / node / s | packets / node / s | join reached all "
-               "(rounds) | φ=8 T_D p50 / max ms | φ=8 undetected | "
-               "φ=8 false / node-h |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
-    for info in scale["runs"]:
-        run = info["runs"][0] if info["runs"] else None
-        row8 = st.row_at(run["rows"], 8) if run else None
-        sim_s = run.get("simulated_s", "–") if run else "–"
-        bw = f"{run['bytes_per_node_s']:,.0f}" if run else "–"
-        pk = f"{run['packets_per_node_s']:.1f}" if run else "–"
-        dr = "–"
-        if run and run["scenario"] == "join_storm":
-            dr = run.get("dissemination_rounds", "not within the run")
-        crash = run and run["scenario"] == "crash"
-        td = (f"{ms(row8['p50'])} / {ms(row8['max'])}"
-              if crash and row8 and row8["p50"] is not None else "–")
-        und = (f"{row8['undetected']} of {run['nodes'] - run['victims']}"
-               if crash and row8 else "–")
-        fr = f"{row8['false_per_node_hour']:,.1f}" if row8 else "–"
-        # A run killed at its time limit has no /usr/bin/time report.
-        rss = f"{info['max_rss_mb']:,.0f}" if info.get("max_rss_mb") else "–"
-        out.append(
-            f"| `{info['command']}` | {exit_text(info)} | "
-            f"{info['wall_s_measured']:.0f} | {sim_s} | "
-            f"{rss} | {bw} | {pk} | {dr} | "
-            f"{td} | {und} | {fr} |")
-    out.append("")
-    out.append("The join storm's point is the dissemination: the 10 "
-               "joiners were known to every member, and every member to "
-               "them, after that many 100 ms rounds.\n")
 
 
 def watch_bench(path, watchers, out):

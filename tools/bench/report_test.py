@@ -62,10 +62,15 @@ class CrashDetectionVerdictTest(unittest.TestCase):
 
 class CostVerdictTest(unittest.TestCase):
     def test_phid_dearer_than_serf_loses_on_bandwidth_and_cpu(self):
-        text = bullet(render(fx.vs_serf()), "Bandwidth")
+        text = bullet(render(fx.with_lean(fx.vs_serf())), "Bandwidth")
         self.assertIn("Bandwidth and CPU: phid loses.", text)
         self.assertIn("(×33)", text)
-        self.assertIn("Why: phid sends", text)
+        self.assertIn("Why: protocol 2's lan preset", text)
+
+    def test_a_protocol_1_run_gets_no_protocol_2_explanation(self):
+        text = bullet(render(fx.vs_serf()), "Bandwidth")
+        self.assertIn("phid loses", text)
+        self.assertNotIn("Why:", text)
 
     def test_phid_cheaper_than_serf_wins_and_is_not_explained_as_a_loss(self):
         vs = fx.vs_serf(cost={"phid": (0.001, 100.0), "serf-lan": (0.004, 300.0),
@@ -82,7 +87,7 @@ class CostVerdictTest(unittest.TestCase):
                       bullet(render(vs), "Bandwidth"))
 
     def test_equal_bandwidth_sentence_follows_the_slow_round_point(self):
-        vs = fx.vs_serf()
+        vs = fx.with_lean(fx.vs_serf())
         slow = fx.qos_point(10, {8: 3000.0}, interval="1s")
         slow["bytes_per_node_s"], slow["packets_per_node_s"] = 100.0, 1.0
         qos = fx.qos()
@@ -199,13 +204,20 @@ class StallVerdictsTest(unittest.TestCase):
 class SimulatorVerdictsTest(unittest.TestCase):
     def test_scale_without_false_suspicions_holds_up(self):
         text = bullet(render(fx.vs_serf(), fx.qos(), fx.scale()), "Scale")
-        self.assertIn("Scale: phid holds up to N=500", text)
+        self.assertIn("Scale: phid holds up to N=1,000", text)
+        self.assertIn("crash p99 barely moves", text)
         self.assertNotIn("loses", text)
 
     def test_scale_with_false_suspicions_loses_from_that_size_on(self):
-        scale = fx.scale({200: 0.5, 500: 40.0, 1000: 900.0})
+        scale = fx.scale(false_by_n={1000: 200})  # 6 per node-hour
         text = bullet(render(fx.vs_serf(), fx.qos(), scale), "Scale")
-        self.assertIn("Scale: phid loses from N=500 on", text)
+        self.assertIn("Scale: phid loses from N=1000 on", text)
+
+    def test_detection_that_grows_with_n_is_not_called_barely(self):
+        scale = fx.scale({10: 590.0, 100: 700.0, 1000: 900.0})
+        text = bullet(render(fx.vs_serf(), fx.qos(), scale), "Scale")
+        self.assertIn("crash p99 moves (by up to 53%)", text)
+        self.assertNotIn("protocol 2's design", text)
 
     def test_loss_that_moves_the_curves_is_not_called_barely(self):
         qos = fx.qos([fx.qos_point(n, {2: 600.0, 8: 800.0, 16: 950.0}, loss=0.0)
@@ -222,6 +234,109 @@ class SimulatorVerdictsTest(unittest.TestCase):
         text = bullet(render(vs, fx.qos()), "Thresholds")
         self.assertIn("(real daemons, N=10 and 25) detect later than the "
                       "simulator predicts", text)
+
+
+def goal_rows(markdown):
+    """(N, goal, measured, verdict) of every row of the simulator goals."""
+    part = markdown.split("#### Goals (issue 11), simulator", 1)[1]
+    part = part.split("\n\n`", 1)[0].split("\n## ", 1)[0]
+    rows = []
+    for line in part.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if line.startswith("| ") and not line.startswith("| N |") and \
+                len(cells) == 4:
+            rows.append((int(cells[0].replace(",", "")), *cells[1:]))
+    return rows
+
+
+def number(text):
+    """The first number in text, without thousands separators."""
+    return float(re.search(r"[\d,]*\.?\d+", text).group(0).replace(",", ""))
+
+
+def check_goal_row(case, n, goal, measured, verdict):
+    """Fails if a goal row's verdict contradicts the numbers in it."""
+    if measured == "not run":
+        case.assertEqual(verdict, "not run")
+        return
+    if measured.startswith("did not finish"):
+        case.assertEqual(verdict, "not measured")
+        return
+    bound = number(goal.split("≤", 1)[1])
+    if goal.startswith("false suspicions"):
+        m = re.match(r"(\d+) in ([\d,.]+) node-hours .*95 % bound ([\d.e+-]+)\)",
+                     measured)
+        count, hours, b95 = int(m.group(1)), number(m.group(2)), float(m.group(3))
+        rate = count / hours
+        if rate > bound:
+            case.assertTrue(verdict.startswith("missed"), (measured, verdict))
+        elif bound == 0 or b95 <= bound:
+            case.assertTrue(verdict.startswith("met"), (measured, verdict))
+        else:
+            case.assertTrue(verdict.startswith("not shown"), (measured, verdict))
+        return
+    if "never crossed" in measured or "no detection" in measured:
+        case.assertEqual(verdict, "missed")
+        return
+    value = number(measured)
+    case.assertEqual(verdict.split()[0], "met" if value <= bound else "missed",
+                     (n, goal, measured, verdict))
+
+
+class SimulatorGoalsTest(unittest.TestCase):
+    def goals(self, scale):
+        return goal_rows(render(scale=scale))
+
+    def verdict(self, scale, n, goal_start):
+        return next(r for r in self.goals(scale)
+                    if r[0] == n and r[1].startswith(goal_start))
+
+    def test_every_goal_verdict_follows_its_numbers(self):
+        for scale in (fx.scale(),
+                      fx.scale({10: 800.0, 1000: 990.0}, false_by_n={10: 1},
+                               bytes_by_n={10: 1400.0, 1000: 1600.0}),
+                      fx.scale(healthy_s=3600.0),
+                      fx.scale(timeouts=(("crash", 1000),))):
+            rows = self.goals(scale)
+            self.assertEqual(len(rows), 9)
+            for row in rows:
+                with self.subTest(row=row):
+                    check_goal_row(self, *row)
+
+    def test_slow_detection_misses_and_fast_meets(self):
+        scale = fx.scale({10: 800.0, 1000: 990.0})
+        self.assertIn("missed by 1.14× the bound",
+                      self.verdict(scale, 10, "crash")[3])
+        self.assertIn("met (0.99 of the bound)",
+                      self.verdict(scale, 1000, "crash")[3])
+
+    def test_no_false_suspicion_in_33_node_hours_does_not_show_001(self):
+        row = self.verdict(fx.scale(), 1000, "false")
+        self.assertIn("0 in 33.3 node-hours", row[2])
+        self.assertIn("not shown at 95 %", row[3])
+        self.assertIn("300 node-hours", row[3])
+        # An hour at N=1,000 is 1,000 node-hours: shown.
+        row = self.verdict(fx.scale(healthy_s=3600.0), 1000, "false")
+        self.assertTrue(row[3].startswith("met"), row)
+
+    def test_one_false_suspicion_misses_a_goal_of_zero(self):
+        row = self.verdict(fx.scale(false_by_n={10: 1}), 10, "false")
+        self.assertEqual(row[3], "missed")
+
+    def test_bytes_over_the_goal_miss(self):
+        row = self.verdict(fx.scale(bytes_by_n={1000: 1600.0}), 1000, "bytes")
+        self.assertIn("missed by 1.07× the bound", row[3])
+
+    def test_sizes_not_run_and_runs_not_finished_say_so(self):
+        scale = fx.scale(timeouts=(("crash", 1000),))
+        self.assertEqual(self.verdict(scale, 10000, "crash")[2:],
+                         ("not run", "not run"))
+        self.assertEqual(self.verdict(scale, 1000, "crash")[3], "not measured")
+        markdown = render(scale=scale)
+        self.assertIn("| 1,000 | 0 % | did not finish: killed after 1800 s |",
+                      markdown)
+        self.assertIn("Did not finish: crash at N=1,000",
+                      bullet(markdown, "Scale"))
 
 
 class CommittedResultsTest(unittest.TestCase):
@@ -261,6 +376,13 @@ class CommittedResultsTest(unittest.TestCase):
             self.assertRegex(text, r"Bandwidth( and CPU)?: phid loses")
         if all(r < 0.95 for r in byte_ratios):
             self.assertRegex(text, r"Bandwidth( and CPU)?: phid wins")
+
+    def test_every_simulator_goal_verdict_matches_its_numbers(self):
+        rows = goal_rows(self.markdown)
+        self.assertEqual(len(rows), 9)
+        for row in rows:
+            with self.subTest(row=row):
+                check_goal_row(self, *row)
 
     def test_no_commit_or_machine_sentence_without_notes(self):
         results = report.load_results(RESULTS)

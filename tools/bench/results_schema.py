@@ -246,12 +246,23 @@ _SIM_RUN_FIELDS = {
     "victims": INT,
     "loss": NUMBER,                     # a fraction, 0.05 = 5 %
     "seed": INT,
-    "bytes_per_node_s": NUMBER,         # payload, over all N members
+    # Over all N members, crashed ones included, from the fault to the end.
+    # Runs that print "protocol" (simulators since commit bd85e05) count
+    # 28 bytes of IP/UDP header a datagram; older runs, payload only
+    # (bench_stats.wire_bytes).
+    "bytes_per_node_s": NUMBER,
     "packets_per_node_s": NUMBER,
     "rows": ListOf(SIM_ROW),
     "dissemination_rounds": Optional(NUMBER),  # join_storm
     "wall_s": Optional(NUMBER),
-    "simulated_s": Optional(NUMBER),
+    "simulated_s": Optional(NUMBER),    # warm-up and join included
+    "observer_pauses": Optional(INT),   # local pauses the nodes detected
+    "protocol": Optional(INT),          # the gossip protocol simulated
+    "peak_rss_mb": Optional(NUMBER),    # the simulator's own VmHWM
+    # Protocol 2 crash: from the crash until every live observer held a
+    # quorum of reports on the victim ("reports everywhere"); absent if
+    # not within half the run.
+    "rumour_ms": Optional(NUMBER),
 }
 SIM_RUN = Record(_SIM_RUN_FIELDS)
 
@@ -278,10 +289,21 @@ SCALE_RUN = Record({
     "runs": ListOf(SIM_RUN),            # empty if it did not finish
     "stdout": STR,                      # the tail
     "stderr_tail": Optional(STR),       # when rc != 0
+    # What the run was for (simbench.py scale_plan), so that a run that did
+    # not finish still names its row. Absent in runs before issue 11's
+    # table.
+    "plan": Optional(Record({
+        "scenario": Enum("crash", "loss"),
+        "nodes": INT,
+        "loss": NUMBER,
+        "duration_s": NUMBER,           # simulated, after the warm-up
+    })),
 })
 
 SCALE = Record({
     "runs": ListOf(SCALE_RUN),
+    "sizes": Optional(ListOf(INT)),     # simbench.py scale --sizes
+    "losses": Optional(ListOf(NUMBER)),  # --losses
     "date": STR,
     "commit": STR,
 })

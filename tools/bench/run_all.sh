@@ -13,10 +13,14 @@
 #            ports 19500-19502: bytes per node, RSS, kill -9 detection at
 #            every observer (//tools/bench:hundred_daemons). About 5 min.
 #            Do not edit this script while it runs: bash reads it as it goes.
-#   qos      simulator: detection time vs mistake rate, thresholds 1..16,
-#            loss 0/1/5 %, and a pause, at N = 10 and 50 (simbench.py). ~2 min.
-#   scale    simulator at 200 to 5,000 nodes under /usr/bin/time -v. The
-#            5,000-node run is capped (time and address space). ~15 min.
+#   qos      simulator (protocol 2): detection time vs mistake rate,
+#            thresholds 1..16, loss 0/1/5 %, a pause, and heartbeat intervals
+#            300 ms to 1 s, at N = 10 and 50 (simbench.py). A few minutes.
+#   scale    simulator (protocol 2), issue 11's table: a crash and a healthy
+#            cluster at N = 10, 100, 1,000 x loss 0, 5 % under
+#            /usr/bin/time -v, each run capped (time and address space).
+#            ~15-30 min. N = 10,000 on request: SCALE_SIZES=10,100,1000,10000
+#            (an hour or more and ~16+ GB: raise SCALE_MAX_GIB too).
 #   watch    bazel run //server:watch_bench with 1,000 and 10,000 watchers.
 #            (It starts its own daemons on 127.0.0.1 with kernel-chosen
 #            ports; that is how the tool is written.)
@@ -79,7 +83,8 @@ fi
 if want scale; then
   echo "run_all: scale"
   "$PY" tools/bench/simbench.py scale \
-    --simulator="$BIN/tools/simulator/simulator" --out="$OUT/scale.json"
+    --simulator="$BIN/tools/simulator/simulator" --out="$OUT/scale.json" \
+    --sizes="${SCALE_SIZES:-10,100,1000}" --max_gib="${SCALE_MAX_GIB:-14}"
 fi
 if want watch; then
   for w in 1000 10000; do

@@ -136,3 +136,20 @@ def goal_phrase(value, bound, strict=False):
     share = value / bound
     return (f"met ({share:.2f} of the bound)" if g == "met" else
             f"missed by {share:.2f}× the bound")
+
+
+def rate_goal(rate, bound95, bound):
+    """A bound on an event rate measured over a finite run: "met" when the
+    95 % upper bound on the rate is within the goal (for a goal of 0: when
+    nothing happened), "missed" when the measured rate is past it, and
+    "not shown" when the rate is within the goal but the run was too short
+    for its 95 % bound to be; None if a number is missing."""
+    if rate is None or bound is None:
+        return None
+    if rate > bound:
+        return "missed"
+    if bound == 0:
+        return "met"
+    if bound95 is None:
+        return None
+    return "met" if bound95 <= bound else "not shown"

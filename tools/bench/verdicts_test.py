@@ -94,5 +94,21 @@ class GoalTest(unittest.TestCase):
                          "missed by 1.40× the bound")
 
 
+class RateGoalTest(unittest.TestCase):
+    def test_a_rate_past_the_goal_is_missed(self):
+        self.assertEqual(verdicts.rate_goal(0.02, 0.05, 0.01), "missed")
+
+    def test_a_goal_of_zero_is_met_only_by_no_events(self):
+        self.assertEqual(verdicts.rate_goal(0.0, 9.0, 0.0), "met")
+        self.assertEqual(verdicts.rate_goal(0.1, 0.5, 0.0), "missed")
+
+    def test_within_the_goal_but_a_short_run_is_not_shown(self):
+        self.assertEqual(verdicts.rate_goal(0.0, 0.09, 0.01), "not shown")
+        self.assertEqual(verdicts.rate_goal(0.0, 0.009, 0.01), "met")
+
+    def test_missing_numbers_give_no_verdict(self):
+        self.assertIsNone(verdicts.rate_goal(None, 0.1, 0.01))
+
+
 if __name__ == "__main__":
     bench_testing.main()
