@@ -211,14 +211,21 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
     }
   };
   bool we_lack = false;
+  // Nobody holds reports on itself (membership.h): reports on us, or on
+  // the sender, are nothing either side lacks. Counted as lacking, every
+  // summary between a subject and a peer listing its reports (for a minute
+  // after a recovery) cost a reply and a repair that changed nothing.
+  const uint64_t self_id = membership_->self_member().id;
   absl::flat_hash_map<std::pair<uint64_t, uint64_t>, uint64_t> theirs;
   for (const wire::ReportKey& k : in.reports()) {
+    if (k.subject() == self_id) continue;
     theirs[{k.subject(), k.monitor()}] = k.seq();
     uint64_t mine = membership_->ReportSeq(k.subject(), k.monitor());
     if (mine > k.seq()) add(membership_->FindById(k.subject()));
     if (mine < k.seq()) we_lack = true;
   }
   for (const auto& key : membership_->SummaryKeys(now)) {
+    if (key.subject == sender->id) continue;
     auto it = theirs.find({key.subject, key.monitor});
     if (it == theirs.end() || it->second < key.seq) {
       add(membership_->FindById(key.subject));

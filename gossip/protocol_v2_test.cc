@@ -470,3 +470,34 @@ TEST(ProtocolV2Test, TagsTravelWithTheMemberAndARestartReplacesThem) {
 
 }  // namespace
 }  // namespace phid
+
+namespace phid {
+namespace {
+
+TEST(ProtocolV2Test, AfterARecoverySummariesWithTheSubjectRepairNothing) {
+  // For a minute after a recovery every daemon lists the subject's reports
+  // in its summaries; the subject holds none on itself. That is nothing it
+  // lacks: summaries with it must not send it its own entry again.
+  SimCluster c(16);
+  for (int i = 0; i < 10; ++i) c.AddNode(V2());
+  c.RunFor(absl::Seconds(10));
+  c.Pause(3);
+  c.RunFor(absl::Seconds(2));
+  ASSERT_TRUE(c.node(0).gossip->membership().Find(c.node(3).name)->at_quorum);
+  c.Resume(3);
+  c.RunFor(absl::Seconds(3));
+  ASSERT_FALSE(c.node(0).gossip->membership().SummaryKeys(c.now()).empty());
+  auto repairs = [&] {
+    uint64_t sum = 0;
+    for (int i = 0; i < 10; ++i) sum += c.node(i).gossip->counters().repairs;
+    return sum;
+  };
+  uint64_t before = repairs();
+  c.RunFor(absl::Seconds(20));
+  EXPECT_EQ(repairs(), before);
+  // Still listed: the check above covered summaries that carried them.
+  EXPECT_FALSE(c.node(0).gossip->membership().SummaryKeys(c.now()).empty());
+}
+
+}  // namespace
+}  // namespace phid

@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "absl/types/optional.h"
 #include "glog/logging.h"
 #include "gossip/membership.h"
 
@@ -298,11 +299,31 @@ bool Membership::MergeReports(Member& member,
     Member::Report report{e.monitor, e.seq, e.suspect,
                           ArrivalCurve{e.model, e.distribution, now - e.age},
                           now};
+    // The heartbeat our suspect report from this monitor cited, if we
+    // hold one (read before StoreReport replaces it).
+    absl::optional<MonoTime> suspected_after;
+    for (const Member::Report& r : member.reports()) {
+      if (r.monitor == e.monitor && r.suspect) {
+        suspected_after = r.curve.last_arrival;
+      }
+    }
     if (StoreReport(member, report)) {
       changed = true;
-      // A monitor heard it after it failed: it is back.
-      alive_since_failure |= member.failed && !report.suspect &&
-                             report.curve.last_arrival > member.failed_at();
+      // It is back if a monitor heard it after it failed, or if a monitor
+      // whose suspicion we counted heard it again since: a heartbeat newer
+      // than that suspicion's by more than an interval (the same heartbeat
+      // relayed by other paths differs by delays only; a suspicion withdrawn
+      // because the ring moved cites the same one). Without the second, an
+      // observer that missed the recovery for longer than failed_after
+      // failed the member after it had recovered, and held it failed for
+      // good while everyone else had it alive: its members hash differed
+      // and every summary with it sent repairs that changed nothing.
+      alive_since_failure |=
+          member.failed && !report.suspect &&
+          (report.curve.last_arrival > member.failed_at() ||
+           (suspected_after.has_value() &&
+            report.curve.last_arrival >
+                *suspected_after + options_.gossip_interval));
     }
   }
   if (!changed) return false;

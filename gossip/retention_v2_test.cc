@@ -212,5 +212,43 @@ TEST(RetentionV2Test, AForgottenFailedMemberStaysForgottenOnThatDaemonOnly) {
   ExpectHashesAgree(c, Live(8, {6}));
 }
 
+TEST(RetentionV2Test,
+     AnObserverThatFailedAMemberAfterMissingItsRecoveryRevivesIt) {
+  // Observer 7 holds member 4's suspicion, then hears nothing while 4
+  // recovers, and fails it failed_after later: after the recovery. The
+  // repair it then gets carries that recovery, whose heartbeat is older
+  // than the failure but newer than the suspicion 7 counted: 4 is back.
+  // Before, 7 held it failed for good (its hash never agreed again, and
+  // every summary with it repaired 4 in vain).
+  GossipOptions options = Retaining();
+  options.failed_after = absl::Seconds(2);  // a short isolation suffices
+  SimCluster c(26);
+  const int member = 4, observer = 7;
+  for (int i = 0; i < 10; ++i) c.AddNode(options);
+  c.RunFor(absl::Seconds(10));
+  ASSERT_TRUE(AllSeeAll(c, Live(10, {})));
+  // The observer's isolation ends before it could fail anyone for its own
+  // silence (failed_after plus the time to reach report_level).
+  c.Pause(member);
+  c.RunFor(absl::Milliseconds(1500));
+  ASSERT_TRUE(Held(c, observer, member)->at_quorum);
+  c.network().Isolate(c.node(observer).address, true);
+  c.RunFor(absl::Milliseconds(100));
+  c.Resume(member);
+  MonoTime resumed = c.now();
+  ASSERT_TRUE(c.RunUntil([&] { return Held(c, observer, member)->failed; },
+                         absl::Seconds(2)));
+  ASSERT_GT(Held(c, observer, member)->failed_at(), resumed);
+  for (int i : Live(10, {member, observer})) {
+    EXPECT_FALSE(Held(c, i, member)->at_quorum) << "observer " << i;
+  }
+  c.network().Isolate(c.node(observer).address, false);
+  c.RunFor(absl::Seconds(5));
+  EXPECT_FALSE(Held(c, observer, member)->failed);
+  const Membership& m = c.node(observer).gossip->membership();
+  EXPECT_LT(m.CurveOf(*Held(c, observer, member), c.now()).Phi(c.now()), 1);
+  ExpectHashesAgree(c, Live(10, {}));
+}
+
 }  // namespace
 }  // namespace phid
