@@ -8,6 +8,12 @@
 
 namespace phid {
 
+// The (observer, member) pair's share that every member costs (see
+// Member): an 8-byte info handle, three ids and counters, two CompactTimes,
+// the news links, slots and flags, and the one `extra` pointer.
+static_assert(sizeof(void*) != 8 || sizeof(Membership::Member) <= 80,
+              "Membership::Member grew: it is in every pair of the simulator");
+
 Membership::Member::Member(const MemberRecord& record)
     : generation(record.generation),
       heartbeat(record.heartbeat),
@@ -44,14 +50,15 @@ Membership::Member::Extra& Membership::Member::MutableExtra() {
 
 PhiAccrualDetector& Membership::Member::MutableDetector(
     const DetectorOptions& options) {
-  if (detector_ == nullptr) {
-    detector_ = std::make_unique<PhiAccrualDetector>(options);
+  Extra& side = MutableExtra();
+  if (side.detector == nullptr) {
+    side.detector = std::make_unique<PhiAccrualDetector>(options);
   }
-  return *detector_;
+  return *side.detector;
 }
 
 void Membership::SetInfo(Member& member, const MemberRecord& record) {
-  if (member.info != nullptr && member.info->name == record.name &&
+  if (member.info && member.info->name == record.name &&
       member.info->address == record.address &&
       member.info->tags == record.tags) {
     return;
@@ -562,7 +569,8 @@ MemberView Membership::View(const Member& member, MonoTime now,
   // lost its evidence (we stopped monitoring it) must recover watchers.
   view.has_arrival = monitor || !member.reports().empty() ||
                      member.evidence_at > -absl::InfiniteDuration();
-  view.last_arrival = std::max(member.joined_at, member.evidence_at);
+  view.last_arrival =
+      std::max(member.joined_at.get(), member.evidence_at.get());
   if (monitor) {
     view.last_arrival = std::max(
         view.last_arrival, std::min(member.detector()->last_arrival(), now));

@@ -63,6 +63,7 @@
 #include "detector/heartbeat_history.h"
 #include "detector/phi_accrual_detector.h"
 #include "detector/phi_curve.h"
+#include "gossip/compact_time.h"
 #include "gossip/events.h"
 #include "gossip/gossip_counters.h"
 #include "gossip/gossip_options.h"
@@ -113,12 +114,13 @@ class Membership {
   // had not reached everyone after 100 rounds; with 15, 9 rounds).
   static constexpr int kSendsAfterFeedback = 5;
   // One member as this node holds it. At N members per node and N nodes in
-  // the simulator this is the (observer, member) pair, so it is kept small:
-  // the announced name, address and tags are shared (member_info.h), the
-  // heartbeat history exists only where it is measured (protocol 1: every
-  // member; protocol 2: the members we monitor, and any member that sent us
-  // a heartbeat), and reports, opinions, leave and failure times live in
-  // `extra` only for the few members that have any.
+  // the simulator this is the (observer, member) pair, so it is kept small
+  // (80 bytes): the announced name, address and tags are shared
+  // (member_info.h, an 8-byte handle), times are CompactTimes, and the
+  // heartbeat history, reports, opinions, leave and failure times live in
+  // `extra`, one pointer, only for the members that have any: protocol 1
+  // measures every member; protocol 2 only those we monitor, any member that
+  // sent us a heartbeat, and the few that are reported, failed or left.
   struct Member {
     explicit Member(const MemberRecord& record);
 
@@ -161,6 +163,8 @@ class Membership {
       // v2: index in confers_ while listed there (O(1) removal); only a
       // member we report on, which has reports, is listed.
       uint32_t confer_slot = kNoSlot;
+      // Our detector of it, or null where we measure nothing.
+      std::unique_ptr<PhiAccrualDetector> detector;
     };
 
     const std::string& name() const { return info->name; }
@@ -177,21 +181,25 @@ class Membership {
     MonoTime failed_at() const { return extra ? extra->failed_at : MonoTime(); }
     Extra& MutableExtra();
     // Our detector of it, or null where we measure nothing.
-    const PhiAccrualDetector* detector() const { return detector_.get(); }
+    const PhiAccrualDetector* detector() const {
+      return extra ? extra->detector.get() : nullptr;
+    }
     PhiAccrualDetector& MutableDetector(const DetectorOptions& options);
-    void DropDetector() { detector_.reset(); }
+    void DropDetector() {
+      if (extra != nullptr) extra->detector.reset();
+    }
     bool has_arrival() const {
-      return detector_ != nullptr && detector_->has_arrival();
+      return detector() != nullptr && detector()->has_arrival();
     }
 
     SharedMemberInfo info;
     uint64_t generation = 0;
     uint64_t heartbeat = 0;
     uint64_t id = 0;  // v2: MemberId(name, generation)
-    MonoTime joined_at;
+    CompactTime joined_at;
     // v2: when its curve last changed here (evidence, or a ring change):
     // the view's last_arrival, which judgement re-evaluates on.
-    MonoTime evidence_at = -absl::InfiniteDuration();
+    CompactTime evidence_at = -absl::InfiniteDuration();
     // Neighbours in the news bucket for news_sends_left (intrusive list).
     Member* news_prev = nullptr;
     Member* news_next = nullptr;
@@ -206,11 +214,6 @@ class Membership {
     bool at_quorum : 1;
     // Silent past failed_after, see the lifecycle above (when: failed_at).
     bool failed : 1;
-
-   private:
-    std::unique_ptr<PhiAccrualDetector> detector_;
-
-   public:
     std::unique_ptr<Extra> extra;
   };
   static constexpr size_t kMaxReports = 32;

@@ -42,7 +42,7 @@ uint64_t Membership::HashOf(const Member& member) const {
 
 void Membership::NotifyEvidence(Member& member, const PhiCurve& before,
                                 MonoTime now) {
-  member.evidence_at = std::max(member.evidence_at, now);
+  member.evidence_at = std::max(member.evidence_at.get(), now);
   if (listener_ != nullptr) {
     listener_->OnEvidence(member.name(), before, now);
   }
