@@ -43,20 +43,6 @@ const std::vector<Membership::Member::Report>& Membership::Member::reports()
   return extra ? extra->reports : *kNone;
 }
 
-Membership::Member::Extra& Membership::Member::MutableExtra() {
-  if (extra == nullptr) extra = std::make_unique<Extra>();
-  return *extra;
-}
-
-PhiAccrualDetector& Membership::Member::MutableDetector(
-    const DetectorOptions& options) {
-  Extra& side = MutableExtra();
-  if (side.detector == nullptr) {
-    side.detector = std::make_unique<PhiAccrualDetector>(options);
-  }
-  return *side.detector;
-}
-
 void Membership::SetInfo(Member& member, const MemberRecord& record) {
   if (member.info && member.info->name == record.name &&
       member.info->address == record.address &&
@@ -116,7 +102,7 @@ Membership::Membership(const GossipOptions& options, MemberRecord self,
   self_ = new Member(self);
   members_.insert(self_);
   index_.insert(self_);
-  if (!v2()) self_->MutableDetector(options_.detector);
+  if (!v2()) DetectorOf(*self_);
   self_->joined_at = now;
   self_->id = MemberId(self_->name(), self_->generation);
   Place(*self_);
@@ -132,7 +118,19 @@ void Membership::Erase(Member* member) {
 }
 
 PhiAccrualDetector& Membership::DetectorOf(Member& member) {
-  return member.MutableDetector(options_.detector);
+  Member::Extra& extra = ExtraOf(member);
+  if (extra.detector == nullptr) {
+    extra.detector = std::make_unique<PhiAccrualDetector>(options_.detector);
+  }
+  return *extra.detector;
+}
+
+Membership::Member::Extra& Membership::ExtraOf(Member& member) {
+  if (member.extra == nullptr) {
+    member.extra = std::make_unique<Member::Extra>();
+    if (&member != self_) with_extra_.insert(&member);
+  }
+  return *member.extra;
 }
 
 void Membership::Emit(MemberEventType type, const MemberRecord& record,
@@ -187,15 +185,14 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   if (v2()) {
     member.DropDetector();
   } else {
-    member.MutableDetector(options_.detector) =
-        PhiAccrualDetector(options_.detector);
+    DetectorOf(member) = PhiAccrualDetector(options_.detector);
   }
   member.warm_started = false;
   member.measured = false;
   ClearOpinions(member);
   // left_at only means something for a member that left.
   if (member.status == MemberStatus::kLeft || member.extra != nullptr) {
-    member.MutableExtra().left_at = now;
+    ExtraOf(member).left_at = now;
   }
   UpdateRetired(member);
   SetNews(member);
@@ -348,7 +345,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       Unplace(member);
       member.status = MemberStatus::kLeft;
       Place(member);
-      member.MutableExtra().left_at = now;
+      ExtraOf(member).left_at = now;
       UpdateRetired(member);
       UpdatePeerSlot(member);
       SetNews(member);
@@ -380,7 +377,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       Unplace(member);
       member.status = MemberStatus::kLeft;
       Place(member);
-      member.MutableExtra().left_at = now;
+      ExtraOf(member).left_at = now;
       UpdateRetired(member);
       UpdatePeerSlot(member);
       SetNews(member);
@@ -414,11 +411,11 @@ void Membership::RecordOpinion(Member& member, Member* observer, double phi,
   // Unknown senders (not yet introduced) are no evidence either.
   if (observer == nullptr || observer == &member || observer == self_) return;
   if (phi >= options_.opinion_floor) {
-    member.MutableExtra().opinions[observer] = Member::Opinion{phi, now};
-    observer->MutableExtra().opinion_of.insert(&member);
+    ExtraOf(member).opinions[observer] = Member::Opinion{phi, now};
+    ExtraOf(*observer).opinion_of.insert(&member);
   } else if (member.extra != nullptr && !member.extra->opinions.empty() &&
              member.extra->opinions.erase(observer) > 0) {
-    observer->MutableExtra().opinion_of.erase(&member);
+    ExtraOf(*observer).opinion_of.erase(&member);
   }
 }
 
@@ -505,6 +502,7 @@ void Membership::Unlink(Member& member) {
     member.extra->confer_slot = kNoSlot;
   }
   index_.erase(&member);
+  with_extra_.erase(&member);
 }
 
 void Membership::BumpSelf() { ++self_->heartbeat; }

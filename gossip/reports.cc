@@ -225,8 +225,7 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   StoreReport(member, report);
   const bool was = member.at_quorum;
   UpdateQuorum(member, now, true);
-  if (!was && !member.at_quorum &&
-      member.MutableExtra().confer_slot == kNoSlot) {
+  if (!was && !member.at_quorum && ExtraOf(member).confer_slot == kNoSlot) {
     member.extra->confer_slot = static_cast<uint32_t>(confers_.size());
     confers_.push_back(&member);
   }
@@ -242,7 +241,7 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
 }
 
 bool Membership::StoreReport(Member& member, const Member::Report& report) {
-  std::vector<Member::Report>& reports = member.MutableExtra().reports;
+  std::vector<Member::Report>& reports = ExtraOf(member).reports;
   for (Member::Report& r : reports) {
     if (r.monitor != report.monitor) continue;
     if (report.seq <= r.seq) return false;
@@ -272,7 +271,7 @@ void Membership::UpdateQuorum(Member& member, MonoTime now,
     suspects += agrees;
   }
   member.at_quorum = suspects >= QuorumFor(monitors.size());
-  if (was && !member.at_quorum) member.MutableExtra().quorum_ended = now;
+  if (was && !member.at_quorum) ExtraOf(member).quorum_ended = now;
   if (reports_changed && (was || member.at_quorum)) {
     SetNews(member);
     urgent_ = true;
