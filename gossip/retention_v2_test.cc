@@ -161,7 +161,9 @@ TEST(RetentionV2Test, AnIsolatedNodeFailsTheMemberItsSilentSubjectsMonitor) {
   EXPECT_TRUE(Held(c, observer, far)->failed);
   // Elsewhere it is alive: only the isolated node lost it.
   for (int i = 0; i < kNodes; ++i) {
-    if (i != observer && i != far) EXPECT_FALSE(Held(c, i, far)->failed) << i;
+    if (i != observer && i != far) {
+      EXPECT_FALSE(Held(c, i, far)->failed) << i;
+    }
   }
 }
 
