@@ -28,6 +28,9 @@ struct InfoKey {
   }
 };
 
+}  // namespace
+
+// The process-wide table (a friend of SharedMemberInfo: it adopts counts).
 class InternTable {
  public:
   SharedMemberInfo Intern(absl::string_view name, absl::string_view address,
@@ -35,18 +38,34 @@ class InternTable {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = table_.find(InfoKey{name, address, &tags});
     if (it != table_.end()) {
-      // Expired: its last handle is being released, waiting for the lock
-      // to erase it. A new copy replaces it; that release then sees a key
-      // that is no longer its own and leaves the entry alone.
-      if (SharedMemberInfo alive = it->second.weak.lock()) return alive;
+      // A count of 0 means its last handle is being released, waiting for
+      // the lock to erase it: it is never revived. A new copy replaces it;
+      // that release then sees an entry that is no longer its own.
+      const MemberInfo* found = it->second;
+      uint32_t refs = found->refs.load(std::memory_order_relaxed);
+      while (refs > 0) {
+        if (found->refs.compare_exchange_weak(refs, refs + 1,
+                                              std::memory_order_relaxed)) {
+          return SharedMemberInfo(found);
+        }
+      }
       table_.erase(it);
     }
     auto* info = new MemberInfo{std::string(name), std::string(address), tags};
-    SharedMemberInfo shared(info,
-                            [this](const MemberInfo* dead) { Release(dead); });
-    table_.emplace(InfoKey{info->name, info->address, &info->tags},
-                   Entry{info, shared});
-    return shared;
+    info->refs.store(1, std::memory_order_relaxed);
+    table_.emplace(InfoKey{info->name, info->address, &info->tags}, info);
+    return SharedMemberInfo(info);
+  }
+
+  // The last handle of `dead` is gone: out of the table (if it is still
+  // there under its key) and deleted.
+  void Release(const MemberInfo* dead) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      auto it = table_.find(InfoKey{dead->name, dead->address, &dead->tags});
+      if (it != table_.end() && it->second == dead) table_.erase(it);
+    }
+    delete dead;
   }
 
   size_t size() {
@@ -55,23 +74,11 @@ class InternTable {
   }
 
  private:
-  struct Entry {
-    const MemberInfo* info;
-    std::weak_ptr<const MemberInfo> weak;
-  };
-
-  void Release(const MemberInfo* dead) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      auto it = table_.find(InfoKey{dead->name, dead->address, &dead->tags});
-      if (it != table_.end() && it->second.info == dead) table_.erase(it);
-    }
-    delete dead;
-  }
-
   std::mutex mu_;
-  absl::flat_hash_map<InfoKey, Entry, absl::Hash<InfoKey>> table_;
+  absl::flat_hash_map<InfoKey, const MemberInfo*, absl::Hash<InfoKey>> table_;
 };
+
+namespace {
 
 InternTable& Table() {
   static InternTable* table = new InternTable();  // never destroyed
@@ -79,6 +86,17 @@ InternTable& Table() {
 }
 
 }  // namespace
+
+void SharedMemberInfo::reset() {
+  const MemberInfo* info = info_;
+  info_ = nullptr;
+  if (info == nullptr) return;
+  // The release that takes the count to 0 owns the copy: Intern never
+  // takes a count on a copy at 0.
+  if (info->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    Table().Release(info);
+  }
+}
 
 SharedMemberInfo InternMemberInfo(absl::string_view name,
                                   absl::string_view address, const Tags& tags) {

@@ -64,6 +64,7 @@
 #include "detector/heartbeat_history.h"
 #include "detector/phi_accrual_detector.h"
 #include "detector/phi_curve.h"
+#include "gossip/compact_time.h"
 #include "gossip/events.h"
 #include "gossip/gossip_counters.h"
 #include "gossip/gossip_options.h"
@@ -114,12 +115,13 @@ class Membership {
   // had not reached everyone after 100 rounds; with 15, 9 rounds).
   static constexpr int kSendsAfterFeedback = 5;
   // One member as this node holds it. At N members per node and N nodes in
-  // the simulator this is the (observer, member) pair, so it is kept small:
-  // the announced name, address and tags are shared (member_info.h), the
-  // heartbeat history exists only where it is measured (protocol 1: every
-  // member; protocol 2: the members we monitor, and any member that sent us
-  // a heartbeat), and reports, opinions, leave and failure times live in
-  // `extra` only for the few members that have any.
+  // the simulator this is the (observer, member) pair, so it is kept small
+  // (80 bytes): the announced name, address and tags are shared
+  // (member_info.h, an 8-byte handle), times are CompactTimes, and the
+  // heartbeat history, reports, opinions, leave and failure times live in
+  // `extra`, one pointer, only for the members that have any: protocol 1
+  // measures every member; protocol 2 only those we monitor, any member that
+  // sent us a heartbeat, and the few that are reported, failed or left.
   struct Member {
     explicit Member(const MemberRecord& record);
 
@@ -162,6 +164,8 @@ class Membership {
       // v2: index in confers_ while listed there (O(1) removal); only a
       // member we report on, which has reports, is listed.
       uint32_t confer_slot = kNoSlot;
+      // Our detector of it, or null where we measure nothing.
+      std::unique_ptr<PhiAccrualDetector> detector;
     };
 
     const std::string& name() const { return info->name; }
@@ -176,23 +180,25 @@ class Membership {
     }
     MonoTime left_at() const { return extra ? extra->left_at : MonoTime(); }
     MonoTime failed_at() const { return extra ? extra->failed_at : MonoTime(); }
-    Extra& MutableExtra();
     // Our detector of it, or null where we measure nothing.
-    const PhiAccrualDetector* detector() const { return detector_.get(); }
-    PhiAccrualDetector& MutableDetector(const DetectorOptions& options);
-    void DropDetector() { detector_.reset(); }
+    const PhiAccrualDetector* detector() const {
+      return extra ? extra->detector.get() : nullptr;
+    }
+    void DropDetector() {
+      if (extra != nullptr) extra->detector.reset();
+    }
     bool has_arrival() const {
-      return detector_ != nullptr && detector_->has_arrival();
+      return detector() != nullptr && detector()->has_arrival();
     }
 
     SharedMemberInfo info;
     uint64_t generation = 0;
     uint64_t heartbeat = 0;
     uint64_t id = 0;  // v2: MemberId(name, generation)
-    MonoTime joined_at;
+    CompactTime joined_at;
     // v2: when its curve last changed here (evidence, or a ring change):
     // the view's last_arrival, which judgement re-evaluates on.
-    MonoTime evidence_at = -absl::InfiniteDuration();
+    CompactTime evidence_at = -absl::InfiniteDuration();
     // Neighbours in the news bucket for news_sends_left (intrusive list).
     Member* news_prev = nullptr;
     Member* news_next = nullptr;
@@ -207,11 +213,8 @@ class Membership {
     bool at_quorum : 1;
     // Silent past failed_after, see the lifecycle above (when: failed_at).
     bool failed : 1;
-
-   private:
-    std::unique_ptr<PhiAccrualDetector> detector_;
-
-   public:
+    // Made by Membership::ExtraOf (which lists the member in with_extra_),
+    // freed with the member.
     std::unique_ptr<Extra> extra;
   };
   static constexpr size_t kMaxReports = 32;
@@ -247,10 +250,15 @@ class Membership {
 
   // Marks members silent for failed_after as failed, removes failed and
   // left members past their retention, and expires tombstones and stale
-  // opinions. In slices, so that no call stalls the loop: each examines at
-  // most kReapSlice members (a few ms), resuming where the last stopped;
-  // returns true when that completed a sweep of every member (tombstones
-  // expire then).
+  // opinions. Returns true when that completed a sweep of every member that
+  // can change (tombstones expire then). Protocol 1: in slices, so that no
+  // call stalls the loop: each examines at most kReapSlice members (a few
+  // ms), resuming where the last stopped. Protocol 2: one call sweeps, and
+  // examines only the members Reap can change: those with `extra` (reports,
+  // a detector, a leave or a failure) and, while we report a monitor
+  // suspect, the members it monitors. The others have no curve, so walking
+  // them (N cache misses a node every 1-5 s, N^2 in the simulator) changed
+  // nothing.
   static constexpr size_t kReapSlice = 500;
   bool Reap(MonoTime now);
 
@@ -348,6 +356,15 @@ class Membership {
   void Erase(Member* member);
   // Our detector of `member` (created on first use).
   PhiAccrualDetector& DetectorOf(Member& member);
+  // `member`'s extra (created on first use, and listed in with_extra_).
+  Member::Extra& ExtraOf(Member& member);
+  // Reap's two walks (see Reap).
+  bool ReapSlice(MonoTime now);
+  bool ReapChangeable(MonoTime now);
+  // Reap's judgement of one member: adds it to `expired` if it is due for
+  // removal; marks it failed if it is due for that.
+  void ReapOne(Member& member, MonoTime now, std::vector<Member*>* expired);
+  void ExpireTombstones(MonoTime now);
   // Points `member` at the shared info for `record`'s name, address, tags.
   static void SetInfo(Member& member, const MemberRecord& record);
   // A new gossip address for `member` (same name and tags).
@@ -472,6 +489,8 @@ class Membership {
   std::string reap_cursor_;       // where the next Reap resumes ("": the start)
   // name -> (generation removed, when)
   absl::flat_hash_map<std::string, std::pair<uint64_t, MonoTime>> tombstones_;
+  // Members but self whose `extra` exists (v2: what Reap examines).
+  absl::flat_hash_set<Member*> with_extra_;
   // Failed and left members by when they retired (failed_at or left_at),
   // oldest first: what a full table evicts.
   std::set<std::pair<MonoTime, Member*>> retired_;

@@ -23,7 +23,7 @@ void Membership::SetNews(Member& member) {
 void Membership::MarkFresh(Member& member) {
   if (member.fresh) return;
   member.fresh = true;
-  Member::Extra& links = member.MutableExtra();
+  Member::Extra& links = ExtraOf(member);
   links.fresh_prev = fresh_tail_;
   links.fresh_next = nullptr;
   if (fresh_tail_ != nullptr) {

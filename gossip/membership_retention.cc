@@ -23,41 +23,48 @@ MonoTime Membership::SilentSince(const Member& member, MonoTime now) const {
 }
 
 bool Membership::Reap(MonoTime now) {
+  return v2() ? ReapChangeable(now) : ReapSlice(now);
+}
+
+void Membership::ReapOne(Member& member, MonoTime now,
+                         std::vector<Member*>* expired) {
+  if (member.status == MemberStatus::kLeft) {
+    if (now - member.left_at() >= options_.left_member_retention) {
+      expired->push_back(&member);
+    }
+  } else if (member.failed) {
+    if (now - member.failed_at() >= options_.failed_member_retention) {
+      expired->push_back(&member);
+    }
+  } else if (now - SilentSince(member, now) >= options_.failed_after) {
+    MarkFailed(member,
+               std::min(now, SilentSince(member, now) + options_.failed_after),
+               now);
+    // A late daemon dates the failure as early as everyone else: its
+    // retention may be over already.
+    if (now - member.failed_at() >= options_.failed_member_retention) {
+      expired->push_back(&member);
+    }
+  }
+  if (member.extra != nullptr) {
+    auto& opinions = member.extra->opinions;
+    for (auto op = opinions.begin(); op != opinions.end();) {
+      if (now - op->second.at > options_.opinion_ttl) {
+        const_cast<Member*>(op->first)->extra->opinion_of.erase(&member);
+        opinions.erase(op++);
+      } else {
+        ++op;
+      }
+    }
+  }
+}
+
+bool Membership::ReapSlice(MonoTime now) {
   std::vector<Member*> expired;
   size_t examined = 0;
   auto it = members_.lower_bound(reap_cursor_);
   for (; it != members_.end() && examined < kReapSlice; ++it, ++examined) {
-    Member& member = **it;
-    if (&member == self_) continue;
-    if (member.status == MemberStatus::kLeft) {
-      if (now - member.left_at() >= options_.left_member_retention) {
-        expired.push_back(&member);
-      }
-    } else if (member.failed) {
-      if (now - member.failed_at() >= options_.failed_member_retention) {
-        expired.push_back(&member);
-      }
-    } else if (now - SilentSince(member, now) >= options_.failed_after) {
-      MarkFailed(
-          member,
-          std::min(now, SilentSince(member, now) + options_.failed_after), now);
-      // A late daemon dates the failure as early as everyone else: its
-      // retention may be over already.
-      if (now - member.failed_at() >= options_.failed_member_retention) {
-        expired.push_back(&member);
-      }
-    }
-    if (member.extra != nullptr) {
-      auto& opinions = member.extra->opinions;
-      for (auto op = opinions.begin(); op != opinions.end();) {
-        if (now - op->second.at > options_.opinion_ttl) {
-          const_cast<Member*>(op->first)->extra->opinion_of.erase(&member);
-          opinions.erase(op++);
-        } else {
-          ++op;
-        }
-      }
-    }
+    if (*it != self_) ReapOne(**it, now, &expired);
   }
   // The next slice resumes at the first member not examined (by name, so
   // the removals below do not disturb it).
@@ -65,6 +72,39 @@ bool Membership::Reap(MonoTime now) {
   reap_cursor_ = swept ? std::string() : (*it)->name();
   for (Member* member : expired) Remove(*member, now);
   if (!swept) return false;
+  ExpireTombstones(now);
+  return true;
+}
+
+bool Membership::ReapChangeable(MonoTime now) {
+  // A member without `extra` has no report, no detector here, and is
+  // neither failed nor left (those keep their times in `extra`): its curve
+  // is empty unless one of its monitors is one we report suspect
+  // (SilentMonitorCurve, which HasCurve allows for while own_suspects_ is
+  // not empty). Those are that monitor's subjects on the ring.
+  std::vector<Member*> changeable(with_extra_.begin(), with_extra_.end());
+  if (!own_suspects_.empty()) {
+    for (const Member* monitor : reported_) {
+      if (SilentMonitorCurve(monitor->id) == nullptr) continue;
+      for (uint64_t id : ring_.SubjectsOf(monitor->id)) {
+        auto it = by_id_.find(id);
+        if (it != by_id_.end() && *it != self_) changeable.push_back(*it);
+      }
+    }
+  }
+  // By name, as a walk of members_ would: runs must not depend on where
+  // members live.
+  std::sort(changeable.begin(), changeable.end(), ByName());
+  changeable.erase(std::unique(changeable.begin(), changeable.end()),
+                   changeable.end());
+  std::vector<Member*> expired;
+  for (Member* member : changeable) ReapOne(*member, now, &expired);
+  for (Member* member : expired) Remove(*member, now);
+  ExpireTombstones(now);
+  return true;
+}
+
+void Membership::ExpireTombstones(MonoTime now) {
   for (auto it = tombstones_.begin(); it != tombstones_.end();) {
     if (now - it->second.second >= options_.tombstone_ttl) {
       tombstones_.erase(it++);
@@ -72,7 +112,6 @@ bool Membership::Reap(MonoTime now) {
       ++it;
     }
   }
-  return true;
 }
 
 void Membership::Remove(Member& member, MonoTime now) {
@@ -89,7 +128,7 @@ void Membership::Remove(Member& member, MonoTime now) {
 void Membership::MarkFailed(Member& member, MonoTime failed_at, MonoTime now) {
   Unplace(member);
   member.failed = true;
-  member.MutableExtra().failed_at = failed_at;
+  ExtraOf(member).failed_at = failed_at;
   Place(member);
   UpdatePeerSlot(member);
   UpdateRetired(member);
@@ -129,7 +168,7 @@ void Membership::UpdateRetired(Member& member) {
   } else {
     return;
   }
-  member.MutableExtra().retired_key = key;
+  ExtraOf(member).retired_key = key;
   retired_.insert({key, &member});
 }
 

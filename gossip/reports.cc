@@ -43,7 +43,7 @@ uint64_t Membership::HashOf(const Member& member) const {
 
 void Membership::NotifyEvidence(Member& member, const PhiCurve& before,
                                 MonoTime now) {
-  member.evidence_at = std::max(member.evidence_at, now);
+  member.evidence_at = std::max(member.evidence_at.get(), now);
   if (listener_ != nullptr) {
     listener_->OnEvidence(member.name(), before, now);
   }
@@ -228,8 +228,7 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   StoreReport(member, report);
   const bool was = member.at_quorum;
   UpdateQuorum(member, now, true);
-  if (!was && !member.at_quorum &&
-      member.MutableExtra().confer_slot == kNoSlot) {
+  if (!was && !member.at_quorum && ExtraOf(member).confer_slot == kNoSlot) {
     member.extra->confer_slot = static_cast<uint32_t>(confers_.size());
     confers_.push_back(&member);
   }
@@ -245,7 +244,7 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
 }
 
 bool Membership::StoreReport(Member& member, const Member::Report& report) {
-  std::vector<Member::Report>& reports = member.MutableExtra().reports;
+  std::vector<Member::Report>& reports = ExtraOf(member).reports;
   for (Member::Report& r : reports) {
     if (r.monitor != report.monitor) continue;
     if (report.seq <= r.seq) return false;
@@ -275,7 +274,7 @@ void Membership::UpdateQuorum(Member& member, MonoTime now,
     suspects += agrees;
   }
   member.at_quorum = suspects >= QuorumFor(monitors.size());
-  if (was && !member.at_quorum) member.MutableExtra().quorum_ended = now;
+  if (was && !member.at_quorum) ExtraOf(member).quorum_ended = now;
   if (reports_changed && (was || member.at_quorum)) {
     SetNews(member);
     urgent_ = true;

@@ -120,6 +120,53 @@ TEST(RetentionV2Test, ACrashIsSuspectThenFailedThenKeptThenRemoved) {
   for (int i : live) EXPECT_EQ(Held(c, i, 3), nullptr) << "observer " << i;
 }
 
+// Reap examines only members it can change (membership.h): one nothing is
+// known against but whose monitors we ourselves report suspect is among
+// them. An isolated node suspects its subjects, and through them (each a
+// silent monitor standing in for itself) the member they all monitor.
+TEST(RetentionV2Test, AnIsolatedNodeFailsTheMemberItsSilentSubjectsMonitor) {
+  constexpr int kNodes = 16;
+  SimCluster c(23);
+  for (int i = 0; i < kNodes; ++i) c.AddNode(Retaining());
+  c.RunFor(absl::Seconds(10));
+  ASSERT_TRUE(AllSeeAll(c, Live(kNodes, {})));
+  // An observer and the member just before its subjects on the ring (all
+  // its monitors are the observer's subjects) that holds nothing against
+  // it (no extra: no detector, no report), so only the rule above can
+  // fail it there. The seed (node 0) heard everyone while they joined.
+  int observer = -1, far = -1;
+  for (int o = 1; o < kNodes && far < 0; ++o) {
+    const Membership& m = c.node(o).gossip->membership();
+    auto subject = [&](const Membership::Member* member) {
+      for (const auto* monitor : m.MonitorsOf(*member)) {
+        if (monitor == &m.self_member()) return true;
+      }
+      return false;
+    };
+    for (int i = 0; i < kNodes && far < 0; ++i) {
+      const auto* member = Held(c, o, i);
+      if (i == o || subject(member) || member->extra != nullptr) continue;
+      bool all = true;
+      for (const auto* monitor : m.MonitorsOf(*member)) all &= subject(monitor);
+      if (all) far = i;
+    }
+    if (far < 0) continue;
+    observer = o;
+  }
+  ASSERT_GE(far, 0);
+  c.network().Isolate(c.node(observer).address, true);
+  // failed_after (5 s) after the curves pass the report level, plus a
+  // reap interval (1 s).
+  c.RunFor(absl::Seconds(8));
+  EXPECT_TRUE(Held(c, observer, far)->failed);
+  // Elsewhere it is alive: only the isolated node lost it.
+  for (int i = 0; i < kNodes; ++i) {
+    if (i != observer && i != far) {
+      EXPECT_FALSE(Held(c, i, far)->failed) << i;
+    }
+  }
+}
+
 TEST(RetentionV2Test, AFailedMemberThatWakesUpIsAliveEverywhereAgain) {
   SimCluster c(22);
   for (int i = 0; i < 10; ++i) c.AddNode(Retaining());
