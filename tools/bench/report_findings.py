@@ -214,8 +214,11 @@ def lean_finding(vs, out):
         lk, sk = st.kill_p50(vs, n, "phid-lean-8"), st.kill_p50(vs, n, "serf-lan")
         if not (lean and serf and lk and sk):
             continue
+        # Both measured, and neither dominates: a result, not a gap, so it
+        # must not drop out of the overall verdict.
         whos.append(verdicts.equal_bandwidth(lean["bytes_per_node_s"], lk,
-                                             serf["bytes_per_node_s"], sk))
+                                             serf["bytes_per_node_s"], sk)
+                    or "neither")
         parts.append(
             f"N={n}: {lean['bytes_per_node_s']:,.0f} vs "
             f"{serf['bytes_per_node_s']:,.0f} B/node/s "
@@ -227,8 +230,8 @@ def lean_finding(vs, out):
     title = {"phid": "lean preset: fewer bytes than Serf lan and sooner",
              "serf": "lean preset: Serf lan sends no more and detects no later",
              "mixed": "lean preset: mixed against Serf lan",
-             None: "lean preset: neither it nor Serf lan is cheaper and "
-                   "sooner"}.get(who, "lean preset")
+             "neither": "lean preset: neither it nor Serf lan is cheaper "
+                        "and sooner"}.get(who, "lean preset")
     text = (f"- **The {title}.** `--preset=lean` against Serf lan: " +
             "; ".join(parts) + ".")
     if who != "phid":
