@@ -234,6 +234,14 @@ class Membership {
   int MergeEntries(const std::string& sender,
                    const std::vector<GossipEntry>& entries, MonoTime now);
 
+  // Testonly (the simulator's --prejoined): adds every record not yet
+  // known, ourselves skipped, as ALIVE with the state a completed full-state
+  // join leaves (ring and hash placement, a gossip target, no detector and
+  // no reports under v2) but no news, no kJoined events and no counters:
+  // the cluster is taken to have formed long ago. Records must be ALIVE and
+  // distinct. Production code never calls it.
+  void Bootstrap(const std::vector<MemberRecord>& records, MonoTime now);
+
   // Our own heartbeat and status.
   void BumpSelf();
   void MarkSelfLeft();

@@ -48,6 +48,22 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   SetNews(member);
 }
 
+void Membership::Bootstrap(const std::vector<MemberRecord>& records,
+                           MonoTime now) {
+  index_.reserve(index_.size() + records.size());
+  peers_.reserve(peers_.size() + records.size());
+  by_id_.reserve(by_id_.size() + records.size());
+  GossipEntry entry;
+  for (const MemberRecord& record : records) {
+    DCHECK(record.status == MemberStatus::kAlive);
+    if (record.name == self_->name() || FindMutable(record.name) != nullptr) {
+      continue;
+    }
+    entry.record = record;
+    AddMember(entry, now);
+  }
+}
+
 bool Membership::MergeEntry(const std::string& sender, const GossipEntry& entry,
                             MonoTime now) {
   return Merge(entry, nullptr, FindMutable(sender), now);

@@ -184,6 +184,10 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
   if (config.seeds < 0) {
     return absl::InvalidArgumentError("seeds must be at least 0");
   }
+  if (config.prejoined && config.options.protocol != 2) {
+    return absl::InvalidArgumentError(
+        "prejoined needs protocol 2 (--protocol=2)");
+  }
   auto wall_start = std::chrono::steady_clock::now();
   SimCluster cluster(config.seed, config.threads);
   LinkFaults faults;
@@ -210,10 +214,23 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
     probes.push_back(std::make_unique<Probe>(&setup, options.name));
     return cluster.AddNode(options, probes.back().get());
   };
-  // Join in waves through the seeds, as a real cluster would grow.
-  for (int i = 0; i < config.nodes; ++i) {
-    add_node(i);
-    if (i % 50 == 49) cluster.RunFor(config.options.gossip_interval);
+  if (config.prejoined) {
+    // Everyone at once, each told of everyone: see ScenarioConfig.
+    std::vector<MemberRecord> records;
+    records.reserve(config.nodes);
+    for (int i = 0; i < config.nodes; ++i) {
+      add_node(i);
+      records.push_back(cluster.node(i).gossip->membership().self());
+    }
+    for (int i = 0; i < config.nodes; ++i) {
+      cluster.node(i).gossip->Prejoin(records, cluster.now());
+    }
+  } else {
+    // Join in waves through the seeds, as a real cluster would grow.
+    for (int i = 0; i < config.nodes; ++i) {
+      add_node(i);
+      if (i % 50 == 49) cluster.RunFor(config.options.gossip_interval);
+    }
   }
   cluster.RunFor(config.warmup);
 
@@ -363,8 +380,9 @@ std::string FormatResult(const ScenarioConfig& config,
       static_cast<int>(config.seed), result.bytes_per_node_second,
       result.packets_per_node_second, result.observer_pauses,
       result.wall_seconds, result.simulated_seconds);
-  absl::StrAppendFormat(&out, ", protocol %d, peak RSS %.0f MB",
-                        config.options.protocol, result.max_rss_mb);
+  absl::StrAppendFormat(
+      &out, ", protocol %d%s, peak RSS %.0f MB", config.options.protocol,
+      config.prejoined ? " prejoined" : "", result.max_rss_mb);
   if (result.rumour_ms >= 0) {
     absl::StrAppendFormat(&out, ", reports reached every observer in %.0f ms",
                           result.rumour_ms);
