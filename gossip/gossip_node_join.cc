@@ -48,9 +48,9 @@ void GossipNode::MaybePushPull(MonoTime now) {
   SendFullState(peer[0], wire::PACKET_KIND_PUSH_PULL, now);
 }
 
-void GossipNode::Prejoin(const std::vector<MemberRecord>& records,
+void GossipNode::Prejoin(const std::vector<const Membership::Member*>& members,
                          MonoTime now) {
-  membership_->Bootstrap(records, now);
+  membership_->Bootstrap(members, now);
   synced_ = true;
 }
 

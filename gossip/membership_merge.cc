@@ -48,19 +48,28 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   SetNews(member);
 }
 
-void Membership::Bootstrap(const std::vector<MemberRecord>& records,
+void Membership::Bootstrap(const std::vector<const Member*>& members,
                            MonoTime now) {
-  index_.reserve(index_.size() + records.size());
-  peers_.reserve(peers_.size() + records.size());
-  by_id_.reserve(by_id_.size() + records.size());
-  GossipEntry entry;
-  for (const MemberRecord& record : records) {
-    DCHECK(record.status == MemberStatus::kAlive);
-    if (record.name == self_->name() || FindMutable(record.name) != nullptr) {
+  index_.reserve(index_.size() + members.size());
+  peers_.reserve(peers_.size() + members.size());
+  by_id_.reserve(by_id_.size() + members.size());
+  // Every member added would queue itself and its K ring predecessors for
+  // reevaluation (RingChanged): all of them in the end. Queue them once.
+  bootstrapping_ = true;
+  for (const Member* announced : members) {
+    DCHECK(announced->status == MemberStatus::kAlive);
+    if (announced->name() == self_->name() ||
+        FindMutable(announced->name()) != nullptr) {
       continue;
     }
-    entry.record = record;
-    AddMember(entry, now);
+    Insert(new Member(*announced, true), now);
+  }
+  bootstrapping_ = false;
+  if (v2()) {
+    reevaluate_.reserve(members_.size());
+    for (Member* member : members_) {
+      if (member != self_) reevaluate_.insert(member);
+    }
   }
 }
 

@@ -98,6 +98,7 @@ struct ScenarioResult {
   double rumour_ms = -1;
   double max_rss_mb = 0;  // the process's peak resident set after the run
   double wall_seconds = 0;
+  double prejoin_wall_seconds = 0;  // of wall_seconds, the prejoin fill
   double simulated_seconds = 0;
 };
 
