@@ -70,6 +70,10 @@ void Membership::Bootstrap(const std::vector<const Member*>& members,
     for (Member* member : members_) {
       if (member != self_) reevaluate_.insert(member);
     }
+    // Now, not at our first tick: in the simulator every node is filled
+    // before any ticks, and N queues of N members at once were ~9 bytes a
+    // pair of peak memory for nothing.
+    FlushReevaluations(now);
   }
 }
 
