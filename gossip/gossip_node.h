@@ -99,6 +99,14 @@ class GossipNode final : public PacketSink {
   // above which an observer's opinion counts as a suspicion.
   std::vector<MemberView> Snapshot(MonoTime now, double suspect_level) const;
   const Membership& membership() const { return *membership_; }
+  // Testonly (the simulator's --prejoined, protocol 2): starts us as if our
+  // join had completed long ago: every member becomes ALIVE here
+  // (Membership::Bootstrap) and we count as synced, so no push-pull to the
+  // seeds. Heartbeats start after the usual grace. Call before the first
+  // Tick; production code never calls it.
+  // `members`: the other nodes' membership().self_member(), read only.
+  void Prejoin(const std::vector<const Membership::Member*>& members,
+               MonoTime now);
   // Whether we have joined the cluster (what readiness reports): we know a
   // live peer (v2: and hold a seed's full state, or a peer showed the same
   // membership), or we are its first member (no seed but our own address,

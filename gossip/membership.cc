@@ -26,6 +26,17 @@ Membership::Member::Member(const MemberRecord& record)
   SetInfo(*this, record);
 }
 
+Membership::Member::Member(const Member& announced, bool /*bootstrap*/)
+    : info(announced.info),
+      generation(announced.generation),
+      heartbeat(announced.heartbeat),
+      status(announced.status),
+      warm_started(false),
+      measured(false),
+      fresh(false),
+      at_quorum(false),
+      failed(false) {}
+
 MemberRecord Membership::Member::record() const {
   MemberRecord r;
   r.name = name();
@@ -142,7 +153,10 @@ void Membership::Emit(MemberEventType type, const MemberRecord& record,
 
 Membership::Member& Membership::AddMember(const GossipEntry& entry,
                                           MonoTime now) {
-  Member* added = new Member(entry.record);
+  return Insert(new Member(entry.record), now);
+}
+
+Membership::Member& Membership::Insert(Member* added, MonoTime now) {
   bool inserted = members_.insert(added).second;
   index_.insert(added);
   DCHECK(inserted);

@@ -124,6 +124,9 @@ class Membership {
   // sent us a heartbeat, and the few that are reported, failed or left.
   struct Member {
     explicit Member(const MemberRecord& record);
+    // Bootstrap's: what `announced` announces (shared info, generation,
+    // heartbeat, status), nothing measured.
+    explicit Member(const Member& announced, bool /*bootstrap*/);
 
     struct Opinion {
       double phi;
@@ -234,6 +237,17 @@ class Membership {
   // many entries changed our state.
   int MergeEntries(const std::string& sender,
                    const std::vector<GossipEntry>& entries, MonoTime now);
+
+  // Testonly (the simulator's --prejoined): adds every member not yet
+  // known, ourselves skipped, as ALIVE with the state a completed full-state
+  // join leaves (ring and hash placement, a gossip target, no detector and
+  // no reports under v2) but no news, no kJoined events and no counters:
+  // the cluster is taken to have formed long ago. Members must be ALIVE
+  // and distinct. Production code never calls it.
+  // `members` are other tables' self_member() (read only, their info
+  // handles shared): no interning, and the ring's reevaluations are queued
+  // once for everyone instead of K + 1 times per member added.
+  void Bootstrap(const std::vector<const Member*>& members, MonoTime now);
 
   // Our own heartbeat and status.
   void BumpSelf();
@@ -351,6 +365,8 @@ class Membership {
   bool Merge(const GossipEntry& entry, Member* known, Member* sender,
              MonoTime now);
   Member& AddMember(const GossipEntry& entry, MonoTime now);
+  // AddMember's indexing and placement of a new member (takes ownership).
+  Member& Insert(Member* added, MonoTime now);
   Member* FindMutable(absl::string_view name);
   // Deletes `member` (Unlink it first).
   void Erase(Member* member);
@@ -511,6 +527,7 @@ class Membership {
   absl::flat_hash_set<Member*> own_suspects_;
   absl::flat_hash_set<Member*> reevaluate_;
   bool urgent_ = false;
+  bool bootstrapping_ = false;  // Bootstrap: RingChanged queues nothing
   std::optional<MemberRecord> name_conflict_;
 };
 

@@ -48,6 +48,35 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   SetNews(member);
 }
 
+void Membership::Bootstrap(const std::vector<const Member*>& members,
+                           MonoTime now) {
+  index_.reserve(index_.size() + members.size());
+  peers_.reserve(peers_.size() + members.size());
+  by_id_.reserve(by_id_.size() + members.size());
+  // Every member added would queue itself and its K ring predecessors for
+  // reevaluation (RingChanged): all of them in the end. Queue them once.
+  bootstrapping_ = true;
+  for (const Member* announced : members) {
+    DCHECK(announced->status == MemberStatus::kAlive);
+    if (announced->name() == self_->name() ||
+        FindMutable(announced->name()) != nullptr) {
+      continue;
+    }
+    Insert(new Member(*announced, true), now);
+  }
+  bootstrapping_ = false;
+  if (v2()) {
+    reevaluate_.reserve(members_.size());
+    for (Member* member : members_) {
+      if (member != self_) reevaluate_.insert(member);
+    }
+    // Now, not at our first tick: in the simulator every node is filled
+    // before any ticks, and N queues of N members at once were ~9 bytes a
+    // pair of peak memory for nothing.
+    FlushReevaluations(now);
+  }
+}
+
 bool Membership::MergeEntry(const std::string& sender, const GossipEntry& entry,
                             MonoTime now) {
   return Merge(entry, nullptr, FindMutable(sender), now);

@@ -1,6 +1,7 @@
 #include "gossip/membership.h"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -359,6 +360,62 @@ TEST_F(MembershipTest, APauseIsDiscountedForEveryMember) {
   // Never moved past now.
   membership_->DiscountPause(absl::Seconds(10), later);
   EXPECT_EQ(membership_->Find("a")->detector()->last_arrival(), later);
+}
+
+// Bootstrap (the simulator's --prejoined) leaves the table a full-state
+// merge leaves, less the news and the events: same members, hash, ring
+// and gossip targets.
+TEST(MembershipBootstrapTest, LeavesTheTableAMergeLeavesWithoutNews) {
+  GossipOptions options = GossipOptions::ForLan();
+  options.protocol = 2;
+  auto table = [&](const std::string& name, RecordingListener* listener,
+                   GossipCounters* counters) {
+    MemberRecord self;
+    self.name = name;
+    self.address = "10.0.0.1:7946";
+    self.generation = 5;
+    return std::make_unique<Membership>(options, self, absl::Seconds(100),
+                                        counters, listener);
+  };
+  std::vector<std::unique_ptr<Membership>> others;
+  std::vector<const Membership::Member*> announced;
+  std::vector<GossipEntry> entries;
+  GossipCounters scratch;
+  for (int i = 0; i < 20; ++i) {
+    others.push_back(table(absl::StrCat("m", i), nullptr, &scratch));
+    announced.push_back(&others.back()->self_member());
+    GossipEntry e;
+    e.record = others.back()->self();
+    entries.push_back(e);
+  }
+  RecordingListener merged_events, booted_events;
+  GossipCounters merged_counters, booted_counters;
+  auto merged = table("m3", &merged_events, &merged_counters);
+  auto booted = table("m3", &booted_events, &booted_counters);
+  merged->MergeEntries("m0", entries, absl::Seconds(100));
+  booted->Bootstrap(announced, absl::Seconds(100));
+
+  EXPECT_EQ(booted->size(), 20);
+  EXPECT_EQ(booted->size(), merged->size());
+  EXPECT_EQ(booted->peers().size(), 19u);
+  EXPECT_EQ(booted->MembersHash(), merged->MembersHash());
+  EXPECT_EQ(booted->BucketHashes(), merged->BucketHashes());
+  for (const Membership::Member* m : booted->members()) {
+    EXPECT_EQ(m->status, MemberStatus::kAlive);
+    const Membership::Member* twin = merged->Find(m->name());
+    ASSERT_NE(twin, nullptr);
+    EXPECT_EQ(m->generation, twin->generation);
+    EXPECT_EQ(m->address(), twin->address());
+    std::vector<std::string> a, b;
+    for (const auto* x : booted->MonitorsOf(*m)) a.push_back(x->name());
+    for (const auto* x : merged->MonitorsOf(*twin)) b.push_back(x->name());
+    EXPECT_EQ(a, b) << m->name();
+  }
+  EXPECT_FALSE(merged->NewsToSend(100).empty());
+  EXPECT_TRUE(booted->NewsToSend(100).empty());
+  EXPECT_FALSE(merged_events.events.empty());
+  EXPECT_TRUE(booted_events.events.empty());
+  EXPECT_EQ(booted_counters.joins, 0u);
 }
 
 }  // namespace

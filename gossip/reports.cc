@@ -50,6 +50,7 @@ void Membership::NotifyEvidence(Member& member, const PhiCurve& before,
 }
 
 void Membership::RingChanged(uint64_t id) {
+  if (bootstrapping_) return;  // Bootstrap queues everyone at the end
   // The members before `id` on the ring have a new monitor set, and `id`
   // itself may have gained or lost us as a monitor: their curves change
   // without any evidence arriving, so the listener must hear of them.

@@ -124,6 +124,14 @@ void SimCluster::Schedule(int i, MonoTime at) {
   ticks_.push(TickEvent{at, i, nodes_[i]->epoch});
 }
 
+void SimCluster::ForEachNode(const std::function<void(int)>& fn) {
+  if (pool_ == nullptr) {
+    for (int i = 0; i < size(); ++i) fn(i);
+    return;
+  }
+  pool_->ParallelFor(size(), fn);
+}
+
 void SimCluster::Crash(int i) {
   Node& node = *nodes_[i];
   node.crashed = true;

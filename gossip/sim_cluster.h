@@ -32,6 +32,7 @@
 #ifndef PHID_GOSSIP_SIM_CLUSTER_H_
 #define PHID_GOSSIP_SIM_CLUSTER_H_
 
+#include <functional>
 #include <memory>
 #include <queue>
 #include <string>
@@ -81,6 +82,11 @@ class SimCluster {
   // Nodes created from now on (added or restarted) resolve their DNS seeds
   // through `resolver` (must outlive them; null: numeric seeds only).
   void SetSeedResolver(SeedResolver* resolver) { resolver_ = resolver; }
+
+  // Calls fn(i) for every node i, spread over the parallel driver's
+  // threads if any (sequentially in sequential mode), between runs. fn(i)
+  // may write only node i's state and read state nothing writes meanwhile.
+  void ForEachNode(const std::function<void(int)>& fn);
 
   void Crash(int i);
   void Pause(int i);

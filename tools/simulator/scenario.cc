@@ -178,6 +178,10 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
   if (config.seeds < 0) {
     return absl::InvalidArgumentError("seeds must be at least 0");
   }
+  if (config.prejoined && config.options.protocol != 2) {
+    return absl::InvalidArgumentError(
+        "prejoined needs protocol 2 (--protocol=2)");
+  }
   auto wall_start = std::chrono::steady_clock::now();
   SimCluster cluster(config.seed, config.threads);
   LinkFaults faults;
@@ -204,10 +208,30 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
     probes.push_back(std::make_unique<Probe>(&setup, options.name));
     return cluster.AddNode(options, probes.back().get(), config.keyring);
   };
-  // Join in waves through the seeds, as a real cluster would grow.
-  for (int i = 0; i < config.nodes; ++i) {
-    add_node(i);
-    if (i % 50 == 49) cluster.RunFor(config.options.gossip_interval);
+  double prejoin_seconds = 0;
+  if (config.prejoined) {
+    // Everyone at once, each told of everyone: see ScenarioConfig. The
+    // fills are independent (each node reads the others' self entries
+    // only), so they run on the driver's threads.
+    std::vector<const Membership::Member*> everyone;
+    everyone.reserve(config.nodes);
+    for (int i = 0; i < config.nodes; ++i) {
+      add_node(i);
+      everyone.push_back(&cluster.node(i).gossip->membership().self_member());
+    }
+    auto fill_start = std::chrono::steady_clock::now();
+    const MonoTime now = cluster.now();
+    cluster.ForEachNode(
+        [&](int i) { cluster.node(i).gossip->Prejoin(everyone, now); });
+    prejoin_seconds = std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - fill_start)
+                          .count();
+  } else {
+    // Join in waves through the seeds, as a real cluster would grow.
+    for (int i = 0; i < config.nodes; ++i) {
+      add_node(i);
+      if (i % 50 == 49) cluster.RunFor(config.options.gossip_interval);
+    }
   }
   cluster.RunFor(config.warmup);
 
@@ -223,6 +247,7 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
   setup.fault_start = fault_start;
   setup.fault_active = true;
   ScenarioResult result;
+  result.prejoin_wall_seconds = prejoin_seconds;
 
   switch (config.kind) {
     case ScenarioKind::kCrash:
@@ -357,8 +382,13 @@ std::string FormatResult(const ScenarioConfig& config,
       static_cast<int>(config.seed), result.bytes_per_node_second,
       result.packets_per_node_second, result.observer_pauses,
       result.wall_seconds, result.simulated_seconds);
-  absl::StrAppendFormat(&out, ", protocol %d, peak RSS %.0f MB",
-                        config.options.protocol, result.max_rss_mb);
+  absl::StrAppendFormat(
+      &out, ", protocol %d%s, peak RSS %.0f MB", config.options.protocol,
+      config.prejoined ? " prejoined" : "", result.max_rss_mb);
+  if (config.prejoined) {
+    absl::StrAppendFormat(&out, " (the prejoin fill took %.2f s wall)",
+                          result.prejoin_wall_seconds);
+  }
   if (config.keyring != nullptr) out += ", keyring on";
   if (result.rumour_ms >= 0) {
     absl::StrAppendFormat(&out, ", reports reached every observer in %.0f ms",
