@@ -151,89 +151,90 @@ TEST(ScenarioTest, TheLeanPresetSendsFewerBytesThanSerfLan) {
   const ThresholdResult& phi8 = crash->thresholds[1];
   EXPECT_EQ(phi8.detection_ms.count, 7);
   EXPECT_LT(phi8.detection_ms.p99, 5000);
-  // A prejoined cluster skips the join, not the warm-up: by the crash every
-  // monitor's history is full, so every survivor detects it and nobody
-  // healthy is suspected.
-  TEST(ScenarioTest, APrejoinedCrashIsDetectedByEverySurvivor) {
-    ScenarioConfig c = Small(ScenarioKind::kCrash);
-    c.nodes = 30;
-    c.loss = 0.05;
-    c.prejoined = true;
-    absl::StatusOr<ScenarioResult> r = RunScenario(c);
-    ASSERT_TRUE(r.ok()) << r.status();
-    for (const ThresholdResult& t : r->thresholds) {
-      EXPECT_EQ(t.detection_ms.count, 29) << "phi " << t.threshold;
-      EXPECT_EQ(t.undetected, 0);
-      EXPECT_EQ(t.false_suspicions, 0);
-    }
-  }
+}
 
-  // After the warm-up a prejoined cluster is the cluster a join leaves: the
-  // same detections, and about the same steady-state traffic. Not exactly
-  // the same: the joined run's last news and its nodes' random phases differ
-  // (at N = 30: 1,700 against 1,711 B/node/s, 0.6 %); 5 % leaves room for
-  // that while still failing if the prejoined cluster missed heartbeats to a
-  // monitor or kept news circulating.
-  TEST(ScenarioTest, PrejoinedAndJoinedClustersBehaveAlikeAfterWarmUp) {
-    ScenarioConfig c = Small(ScenarioKind::kCrash);
-    c.nodes = 30;
-    c.warmup = absl::Seconds(20);
-    absl::StatusOr<ScenarioResult> joined = RunScenario(c);
-    c.prejoined = true;
-    absl::StatusOr<ScenarioResult> prejoined = RunScenario(c);
-    ASSERT_TRUE(joined.ok() && prejoined.ok());
-    EXPECT_NEAR(prejoined->bytes_per_node_second, joined->bytes_per_node_second,
-                0.05 * joined->bytes_per_node_second);
-    ASSERT_EQ(joined->thresholds.size(), prejoined->thresholds.size());
-    for (size_t i = 0; i < joined->thresholds.size(); ++i) {
-      EXPECT_EQ(prejoined->thresholds[i].detection_ms.count,
-                joined->thresholds[i].detection_ms.count);
-      EXPECT_EQ(prejoined->thresholds[i].detection_ms.count, 29);
-      EXPECT_EQ(prejoined->thresholds[i].false_suspicions,
-                joined->thresholds[i].false_suspicions);
-    }
+// A prejoined cluster skips the join, not the warm-up: by the crash every
+// monitor's history is full, so every survivor detects it and nobody
+// healthy is suspected.
+TEST(ScenarioTest, APrejoinedCrashIsDetectedByEverySurvivor) {
+  ScenarioConfig c = Small(ScenarioKind::kCrash);
+  c.nodes = 30;
+  c.loss = 0.05;
+  c.prejoined = true;
+  absl::StatusOr<ScenarioResult> r = RunScenario(c);
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const ThresholdResult& t : r->thresholds) {
+    EXPECT_EQ(t.detection_ms.count, 29) << "phi " << t.threshold;
+    EXPECT_EQ(t.undetected, 0);
+    EXPECT_EQ(t.false_suspicions, 0);
   }
+}
 
-  // (rumour_ms is left out: RunUntil checks after every window in parallel.)
-  TEST(ScenarioTest, PrejoinedParallelAndSequentialGiveTheSameResult) {
-    ScenarioConfig c = Small(ScenarioKind::kCrash);
-    c.nodes = 30;
-    c.loss = 0.05;
-    c.prejoined = true;
-    absl::StatusOr<ScenarioResult> sequential = RunScenario(c);
-    c.threads = 2;
-    absl::StatusOr<ScenarioResult> parallel = RunScenario(c);
-    ASSERT_TRUE(sequential.ok() && parallel.ok());
-    EXPECT_EQ(sequential->bytes_per_node_second,
-              parallel->bytes_per_node_second);
-    for (size_t i = 0; i < parallel->thresholds.size(); ++i) {
-      const ThresholdResult& s = sequential->thresholds[i];
-      const ThresholdResult& p = parallel->thresholds[i];
-      EXPECT_EQ(s.detection_ms.count, p.detection_ms.count);
-      EXPECT_EQ(s.detection_ms.min, p.detection_ms.min);
-      EXPECT_EQ(s.detection_ms.p50, p.detection_ms.p50);
-      EXPECT_EQ(s.detection_ms.max, p.detection_ms.max);
-      EXPECT_EQ(s.false_suspicions, p.false_suspicions);
-    }
+// After the warm-up a prejoined cluster is the cluster a join leaves: the
+// same detections, and about the same steady-state traffic. Not exactly
+// the same: the joined run's last news and its nodes' random phases differ
+// (at N = 30: 1,700 against 1,711 B/node/s, 0.6 %); 5 % leaves room for
+// that while still failing if the prejoined cluster missed heartbeats to a
+// monitor or kept news circulating.
+TEST(ScenarioTest, PrejoinedAndJoinedClustersBehaveAlikeAfterWarmUp) {
+  ScenarioConfig c = Small(ScenarioKind::kCrash);
+  c.nodes = 30;
+  c.warmup = absl::Seconds(20);
+  absl::StatusOr<ScenarioResult> joined = RunScenario(c);
+  c.prejoined = true;
+  absl::StatusOr<ScenarioResult> prejoined = RunScenario(c);
+  ASSERT_TRUE(joined.ok() && prejoined.ok());
+  EXPECT_NEAR(prejoined->bytes_per_node_second, joined->bytes_per_node_second,
+              0.05 * joined->bytes_per_node_second);
+  ASSERT_EQ(joined->thresholds.size(), prejoined->thresholds.size());
+  for (size_t i = 0; i < joined->thresholds.size(); ++i) {
+    EXPECT_EQ(prejoined->thresholds[i].detection_ms.count,
+              joined->thresholds[i].detection_ms.count);
+    EXPECT_EQ(prejoined->thresholds[i].detection_ms.count, 29);
+    EXPECT_EQ(prejoined->thresholds[i].false_suspicions,
+              joined->thresholds[i].false_suspicions);
   }
+}
 
-  TEST(ScenarioTest, InvalidConfigurationsAreRejected) {
-    ScenarioConfig c = Small(ScenarioKind::kCrash);
-    c.victims = 8;
-    EXPECT_FALSE(RunScenario(c).ok());
-    c.nodes = 1;
-    EXPECT_FALSE(RunScenario(c).ok());
-    c = Small(ScenarioKind::kCrash);
-    c.threads = -1;
-    EXPECT_FALSE(RunScenario(c).ok());
-    c = Small(ScenarioKind::kCrash);
-    c.seeds = -1;
-    EXPECT_FALSE(RunScenario(c).ok());
-    c = Small(ScenarioKind::kCrash);
-    c.prejoined = true;
-    c.options.protocol = 1;
-    EXPECT_FALSE(RunScenario(c).ok());
+// (rumour_ms is left out: RunUntil checks after every window in parallel.)
+TEST(ScenarioTest, PrejoinedParallelAndSequentialGiveTheSameResult) {
+  ScenarioConfig c = Small(ScenarioKind::kCrash);
+  c.nodes = 30;
+  c.loss = 0.05;
+  c.prejoined = true;
+  absl::StatusOr<ScenarioResult> sequential = RunScenario(c);
+  c.threads = 2;
+  absl::StatusOr<ScenarioResult> parallel = RunScenario(c);
+  ASSERT_TRUE(sequential.ok() && parallel.ok());
+  EXPECT_EQ(sequential->bytes_per_node_second, parallel->bytes_per_node_second);
+  for (size_t i = 0; i < parallel->thresholds.size(); ++i) {
+    const ThresholdResult& s = sequential->thresholds[i];
+    const ThresholdResult& p = parallel->thresholds[i];
+    EXPECT_EQ(s.detection_ms.count, p.detection_ms.count);
+    EXPECT_EQ(s.detection_ms.min, p.detection_ms.min);
+    EXPECT_EQ(s.detection_ms.p50, p.detection_ms.p50);
+    EXPECT_EQ(s.detection_ms.max, p.detection_ms.max);
+    EXPECT_EQ(s.false_suspicions, p.false_suspicions);
   }
+}
+
+TEST(ScenarioTest, InvalidConfigurationsAreRejected) {
+  ScenarioConfig c = Small(ScenarioKind::kCrash);
+  c.victims = 8;
+  EXPECT_FALSE(RunScenario(c).ok());
+  c.nodes = 1;
+  EXPECT_FALSE(RunScenario(c).ok());
+  c = Small(ScenarioKind::kCrash);
+  c.threads = -1;
+  EXPECT_FALSE(RunScenario(c).ok());
+  c = Small(ScenarioKind::kCrash);
+  c.seeds = -1;
+  EXPECT_FALSE(RunScenario(c).ok());
+  c = Small(ScenarioKind::kCrash);
+  c.prejoined = true;
+  c.options.protocol = 1;
+  EXPECT_FALSE(RunScenario(c).ok());
+}
 
 }  // namespace
 }  // namespace phid
