@@ -198,6 +198,9 @@ class GossipNode final : public PacketSink {
   // Pending news to `fanout` random peers (one packet each).
   void SendNews(MonoTime now);
   void SendConfers(MonoTime now);
+  // Our entries on members we hold FAILED to the peers that showed they
+  // lack our reports on them (Membership::TakeAnswers).
+  void SendAnswers(MonoTime now);
   void SendSummary(MonoTime now);
   void OnSummary(const phi::gossip::v1::Packet& packet, MonoTime now);
   bool ReplyAllowed(MonoTime now);

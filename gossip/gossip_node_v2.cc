@@ -146,6 +146,12 @@ void GossipNode::SendConfers(MonoTime now) {
   }
 }
 
+void GossipNode::SendAnswers(MonoTime now) {
+  for (const auto& [subject, to] : membership_->TakeAnswers()) {
+    SendEntries(to->address(), wire::PACKET_KIND_NEWS, {subject}, now);
+  }
+}
+
 void GossipNode::SendSummary(MonoTime now) {
   std::vector<std::string> peer = PickPeers(1);
   if (peer.empty()) return;
@@ -318,6 +324,7 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
                       Solicited(from, now);
   if (!keyed_ && !cookie_ok && !answer) AdmitUnknown(from, now);
   membership_->MergeEntries(packet.sender(), received_entries_, now);
+  SendAnswers(now);
   if (std::optional<MemberRecord> twin = membership_->TakeNameConflict()) {
     OnNameConflict(twin->address, twin->generation, now);
   }

@@ -36,10 +36,12 @@
 // summaries agree between daemons that hold it and daemons that already
 // removed it or never knew it), no gossip target, and never gossiped
 // (news, repairs, full state, v1 digests): it is this daemon's record,
-// not news. Failed and left members count against max_members; when the
-// table is full, an unknown member evicts the one retired (failed or
-// left) the longest ago, and is refused only if every member is alive.
-// Forget removes a failed or left member at once, on this daemon only.
+// not news; only its reports go to its monitors by position and to a peer
+// that shows it lacks them (v2, reports.cc: one side of a partition must
+// hold the whole other side failed). Failed and left members count against
+// max_members; when the table is full, an unknown member evicts the one retired
+// (failed or left) the longest ago, and is refused only if every member is
+// alive. Forget removes a failed or left member at once, on this daemon only.
 //
 // Not thread-safe; owned by a GossipNode.
 #ifndef PHID_GOSSIP_MEMBERSHIP_H_
@@ -169,6 +171,13 @@ class Membership {
       uint32_t confer_slot = kNoSlot;
       // Our detector of it, or null where we measure nothing.
       std::unique_ptr<PhiAccrualDetector> detector;
+      // v2: when our report on it last went to its other monitors
+      // (TakeConfers): a report that stands below quorum, or a vouch for
+      // its failure, is sent again at most every summary_interval.
+      MonoTime conferred_at = -absl::InfiniteDuration();
+      // v2: when a peer that holds it alive last got our reports on it
+      // (TakeAnswers; at most every summary_interval).
+      MonoTime answered_at = -absl::InfiniteDuration();
     };
 
     const std::string& name() const { return info->name; }
@@ -330,6 +339,10 @@ class Membership {
   // Members whose reports changed but are not at quorum: their entries go
   // to their other monitors only. Cleared by the call.
   std::vector<const Member*> TakeConfers();
+  // (subject, peer): a peer sent us an entry on a member we hold FAILED
+  // without the reports we hold on it; our entry goes back to that peer.
+  // Cleared by the call.
+  std::vector<std::pair<const Member*, const Member*>> TakeAnswers();
   // News worth pushing at once (a new report, join, leave): cleared.
   bool TakeUrgent();
   // Tells the listener of members whose curve the ring's changes moved.
@@ -440,6 +453,19 @@ class Membership {
   bool StoreReport(Member& member, const Member::Report& report);
   // Our own report on a subject changed: confer or spread it.
   void ReportChanged(Member& member, bool suspect, MonoTime now);
+  // Lists `member` for TakeConfers (once; a no-op while listed).
+  void ListConfer(Member& member, MonoTime now);
+  // We hold `member` FAILED: if we are one of its monitors by ring position
+  // (MonitorsOf its id, off the ring as it is), our suspect report on it
+  // (made now if we have none) goes to its other monitors (reports.cc).
+  void Vouch(Member& member, MonoTime now);
+  // Vouch's report alone; false (and nothing made) unless we hold `member`
+  // failed and are one of its monitors by position.
+  bool MakeVouch(Member& member, MonoTime now);
+  // `sender` sent us `member`'s entry with `reports`: answered if we hold
+  // `member` failed and know reports `sender` did not show (TakeAnswers).
+  void MaybeAnswer(Member& member, const std::vector<ReportEntry>& reports,
+                   const Member* sender, MonoTime now);
   // Recomputes at_quorum; a report change at or into quorum is news.
   void UpdateQuorum(Member& member, MonoTime now, bool reports_changed);
   int QuorumFor(size_t monitors) const;
@@ -523,6 +549,9 @@ class Membership {
   absl::flat_hash_set<const Member*> reported_;
   uint64_t report_seq_ = 0;       // our own report counter (this generation)
   std::vector<Member*> confers_;  // see Extra::confer_slot
+  // (subject id, peer id) for TakeAnswers: by id, so that a member evicted
+  // before they are taken leaves nothing dangling.
+  std::vector<std::pair<uint64_t, uint64_t>> answers_;
   // Members we report suspect ourselves.
   absl::flat_hash_set<Member*> own_suspects_;
   absl::flat_hash_set<Member*> reevaluate_;

@@ -238,6 +238,7 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
       changed = true;
       made_news = true;
     }
+    MaybeAnswer(member, entry.reports, sender, now);
   } else if (incoming.heartbeat > member.heartbeat) {
     if (member.failed) Revive(member, now);
     MaybeWarmStart(member, entry);

@@ -138,6 +138,8 @@ void Membership::MarkFailed(Member& member, MonoTime failed_at, MonoTime now) {
   own_suspects_.erase(&member);
   ++counters_->failures;
   Emit(MemberEventType::kFailed, member.record(), now);
+  // Its monitors that still hold it alive hear that we do not (reports.cc).
+  Vouch(member, now);
 }
 
 void Membership::Revive(Member& member, MonoTime now) {

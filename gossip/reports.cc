@@ -10,7 +10,33 @@
 // there becomes news for the whole cluster: pushed at once to `fanout`
 // peers, then piggybacked for NewsBudget() sends, repaired by anti-entropy.
 // So one monitor losing a few heartbeats on one link costs K - 1 datagrams,
-// whatever N is, and only agreement costs a cluster-wide rumour.
+// whatever N is, and only agreement costs a cluster-wide rumour. A suspect
+// report that stands below quorum is conferred again every
+// summary_interval (the first may have been lost, or have gone to monitors
+// the ring has since replaced): K - 1 datagrams an interval per such
+// subject, nothing while nobody is suspected.
+//
+// Failed members (a partition). A FAILED member is off our ring and never
+// gossiped (membership.h), yet views differ while the two sides of a
+// partition fail each other: at observer O, P's monitors may be daemons
+// that hold P failed already (they judged it when its monitors in their
+// view were others, or their own curves of P's silent monitors made the
+// quorum), so they never judge it again, and P stayed ALIVE at O forever.
+// So a failed P is still vouched for, by what we know of it:
+//   * a daemon that holds P failed and is one of P's monitors by position
+//     (MonitorRing::MonitorsOf(P's id), off the ring as P is) keeps a
+//     suspect report on P (made from its curve of P, or from now if P
+//     never sent it a heartbeat) and confers it at the failure (Vouch);
+//   * a peer that sends us an entry on a P we hold failed without our
+//     reports on it (a monitor's re-confer, a repair of a member the
+//     summaries showed we lack, news) gets our entry back, with our vouch,
+//     at most every summary_interval per P (MaybeAnswer, TakeAnswers).
+// Only what we hold FAILED (a quorum here already) is vouched for, so a
+// member nobody suspects costs nothing, and a never-heard member still
+// votes no one dead (SilentMonitorCurve). A peer that hears P directly
+// keeps its own report recovered, and P's heartbeat or a monitor's
+// recovery report after failed_at revives it here (membership.h), so a
+// vouch does not outlast a healed partition.
 #include <algorithm>
 #include <tuple>
 
@@ -187,6 +213,20 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
   std::sort(withdrawn.begin(), withdrawn.end(),
             [](const Member* a, const Member* b) { return a->id < b->id; });
   for (Member* m : withdrawn) ReportChanged(*m, false, now);
+  // A suspicion that stands below quorum goes to the subject's monitors
+  // again every summary_interval: the first confer may have been lost, or
+  // gone to monitors the ring has since replaced (one that holds the
+  // subject failed answers with its vouch: Vouch).
+  std::vector<Member*> standing;
+  for (Member* m : own_suspects_) {
+    if (!m->at_quorum &&
+        now - ExtraOf(*m).conferred_at >= options_.summary_interval) {
+      standing.push_back(m);
+    }
+  }
+  std::sort(standing.begin(), standing.end(),
+            [](const Member* a, const Member* b) { return a->id < b->id; });
+  for (Member* m : standing) ListConfer(*m, now);
   for (uint64_t id : ring_.SubjectsOf(self_->id)) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) continue;
@@ -229,10 +269,7 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   StoreReport(member, report);
   const bool was = member.at_quorum;
   UpdateQuorum(member, now, true);
-  if (!was && !member.at_quorum && ExtraOf(member).confer_slot == kNoSlot) {
-    member.extra->confer_slot = static_cast<uint32_t>(confers_.size());
-    confers_.push_back(&member);
-  }
+  if (!was && !member.at_quorum) ListConfer(member, now);
   // We now hold `member` silent (or no longer): it stands in for itself in
   // the quorum of every member it monitors (SilentMonitorCurve).
   for (uint64_t id : ring_.SubjectsOf(member.id)) {
@@ -242,6 +279,71 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
     NotifyEvidence(subject, CurveOf(subject, now), now);
     UpdateQuorum(subject, now, false);
   }
+}
+
+void Membership::ListConfer(Member& member, MonoTime now) {
+  Member::Extra& extra = ExtraOf(member);
+  extra.conferred_at = now;
+  if (extra.confer_slot != kNoSlot) return;
+  extra.confer_slot = static_cast<uint32_t>(confers_.size());
+  confers_.push_back(&member);
+}
+
+bool Membership::MakeVouch(Member& member, MonoTime now) {
+  if (!v2() || &member == self_ || !member.failed ||
+      member.status != MemberStatus::kAlive) {
+    return false;
+  }
+  const std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
+  if (std::find(monitors.begin(), monitors.end(), self_->id) ==
+      monitors.end()) {
+    return false;
+  }
+  bool suspect = false;
+  for (const Member::Report& r : member.reports()) {
+    if (r.monitor == self_->id) suspect = r.suspect;
+  }
+  if (!suspect) {
+    // Our curve of it: from its last heartbeat to us, or, if it never sent
+    // us one (the ring gave it to us after it fell silent), from now.
+    const PhiCurve before = CurveOf(member, now);
+    if (!member.has_arrival()) DetectorOf(member).Heartbeat(now);
+    StoreReport(member, Member::Report{self_->id, ++report_seq_, true,
+                                       DetectorOf(member).curve(), now});
+    NotifyEvidence(member, before, now);
+  }
+  return true;
+}
+
+void Membership::Vouch(Member& member, MonoTime now) {
+  if (MakeVouch(member, now)) ListConfer(member, now);
+}
+
+void Membership::MaybeAnswer(Member& member,
+                             const std::vector<ReportEntry>& reports,
+                             const Member* sender, MonoTime now) {
+  if (!v2() || !member.failed || member.status != MemberStatus::kAlive ||
+      sender == nullptr || sender == self_ || sender->failed ||
+      sender->status != MemberStatus::kAlive ||
+      now - ExtraOf(member).answered_at < options_.summary_interval) {
+    return;
+  }
+  MakeVouch(member, now);
+  if (KnowsOurReports(member, reports)) return;
+  member.extra->answered_at = now;
+  answers_.push_back({member.id, sender->id});
+}
+
+std::vector<std::pair<const Membership::Member*, const Membership::Member*>>
+Membership::TakeAnswers() {
+  std::vector<std::pair<const Member*, const Member*>> out;
+  for (const auto& [subject, to] : answers_) {
+    const Member* s = FindById(subject);
+    const Member* t = FindById(to);
+    if (s != nullptr && t != nullptr && t != self_) out.push_back({s, t});
+  }
+  answers_.clear();
+  return out;
 }
 
 bool Membership::StoreReport(Member& member, const Member::Report& report) {
