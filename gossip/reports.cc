@@ -129,16 +129,20 @@ bool Membership::IsOurSubject(const Member& member) const {
   return &member != self_ && ring_.IsMonitorOf(self_->id, member.id);
 }
 
-const ArrivalCurve* Membership::SilentMonitorCurve(uint64_t monitor) const {
+bool Membership::IsSilentMonitor(uint64_t monitor) const {
   const Member* m = FindById(monitor);
+  if (m == nullptr || m == self_) return false;
+  // A quorum of its own monitors holds it suspect here (their reports are
+  // news): it cannot vouch for its subjects, whoever monitors it.
+  if (m->at_quorum) return true;
   // Only a monitor we once heard from and then lost stands in for itself: a
   // member that never sent us a heartbeat (e.g. one forged without a
   // keyring, placed on the ring by a flood) must not vote others dead.
-  if (m == nullptr || m == self_ || !m->has_arrival()) return nullptr;
+  if (!m->has_arrival()) return false;
   for (const Member::Report& r : m->reports()) {
-    if (r.monitor == self_->id && r.suspect) return &r.curve;
+    if (r.monitor == self_->id && r.suspect) return true;
   }
-  return nullptr;
+  return false;
 }
 
 DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
@@ -233,7 +237,7 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
     confers_.push_back(&member);
   }
   // We now hold `member` silent (or no longer): it stands in for itself in
-  // the quorum of every member it monitors (SilentMonitorCurve).
+  // the quorum of every member it monitors (IsSilentMonitor).
   for (uint64_t id : ring_.SubjectsOf(member.id)) {
     auto it = by_id_.find(id);
     if (it == by_id_.end() || *it == self_) continue;
@@ -265,16 +269,31 @@ void Membership::UpdateQuorum(Member& member, MonoTime now,
                               bool reports_changed) {
   const bool was = member.at_quorum;
   std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
-  int suspects = 0;
+  int measured = 0;
+  int stand_ins = 0;
   for (uint64_t m : monitors) {
-    bool agrees = SilentMonitorCurve(m) != nullptr;
-    for (const Member::Report& r : member.reports()) {
-      if (r.monitor == m && r.suspect) agrees = true;
+    if (IsSilentMonitor(m)) {
+      ++stand_ins;
+      continue;
     }
-    suspects += agrees;
+    for (const Member::Report& r : member.reports()) {
+      if (r.monitor == m && r.suspect) {
+        ++measured;
+        break;
+      }
+    }
   }
-  member.at_quorum = suspects >= QuorumFor(monitors.size());
+  const int quorum = QuorumFor(monitors.size());
+  member.at_quorum = measured + std::min(stand_ins, quorum - 1) >= quorum;
   if (was && !member.at_quorum) ExtraOf(member).quorum_ended = now;
+  // It stands in for itself in its subjects' quorums while at quorum
+  // (IsSilentMonitor): they are judged again after this packet.
+  if (was != member.at_quorum) {
+    for (uint64_t s : ring_.SubjectsOf(member.id)) {
+      auto it = by_id_.find(s);
+      if (it != by_id_.end() && *it != self_) reevaluate_.insert(*it);
+    }
+  }
   if (reports_changed && (was || member.at_quorum)) {
     SetNews(member);
     urgent_ = true;
@@ -353,28 +372,41 @@ PhiCurve Membership::CurveOf(const Member& member, MonoTime now) const {
     return member.has_arrival() ? PhiCurve(member.detector()->curve())
                                 : PhiCurve();
   }
+  // The monitors that measured P (our own detector, live monitors' suspect
+  // reports) and the silent ones standing in for themselves
+  // (IsSilentMonitor): a stand-in agrees at every instant, so H of K
+  // with s stand-ins is H - s of the measured curves, and never fewer than
+  // one (stand-ins alone accuse nobody: a healthy P two of whose monitors
+  // crashed is still heard by the third).
   std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
   absl::InlinedVector<ArrivalCurve, 4> curves;
+  int stand_ins = 0;
   for (uint64_t m : monitors) {
     if (curves.size() >= static_cast<size_t>(PhiCurve::kMaxCurves)) break;
     if (m == self_->id) {
       if (member.has_arrival()) curves.push_back(member.detector()->curve());
       continue;
     }
-    const ArrivalCurve* vote = SilentMonitorCurve(m);
-    for (const Member::Report& r : member.reports()) {
-      if (r.monitor == m && r.suspect) vote = &r.curve;
+    if (IsSilentMonitor(m)) {
+      ++stand_ins;
+      continue;
     }
-    if (vote != nullptr) curves.push_back(*vote);
+    for (const Member::Report& r : member.reports()) {
+      if (r.monitor == m && r.suspect) {
+        curves.push_back(r.curve);
+        break;
+      }
+    }
   }
   (void)now;
-  return PhiCurve(curves, QuorumFor(monitors.size()));
+  const int quorum = QuorumFor(monitors.size());
+  return PhiCurve(curves, quorum - std::min(stand_ins, quorum - 1));
 }
 
 int Membership::SuspectingMonitors(const Member& member, double level,
                                    MonoTime now) const {
   // Only what monitors measured: a silent monitor standing in for itself
-  // (SilentMonitorCurve) votes in the quorum but suspects nothing.
+  // (IsSilentMonitor) votes in the quorum but suspects nothing.
   int count = 0;
   for (uint64_t m : ring_.MonitorsOf(member.id)) {
     if (m == self_->id) {
