@@ -163,5 +163,40 @@ TEST(CorrelatedCrashTest, ASubjectAndTwoOfItsMonitorsCrashingAreDetected) {
   }
 }
 
+// Once the three fail (failed_after), the ring hands their subjects to new
+// monitors. A new monitor whose detector of its subject only held arrivals
+// from an earlier assignment (the ring moved during the joins) used to find
+// it silent for a minute and suspect it at once, before its heartbeats came:
+// it starts afresh instead. (Default options, 1 ms links and the parallel
+// driver: the simulator's crash scenario, seed 1.)
+TEST(CorrelatedCrashTest, TheRingHandOverAfterTheFailuresSuspectsNobody) {
+  SimCluster c(1, /*threads=*/2);
+  LinkFaults faults;
+  faults.delay = absl::Milliseconds(1);
+  faults.jitter = absl::Milliseconds(1);
+  c.network().SetDefaultFaults(faults);
+  GossipOptions o;
+  o.protocol = 2;
+  o.detector = DetectorOptionsForInterval(o.gossip_interval);
+  for (int i = 0; i < 10; ++i) {
+    GossipOptions named = o;
+    named.name = absl::StrCat("node-", i);
+    c.AddNode(named);
+  }
+  c.RunFor(absl::Seconds(20));
+  std::vector<int> dead = {7, 8, 9};
+  for (int v : dead) c.Crash(v);
+  std::string first;
+  EXPECT_EQ(RunCountingFalseSuspicions(c, dead, absl::Seconds(45), &first), 0)
+      << first;
+  for (int i = 0; i < 7; ++i) {
+    for (int v : dead) {
+      const auto* victim = c.node(i).gossip->membership().Find(c.node(v).name);
+      ASSERT_NE(victim, nullptr);
+      EXPECT_TRUE(victim->failed) << "observer " << i << " victim " << v;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace phid

@@ -513,6 +513,9 @@ class Membership {
   // Members we report suspect ourselves.
   absl::flat_hash_set<Member*> own_suspects_;
   absl::flat_hash_set<Member*> reevaluate_;
+  // v2: our subjects at the last CheckSubjects (a newly given one whose
+  // detector only holds an old assignment's arrivals starts afresh).
+  std::vector<uint64_t> subjects_;
   bool urgent_ = false;
   std::optional<MemberRecord> name_conflict_;
 };

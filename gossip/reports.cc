@@ -13,6 +13,8 @@
 // whatever N is, and only agreement costs a cluster-wide rumour.
 #include <algorithm>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "absl/types/optional.h"
 #include "glog/logging.h"
@@ -190,10 +192,19 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
   std::sort(withdrawn.begin(), withdrawn.end(),
             [](const Member* a, const Member* b) { return a->id < b->id; });
   for (Member* m : withdrawn) ReportChanged(*m, false, now);
-  for (uint64_t id : ring_.SubjectsOf(self_->id)) {
+  std::vector<uint64_t> subjects = ring_.SubjectsOf(self_->id);
+  for (uint64_t id : subjects) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) continue;
     Member& member = **it;
+    // The ring just gave it to us, and our detector of it only holds the
+    // arrivals of an earlier assignment: their silence since is not its
+    // (it sent to its monitors of then), and would make it suspect at once.
+    if (member.has_arrival() &&
+        now - member.detector()->last_arrival() > kAssignmentGrace &&
+        std::find(subjects_.begin(), subjects_.end(), id) == subjects_.end()) {
+      member.DropDetector();
+    }
     // A new monitor starts its clock kAssignmentGrace after the assignment
     // (the subject may not know of its new monitor yet): a member that is
     // already dead is then still detected, that much later.
@@ -218,6 +229,7 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
     }
     if (at.has_value()) next = std::min(next, *at);
   }
+  subjects_ = std::move(subjects);
   return next;
 }
 
