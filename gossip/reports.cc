@@ -234,6 +234,8 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
 }
 
 void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
+  // Beside stand-ins our own curve counts only while we report (CurveOf).
+  const PhiCurve before = CurveOf(member, now);
   Member::Report report{self_->id, ++report_seq_, suspect,
                         DetectorOf(member).curve(), now};
   if (suspect) {
@@ -242,6 +244,7 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
     own_suspects_.erase(&member);
   }
   StoreReport(member, report);
+  NotifyEvidence(member, before, now);
   const bool was = member.at_quorum;
   UpdateQuorum(member, now, true);
   if (!was && !member.at_quorum && ExtraOf(member).confer_slot == kNoSlot) {
@@ -390,13 +393,23 @@ PhiCurve Membership::CurveOf(const Member& member, MonoTime now) const {
   // with s stand-ins is H - s of the measured curves, and never fewer than
   // one (stand-ins alone accuse nobody: a healthy P two of whose monitors
   // crashed is still heard by the third).
+  // Our own detector counts beside stand-ins only once we report it
+  // suspect (from report_level on): one monitor's phi alone is not a
+  // verdict below that.
   std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
   absl::InlinedVector<ArrivalCurve, 4> curves;
   int stand_ins = 0;
+  int own = -1;  // index of our own curve in `curves`
+  bool own_suspect = false;
   for (uint64_t m : monitors) {
     if (curves.size() >= static_cast<size_t>(PhiCurve::kMaxCurves)) break;
     if (m == self_->id) {
-      if (member.has_arrival()) curves.push_back(member.detector()->curve());
+      if (!member.has_arrival()) continue;
+      own = static_cast<int>(curves.size());
+      curves.push_back(member.detector()->curve());
+      for (const Member::Report& r : member.reports()) {
+        if (r.monitor == m) own_suspect = r.suspect;
+      }
       continue;
     }
     if (IsSilentMonitor(m)) {
@@ -411,6 +424,8 @@ PhiCurve Membership::CurveOf(const Member& member, MonoTime now) const {
     }
   }
   (void)now;
+  if (stand_ins > 0 && own >= 0 && !own_suspect)
+    curves.erase(curves.begin() + own);
   const int quorum = QuorumFor(monitors.size());
   return PhiCurve(curves, quorum - std::min(stand_ins, quorum - 1));
 }
