@@ -470,18 +470,21 @@ class Membership {
   void UpdateQuorum(Member& member, MonoTime now, bool reports_changed);
   int QuorumFor(size_t monitors) const;
   // Whether CurveOf(member) can hold any curve: false (exactly) for a
-  // member with no reports, no detector here, while we suspect no monitor.
-  // Lets Reap skip CurveOf for the many members nothing is known against.
+  // member with no reports and no detector here (stand-ins alone make no
+  // curve). Lets Reap skip CurveOf for the many members nothing is known
+  // against.
   bool HasCurve(const Member& member) const {
-    return member.extra != nullptr || member.detector() != nullptr ||
-           !own_suspects_.empty();
+    return member.extra != nullptr || member.detector() != nullptr;
   }
   bool IsOurSubject(const Member& member) const;
-  // A monitor we ourselves report suspect cannot vouch for its subjects:
-  // it counts as agreeing, with our curve of it (an isolated node, or the
-  // side of a partition that lost a monitor, still suspects what it cannot
-  // hear). Null if we do not hold it suspect.
-  const ArrivalCurve* SilentMonitorCurve(uint64_t monitor) const;
+  // A monitor that cannot vouch for its subjects: one we once heard and now
+  // report suspect ourselves, or one at quorum here. It counts as agreeing
+  // in its subjects' quorums (CurveOf, UpdateQuorum), but only alongside at
+  // least one monitor that measured the silence: stand-ins alone accuse
+  // nobody (a healthy member two of whose monitors crashed is still heard
+  // by the third), while a member that crashed with some of its monitors
+  // is still detected, and an isolated node still suspects its subjects.
+  bool IsSilentMonitor(uint64_t monitor) const;
   // P's monitors whose own measurement puts it at or above `level` (v2's
   // suspected_by).
   int SuspectingMonitors(const Member& member, double level,
@@ -555,6 +558,9 @@ class Membership {
   // Members we report suspect ourselves.
   absl::flat_hash_set<Member*> own_suspects_;
   absl::flat_hash_set<Member*> reevaluate_;
+  // v2: our subjects at the last CheckSubjects (a newly given one whose
+  // detector only holds an old assignment's arrivals starts afresh).
+  std::vector<uint64_t> subjects_;
   bool urgent_ = false;
   bool bootstrapping_ = false;  // Bootstrap: RingChanged queues nothing
   std::optional<MemberRecord> name_conflict_;

@@ -79,19 +79,9 @@ bool Membership::ReapSlice(MonoTime now) {
 bool Membership::ReapChangeable(MonoTime now) {
   // A member without `extra` has no report, no detector here, and is
   // neither failed nor left (those keep their times in `extra`): its curve
-  // is empty unless one of its monitors is one we report suspect
-  // (SilentMonitorCurve, which HasCurve allows for while own_suspects_ is
-  // not empty). Those are that monitor's subjects on the ring.
+  // is empty (silent monitors stand in only beside a measured curve,
+  // IsSilentMonitor), so Reap cannot change it.
   std::vector<Member*> changeable(with_extra_.begin(), with_extra_.end());
-  if (!own_suspects_.empty()) {
-    for (const Member* monitor : reported_) {
-      if (SilentMonitorCurve(monitor->id) == nullptr) continue;
-      for (uint64_t id : ring_.SubjectsOf(monitor->id)) {
-        auto it = by_id_.find(id);
-        if (it != by_id_.end() && *it != self_) changeable.push_back(*it);
-      }
-    }
-  }
   // By name, as a walk of members_ would: runs must not depend on where
   // members live.
   std::sort(changeable.begin(), changeable.end(), ByName());

@@ -39,6 +39,8 @@
 // vouch does not outlast a healed partition.
 #include <algorithm>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "absl/types/optional.h"
 #include "glog/logging.h"
@@ -156,16 +158,20 @@ bool Membership::IsOurSubject(const Member& member) const {
   return &member != self_ && ring_.IsMonitorOf(self_->id, member.id);
 }
 
-const ArrivalCurve* Membership::SilentMonitorCurve(uint64_t monitor) const {
+bool Membership::IsSilentMonitor(uint64_t monitor) const {
   const Member* m = FindById(monitor);
+  if (m == nullptr || m == self_) return false;
+  // A quorum of its own monitors holds it suspect here (their reports are
+  // news): it cannot vouch for its subjects, whoever monitors it.
+  if (m->at_quorum) return true;
   // Only a monitor we once heard from and then lost stands in for itself: a
   // member that never sent us a heartbeat (e.g. one forged without a
   // keyring, placed on the ring by a flood) must not vote others dead.
-  if (m == nullptr || m == self_ || !m->has_arrival()) return nullptr;
+  if (!m->has_arrival()) return false;
   for (const Member::Report& r : m->reports()) {
-    if (r.monitor == self_->id && r.suspect) return &r.curve;
+    if (r.monitor == self_->id && r.suspect) return true;
   }
-  return nullptr;
+  return false;
 }
 
 DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
@@ -227,10 +233,19 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
   std::sort(standing.begin(), standing.end(),
             [](const Member* a, const Member* b) { return a->id < b->id; });
   for (Member* m : standing) ListConfer(*m, now);
-  for (uint64_t id : ring_.SubjectsOf(self_->id)) {
+  std::vector<uint64_t> subjects = ring_.SubjectsOf(self_->id);
+  for (uint64_t id : subjects) {
     auto it = by_id_.find(id);
     if (it == by_id_.end()) continue;
     Member& member = **it;
+    // The ring just gave it to us, and our detector of it only holds the
+    // arrivals of an earlier assignment: their silence since is not its
+    // (it sent to its monitors of then), and would make it suspect at once.
+    if (member.has_arrival() &&
+        now - member.detector()->last_arrival() > kAssignmentGrace &&
+        std::find(subjects_.begin(), subjects_.end(), id) == subjects_.end()) {
+      member.DropDetector();
+    }
     // A new monitor starts its clock kAssignmentGrace after the assignment
     // (the subject may not know of its new monitor yet): a member that is
     // already dead is then still detected, that much later.
@@ -255,10 +270,13 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
     }
     if (at.has_value()) next = std::min(next, *at);
   }
+  subjects_ = std::move(subjects);
   return next;
 }
 
 void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
+  // Beside stand-ins our own curve counts only while we report (CurveOf).
+  const PhiCurve before = CurveOf(member, now);
   Member::Report report{self_->id, ++report_seq_, suspect,
                         DetectorOf(member).curve(), now};
   if (suspect) {
@@ -267,11 +285,12 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
     own_suspects_.erase(&member);
   }
   StoreReport(member, report);
+  NotifyEvidence(member, before, now);
   const bool was = member.at_quorum;
   UpdateQuorum(member, now, true);
   if (!was && !member.at_quorum) ListConfer(member, now);
   // We now hold `member` silent (or no longer): it stands in for itself in
-  // the quorum of every member it monitors (SilentMonitorCurve).
+  // the quorum of every member it monitors (IsSilentMonitor).
   for (uint64_t id : ring_.SubjectsOf(member.id)) {
     auto it = by_id_.find(id);
     if (it == by_id_.end() || *it == self_) continue;
@@ -368,16 +387,31 @@ void Membership::UpdateQuorum(Member& member, MonoTime now,
                               bool reports_changed) {
   const bool was = member.at_quorum;
   std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
-  int suspects = 0;
+  int measured = 0;
+  int stand_ins = 0;
   for (uint64_t m : monitors) {
-    bool agrees = SilentMonitorCurve(m) != nullptr;
-    for (const Member::Report& r : member.reports()) {
-      if (r.monitor == m && r.suspect) agrees = true;
+    if (IsSilentMonitor(m)) {
+      ++stand_ins;
+      continue;
     }
-    suspects += agrees;
+    for (const Member::Report& r : member.reports()) {
+      if (r.monitor == m && r.suspect) {
+        ++measured;
+        break;
+      }
+    }
   }
-  member.at_quorum = suspects >= QuorumFor(monitors.size());
+  const int quorum = QuorumFor(monitors.size());
+  member.at_quorum = measured + std::min(stand_ins, quorum - 1) >= quorum;
   if (was && !member.at_quorum) ExtraOf(member).quorum_ended = now;
+  // It stands in for itself in its subjects' quorums while at quorum
+  // (IsSilentMonitor): they are judged again after this packet.
+  if (was != member.at_quorum) {
+    for (uint64_t s : ring_.SubjectsOf(member.id)) {
+      auto it = by_id_.find(s);
+      if (it != by_id_.end() && *it != self_) reevaluate_.insert(*it);
+    }
+  }
   if (reports_changed && (was || member.at_quorum)) {
     SetNews(member);
     urgent_ = true;
@@ -456,28 +490,53 @@ PhiCurve Membership::CurveOf(const Member& member, MonoTime now) const {
     return member.has_arrival() ? PhiCurve(member.detector()->curve())
                                 : PhiCurve();
   }
+  // The monitors that measured P (our own detector, live monitors' suspect
+  // reports) and the silent ones standing in for themselves
+  // (IsSilentMonitor): a stand-in agrees at every instant, so H of K
+  // with s stand-ins is H - s of the measured curves, and never fewer than
+  // one (stand-ins alone accuse nobody: a healthy P two of whose monitors
+  // crashed is still heard by the third).
+  // Our own detector counts beside stand-ins only once we report it
+  // suspect (from report_level on): one monitor's phi alone is not a
+  // verdict below that.
   std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
   absl::InlinedVector<ArrivalCurve, 4> curves;
+  int stand_ins = 0;
+  int own = -1;  // index of our own curve in `curves`
+  bool own_suspect = false;
   for (uint64_t m : monitors) {
     if (curves.size() >= static_cast<size_t>(PhiCurve::kMaxCurves)) break;
     if (m == self_->id) {
-      if (member.has_arrival()) curves.push_back(member.detector()->curve());
+      if (!member.has_arrival()) continue;
+      own = static_cast<int>(curves.size());
+      curves.push_back(member.detector()->curve());
+      for (const Member::Report& r : member.reports()) {
+        if (r.monitor == m) own_suspect = r.suspect;
+      }
       continue;
     }
-    const ArrivalCurve* vote = SilentMonitorCurve(m);
-    for (const Member::Report& r : member.reports()) {
-      if (r.monitor == m && r.suspect) vote = &r.curve;
+    if (IsSilentMonitor(m)) {
+      ++stand_ins;
+      continue;
     }
-    if (vote != nullptr) curves.push_back(*vote);
+    for (const Member::Report& r : member.reports()) {
+      if (r.monitor == m && r.suspect) {
+        curves.push_back(r.curve);
+        break;
+      }
+    }
   }
   (void)now;
-  return PhiCurve(curves, QuorumFor(monitors.size()));
+  if (stand_ins > 0 && own >= 0 && !own_suspect)
+    curves.erase(curves.begin() + own);
+  const int quorum = QuorumFor(monitors.size());
+  return PhiCurve(curves, quorum - std::min(stand_ins, quorum - 1));
 }
 
 int Membership::SuspectingMonitors(const Member& member, double level,
                                    MonoTime now) const {
   // Only what monitors measured: a silent monitor standing in for itself
-  // (SilentMonitorCurve) votes in the quorum but suspects nothing.
+  // (IsSilentMonitor) votes in the quorum but suspects nothing.
   int count = 0;
   for (uint64_t m : ring_.MonitorsOf(member.id)) {
     if (m == self_->id) {
