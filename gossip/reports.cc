@@ -16,27 +16,11 @@
 // the ring has since replaced): K - 1 datagrams an interval per such
 // subject, nothing while nobody is suspected.
 //
-// Failed members (a partition). A FAILED member is off our ring and never
-// gossiped (membership.h), yet views differ while the two sides of a
-// partition fail each other: at observer O, P's monitors may be daemons
-// that hold P failed already (they judged it when its monitors in their
-// view were others, or their own curves of P's silent monitors made the
-// quorum), so they never judge it again, and P stayed ALIVE at O forever.
-// So a failed P is still vouched for, by what we know of it:
-//   * a daemon that holds P failed and is one of P's monitors by position
-//     (MonitorRing::MonitorsOf(P's id), off the ring as P is) keeps a
-//     suspect report on P (made from its curve of P, or from now if P
-//     never sent it a heartbeat) and confers it at the failure (Vouch);
-//   * a peer that sends us an entry on a P we hold failed without our
-//     reports on it (a monitor's re-confer, a repair of a member the
-//     summaries showed we lack, news) gets our entry back, with our vouch,
-//     at most every summary_interval per P (MaybeAnswer, TakeAnswers).
-// Only what we hold FAILED (a quorum here already) is vouched for, so a
-// member nobody suspects costs nothing, and a never-heard member still
-// votes no one dead (SilentMonitorCurve). A peer that hears P directly
-// keeps its own report recovered, and P's heartbeat or a monitor's
-// recovery report after failed_at revives it here (membership.h), so a
-// vouch does not outlast a healed partition.
+// Also here: our subjects' judgement (CheckSubjects), the quorum
+// (UpdateQuorum, CurveOf) and the summaries' report keys. Placement on the
+// ring and in the hashes is in membership_ring.cc; vouching for failed
+// members in membership_vouch.cc.
+//
 #include <algorithm>
 #include <tuple>
 #include <utility>
@@ -49,12 +33,6 @@
 namespace phid {
 namespace {
 
-uint64_t Mix(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 // Recoveries stay listed in summaries this long: a peer that missed the
 // recovery may still hold the suspicion.
 constexpr absl::Duration kRecoveryListed = absl::Minutes(1);
@@ -63,96 +41,6 @@ constexpr absl::Duration kRecoveryListed = absl::Minutes(1);
 constexpr absl::Duration kAssignmentGrace = absl::Seconds(2);
 
 }  // namespace
-
-uint64_t Membership::HashOf(const Member& member) const {
-  return Mix(member.id ^
-             (member.status == MemberStatus::kLeft ? 0x5bd1e995 : 0));
-}
-
-void Membership::NotifyEvidence(Member& member, const PhiCurve& before,
-                                MonoTime now) {
-  member.evidence_at = std::max(member.evidence_at.get(), now);
-  if (listener_ != nullptr) {
-    listener_->OnEvidence(member.name(), before, now);
-  }
-}
-
-void Membership::RingChanged(uint64_t id) {
-  if (bootstrapping_) return;  // Bootstrap queues everyone at the end
-  // The members before `id` on the ring have a new monitor set, and `id`
-  // itself may have gained or lost us as a monitor: their curves change
-  // without any evidence arriving, so the listener must hear of them.
-  for (uint64_t s : ring_.SubjectsOf(id)) {
-    auto it = by_id_.find(s);
-    if (it != by_id_.end() && *it != self_) reevaluate_.insert(*it);
-  }
-  auto it = by_id_.find(id);
-  if (it != by_id_.end() && *it != self_) reevaluate_.insert(*it);
-}
-
-void Membership::FlushReevaluations(MonoTime now) {
-  if (reevaluate_.empty()) return;
-  std::vector<Member*> members(reevaluate_.begin(), reevaluate_.end());
-  reevaluate_.clear();
-  // By id, not by address: runs must not depend on where members live.
-  std::sort(members.begin(), members.end(),
-            [](const Member* a, const Member* b) { return a->id < b->id; });
-  for (Member* m : members) {
-    NotifyEvidence(*m, PhiCurve(), now);
-    UpdateQuorum(*m, now, false);
-  }
-}
-
-void Membership::Place(Member& member) {
-  // An id held by another member (a 64-bit collision) goes to this one.
-  auto held = by_id_.find(member.id);
-  if (held != by_id_.end()) by_id_.erase(held);
-  by_id_.insert(&member);
-  // A failed member is on neither the ring nor the hash (membership.h).
-  if (member.failed) return;
-  if (member.status == MemberStatus::kAlive && v2()) {
-    ring_.Add(member.id);
-    RingChanged(member.id);
-  } else if (member.status == MemberStatus::kAlive) {
-    ring_.Add(member.id);
-  }
-  bucket_hashes_[BucketOf(member.id)] ^= HashOf(member);
-  members_hash_ ^= HashOf(member);
-}
-
-void Membership::Unplace(Member& member) {
-  auto it = by_id_.find(member.id);
-  if (it == by_id_.end() || *it != &member) return;
-  by_id_.erase(it);
-  if (v2() && ring_.Contains(member.id)) RingChanged(member.id);
-  reevaluate_.erase(&member);
-  if (member.failed) return;  // Place left it out of the ring and the hash
-  ring_.Remove(member.id);
-  bucket_hashes_[BucketOf(member.id)] ^= HashOf(member);
-  members_hash_ ^= HashOf(member);
-}
-
-std::vector<uint64_t> Membership::BucketHashes() const {
-  return std::vector<uint64_t>(bucket_hashes_.begin(), bucket_hashes_.end());
-}
-
-const Membership::Member* Membership::FindById(uint64_t id) const {
-  auto it = by_id_.find(id);
-  return it == by_id_.end() ? nullptr : *it;
-}
-
-std::vector<const Membership::Member*> Membership::MonitorsOf(
-    const Member& subject) const {
-  std::vector<const Member*> monitors;
-  for (uint64_t id : ring_.MonitorsOf(subject.id)) {
-    if (const Member* m = FindById(id)) monitors.push_back(m);
-  }
-  return monitors;
-}
-
-int Membership::QuorumFor(size_t monitors) const {
-  return std::max(1, std::min(options_.quorum, static_cast<int>(monitors)));
-}
 
 bool Membership::IsOurSubject(const Member& member) const {
   return &member != self_ && ring_.IsMonitorOf(self_->id, member.id);
@@ -306,63 +194,6 @@ void Membership::ListConfer(Member& member, MonoTime now) {
   if (extra.confer_slot != kNoSlot) return;
   extra.confer_slot = static_cast<uint32_t>(confers_.size());
   confers_.push_back(&member);
-}
-
-bool Membership::MakeVouch(Member& member, MonoTime now) {
-  if (!v2() || &member == self_ || !member.failed ||
-      member.status != MemberStatus::kAlive) {
-    return false;
-  }
-  const std::vector<uint64_t> monitors = ring_.MonitorsOf(member.id);
-  if (std::find(monitors.begin(), monitors.end(), self_->id) ==
-      monitors.end()) {
-    return false;
-  }
-  bool suspect = false;
-  for (const Member::Report& r : member.reports()) {
-    if (r.monitor == self_->id) suspect = r.suspect;
-  }
-  if (!suspect) {
-    // Our curve of it: from its last heartbeat to us, or, if it never sent
-    // us one (the ring gave it to us after it fell silent), from now.
-    const PhiCurve before = CurveOf(member, now);
-    if (!member.has_arrival()) DetectorOf(member).Heartbeat(now);
-    StoreReport(member, Member::Report{self_->id, ++report_seq_, true,
-                                       DetectorOf(member).curve(), now});
-    NotifyEvidence(member, before, now);
-  }
-  return true;
-}
-
-void Membership::Vouch(Member& member, MonoTime now) {
-  if (MakeVouch(member, now)) ListConfer(member, now);
-}
-
-void Membership::MaybeAnswer(Member& member,
-                             const std::vector<ReportEntry>& reports,
-                             const Member* sender, MonoTime now) {
-  if (!v2() || !member.failed || member.status != MemberStatus::kAlive ||
-      sender == nullptr || sender == self_ || sender->failed ||
-      sender->status != MemberStatus::kAlive ||
-      now - ExtraOf(member).answered_at < options_.summary_interval) {
-    return;
-  }
-  MakeVouch(member, now);
-  if (KnowsOurReports(member, reports)) return;
-  member.extra->answered_at = now;
-  answers_.push_back({member.id, sender->id});
-}
-
-std::vector<std::pair<const Membership::Member*, const Membership::Member*>>
-Membership::TakeAnswers() {
-  std::vector<std::pair<const Member*, const Member*>> out;
-  for (const auto& [subject, to] : answers_) {
-    const Member* s = FindById(subject);
-    const Member* t = FindById(to);
-    if (s != nullptr && t != nullptr && t != self_) out.push_back({s, t});
-  }
-  answers_.clear();
-  return out;
 }
 
 bool Membership::StoreReport(Member& member, const Member::Report& report) {
