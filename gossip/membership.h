@@ -429,6 +429,8 @@ class Membership {
   void MarkFailed(Member& member, MonoTime failed_at, MonoTime now);
   // A failed member showed life: back on the ring and in the hash.
   void Revive(Member& member, MonoTime now);
+  // An alive member's entry says it left: off the ring, retired, news.
+  void MarkLeft(Member& member, MonoTime now);
   // Keeps retired_ in step with `member` (after any change of its status,
   // failed flag, left_at or failed_at).
   void UpdateRetired(Member& member);

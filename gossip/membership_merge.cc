@@ -127,6 +127,18 @@ int Membership::MergeEntries(const std::string& sender,
   return changed;
 }
 
+void Membership::MarkLeft(Member& member, MonoTime now) {
+  Unplace(member);
+  member.status = MemberStatus::kLeft;
+  Place(member);
+  ExtraOf(member).left_at = now;
+  UpdateRetired(member);
+  UpdatePeerSlot(member);
+  SetNews(member);
+  ++counters_->leaves;
+  Emit(MemberEventType::kLeft, member.record(), now);
+}
+
 bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
                        MonoTime now) {
   const MemberRecord& incoming = entry.record;
@@ -221,18 +233,10 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
     if (!entry.compact) SetAddress(member, incoming.address);
     if (incoming.status == MemberStatus::kLeft &&
         member.status == MemberStatus::kAlive) {
-      Unplace(member);
-      member.status = MemberStatus::kLeft;
-      Place(member);
-      ExtraOf(member).left_at = now;
-      UpdateRetired(member);
-      UpdatePeerSlot(member);
-      SetNews(member);
-      urgent_ = true;
+      MarkLeft(member, now);
+      urgent_ = true;  // v2 pushes a leave at once
       made_news = true;
       changed = true;
-      ++counters_->leaves;
-      Emit(MemberEventType::kLeft, member.record(), now);
     }
     if (MergeReports(member, entry.reports, now)) {
       changed = true;
@@ -254,16 +258,8 @@ bool Membership::Merge(const GossipEntry& entry, Member* known, Member* sender,
     changed = true;
     if (incoming.status == MemberStatus::kLeft &&
         member.status == MemberStatus::kAlive) {
-      Unplace(member);
-      member.status = MemberStatus::kLeft;
-      Place(member);
-      ExtraOf(member).left_at = now;
-      UpdateRetired(member);
-      UpdatePeerSlot(member);
-      SetNews(member);
+      MarkLeft(member, now);
       made_news = true;
-      ++counters_->leaves;
-      Emit(MemberEventType::kLeft, member.record(), now);
     }
   } else {
     MaybeWarmStart(member, entry);
