@@ -80,6 +80,24 @@ MonoTime DetectedAt(SimCluster& c, int i, int v) {
   return m.CurveOf(*victim, c.now()).TimeAt(8);
 }
 
+// Every live observer of the 10 detected each victim within 1 s of `crash`
+// and holds it failed.
+void ExpectEveryVictimDetectedAndFailed(SimCluster& c,
+                                        const std::vector<int>& dead,
+                                        MonoTime crash) {
+  for (int i = 0; i < 10; ++i) {
+    if (Contains(dead, i)) continue;
+    for (int v : dead) {
+      MonoTime at = DetectedAt(c, i, v);
+      EXPECT_LT(at - crash, absl::Seconds(1))
+          << "observer " << i << " victim " << v;
+      const auto* victim = c.node(i).gossip->membership().Find(c.node(v).name);
+      ASSERT_NE(victim, nullptr);
+      EXPECT_TRUE(victim->failed) << "observer " << i << " victim " << v;
+    }
+  }
+}
+
 TEST(CorrelatedCrashTest, TwoMonitorsOfAHealthyMemberCrashingDoNotAccuseIt) {
   SimCluster c(31);
   for (int i = 0; i < 10; ++i) c.AddNode(V2());
@@ -100,17 +118,7 @@ TEST(CorrelatedCrashTest, TwoMonitorsOfAHealthyMemberCrashingDoNotAccuseIt) {
   // Past failed_after (30 s): the dead fail and the ring replaces them.
   EXPECT_EQ(RunCountingFalseSuspicions(c, dead, absl::Seconds(60), &first), 0)
       << first;
-  for (int i = 0; i < 10; ++i) {
-    if (Contains(dead, i)) continue;
-    for (int v : dead) {
-      MonoTime at = DetectedAt(c, i, v);
-      EXPECT_LT(at - crash, absl::Seconds(1))
-          << "observer " << i << " victim " << v;
-      const auto* victim = c.node(i).gossip->membership().Find(c.node(v).name);
-      ASSERT_NE(victim, nullptr);
-      EXPECT_TRUE(victim->failed) << "observer " << i << " victim " << v;
-    }
-  }
+  ExpectEveryVictimDetectedAndFailed(c, dead, crash);
 }
 
 TEST(CorrelatedCrashTest, ThreeRandomCrashesAccuseNoHealthyMember) {
@@ -150,17 +158,7 @@ TEST(CorrelatedCrashTest, ASubjectAndTwoOfItsMonitorsCrashingAreDetected) {
   std::string first;
   EXPECT_EQ(RunCountingFalseSuspicions(c, dead, absl::Seconds(40), &first), 0)
       << first;
-  for (int i = 0; i < 10; ++i) {
-    if (Contains(dead, i)) continue;
-    for (int v : dead) {
-      MonoTime at = DetectedAt(c, i, v);
-      EXPECT_LT(at - crash, absl::Seconds(1))
-          << "observer " << i << " victim " << v;
-      const auto* victim = c.node(i).gossip->membership().Find(c.node(v).name);
-      ASSERT_NE(victim, nullptr);
-      EXPECT_TRUE(victim->failed) << "observer " << i << " victim " << v;
-    }
-  }
+  ExpectEveryVictimDetectedAndFailed(c, dead, crash);
 }
 
 // Once the three fail (failed_after), the ring hands their subjects to new

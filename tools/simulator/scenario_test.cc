@@ -17,6 +17,16 @@ ScenarioConfig Small(ScenarioKind kind) {
   return c;
 }
 
+// At every threshold: `survivors` detections, none missed, none false.
+void ExpectEverySurvivorDetectedAndNoFalse(const ScenarioResult& r,
+                                           int survivors) {
+  for (const ThresholdResult& t : r.thresholds) {
+    EXPECT_EQ(t.detection_ms.count, survivors) << "phi " << t.threshold;
+    EXPECT_EQ(t.undetected, 0);
+    EXPECT_EQ(t.false_suspicions, 0);
+  }
+}
+
 TEST(ScenarioTest, ACrashIsDetectedByEverySurvivorAtEveryThreshold) {
   absl::StatusOr<ScenarioResult> r = RunScenario(Small(ScenarioKind::kCrash));
   ASSERT_TRUE(r.ok()) << r.status();
@@ -95,11 +105,7 @@ TEST(ScenarioTest, NodesJoiningThroughSeveralSeedsAllDetectTheCrash) {
   c.seeds = 3;
   absl::StatusOr<ScenarioResult> r = RunScenario(c);
   ASSERT_TRUE(r.ok()) << r.status();
-  for (const ThresholdResult& t : r->thresholds) {
-    EXPECT_EQ(t.detection_ms.count, 11) << "phi " << t.threshold;
-    EXPECT_EQ(t.undetected, 0);
-    EXPECT_EQ(t.false_suspicions, 0);
-  }
+  ExpectEverySurvivorDetectedAndNoFalse(*r, 11);
 }
 
 // With a keyring every datagram carries a nonce and a tag in place of the
@@ -163,11 +169,7 @@ TEST(ScenarioTest, APrejoinedCrashIsDetectedByEverySurvivor) {
   c.prejoined = true;
   absl::StatusOr<ScenarioResult> r = RunScenario(c);
   ASSERT_TRUE(r.ok()) << r.status();
-  for (const ThresholdResult& t : r->thresholds) {
-    EXPECT_EQ(t.detection_ms.count, 29) << "phi " << t.threshold;
-    EXPECT_EQ(t.undetected, 0);
-    EXPECT_EQ(t.false_suspicions, 0);
-  }
+  ExpectEverySurvivorDetectedAndNoFalse(*r, 29);
 }
 
 // After the warm-up a prejoined cluster is the cluster a join leaves: the
