@@ -192,7 +192,7 @@ def cost_finding(vs, qos, crash, out):
             "ping/ack per node per second plus a TCP push-pull every 30 s. "
             "The heartbeat rate is what buys sub-second detection; slower "
             "heartbeats trade it back: " + slow_round_text(qos, vs, crash) +
-            "; the lean preset (500 ms heartbeats) is measured in the next "
+            "; the lean preset (600 ms heartbeats) is measured in the next "
             "bullet.")
         noisy = [(b["n"], b["quiet_false_failures"].get("phid-8", 0))
                  for b in vs["blocks"]

@@ -74,8 +74,8 @@ def qos_section(qos, png_link, out):
     out.append("The same crash (loss 0) at slower heartbeats "
                "(`--gossip_interval`: protocol 2's heartbeat interval, and "
                "protocol 1's gossip round; the detector defaults follow it; "
-               "500 ms is the lean preset's heartbeat, though not its 4 s "
-               "summaries). This is the knob that trades "
+               "the lean preset's heartbeat, 600 ms, lies between the last "
+               "two). This is the knob that trades "
                "phid's detection time for bandwidth; compare Serf's "
                "measured cost in section 1.\n")
     out.append("| N | heartbeat interval | φ=8 T_D p50 | p99 | max | false / node-h "

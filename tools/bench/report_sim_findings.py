@@ -101,7 +101,7 @@ def scale_finding(scale, out):
     """Detection, false suspicions and bytes against N (protocol 2), and
     how many of issue 11's simulator goals were met."""
     crash = [(p, r) for p, r, _ in st.scale_runs(scale, "crash") if r]
-    healthy = [(p, r) for p, r, _ in st.scale_runs(scale, "loss") if r]
+    healthy = st.longest_healthy(scale)
     if not crash and not healthy:
         return
     t = st.GOAL_THRESHOLD

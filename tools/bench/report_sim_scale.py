@@ -41,7 +41,7 @@ def resources(info, run):
 
 def scale_tables(scale, out):
     """The crash and healthy-cluster tables, then the goals."""
-    out.append(f"Run {scale['date']} (UTC), commit {scale['commit']}. "
+    out.append(f"Run {runs_text(scale)}. "
                "Every run: gossip protocol 2 with the lan preset's defaults "
                "(K = 3 monitors, quorum 2, report level φ = 2, 100 ms "
                "heartbeats, 2 s summaries), 1 ms ± 1 ms links, seed 1, "
@@ -51,10 +51,46 @@ def scale_tables(scale, out):
                "time and peak RSS are the whole run's (join and warm-up "
                "included), from `/usr/bin/time -v`; the machine was shared "
                "(see Machine), so wall times are upper bounds, while the "
-               "simulated results do not depend on the load.\n")
+               "simulated results do not depend on the load." +
+               prejoined_text(scale) + "\n")
     crash_table(scale, out)
     healthy_table(scale, out)
     goals_table(scale, out)
+
+
+def runs_text(scale):
+    """When and at which commit the runs ran: "2026-12-01 16:39:13 (UTC),
+    commit 10139e9", or one such phrase per commit with the sizes it ran."""
+    groups = {}
+    for info in scale.get("runs", []):
+        key = (info.get("commit", scale["commit"]),
+               info.get("date", scale["date"])[:10])
+        groups.setdefault(key, set()).add(
+            (info.get("plan") or {}).get("nodes"))
+    if len(groups) <= 1:
+        return f"{scale['date']} (UTC), commit {scale['commit']}"
+    parts = []
+    for (commit, day), sizes in sorted(groups.items(),
+                                       key=lambda kv: min(kv[1] - {None})):
+        ns = ", ".join(f"{n:,}" for n in sorted(sizes - {None}))
+        parts.append(f"N = {ns} on {day} at commit {commit}")
+    return "; ".join(parts) + " (UTC dates)"
+
+
+def size_cell(plan):
+    """The N column: the size, marked when the run started prejoined."""
+    return f"{plan['nodes']:,}" + (" ‡" if plan.get("prejoined") else "")
+
+
+def prejoined_text(scale):
+    sizes = sorted({p["nodes"] for kind in ("crash", "loss")
+                    for p, _, _ in st.scale_runs(scale, kind)
+                    if p.get("prejoined")})
+    if not sizes:
+        return ""
+    return (" ‡: started prejoined (`--prejoined`, see the caveats): the "
+            "join itself is not simulated at N = " +
+            ", ".join(f"{n:,}" for n in sizes) + ".")
 
 
 def crash_table(scale, out):
@@ -80,7 +116,7 @@ def crash_table(scale, out):
                "packets / node / s | wall s | peak RSS MB |")
     out.append("|---|---|" + "---|" * len(ts) + "---|---|---|---|---|---|")
     for plan, run, info in runs:
-        head = f"| {plan['nodes']:,} | {loss_text(plan['loss'])} |"
+        head = f"| {size_cell(plan)} | {loss_text(plan['loss'])} |"
         wall, rss = resources(info, run)
         if not run:
             out.append(head + f" did not finish: {exit_text(info)} |" +
@@ -117,21 +153,22 @@ def healthy_table(scale, out):
     goal_t = st.GOAL_THRESHOLD
     out.append("#### Healthy cluster: false suspicions and steady state\n")
     out.append(f"`simulator --protocol=2 --scenario=loss --nodes=N --loss=L "
-               f"--warmup={warmup_of(runs)} --duration=120s "
+               f"--warmup={warmup_of(runs)} --duration=S "
                f"--thresholds={','.join(f'{t:g}' for t in ts)}`: nobody "
                "fails; a false suspicion is a healthy member whose φ at an "
                "observer crossed the threshold before its next evidence "
-               "arrived. Node-hours are N × 120 s. The 95 % bound is the "
+               "arrived. Node-hours are N × S. The 95 % bound is the "
                "rate that would leave this few events (or fewer) 5 % of the "
                "time: 3.0 / node-hours for none.\n")
-    out.append("| N | loss | false suspicions " +
+    out.append("| N | loss | S | false suspicions " +
                " / ".join(f"φ={t:g}" for t in ts) +
                f" | node-hours | φ={goal_t} per node-hour | φ={goal_t} 95 % "
                "bound per node-hour | B / node / s | packets / node / s | "
                "wall s | peak RSS MB |")
-    out.append("|---|---|---|---|---|---|---|---|---|---|")
+    out.append("|---|---|---|---|---|---|---|---|---|---|---|")
     for plan, run, info in runs:
-        head = f"| {plan['nodes']:,} | {loss_text(plan['loss'])} |"
+        head = (f"| {size_cell(plan)} | {loss_text(plan['loss'])} | "
+                f"{plan['duration_s']:,.0f} |")
         wall, rss = resources(info, run)
         if not run:
             out.append(head + f" did not finish: {exit_text(info)} |" +
@@ -217,8 +254,8 @@ def goals_table(scale, out):
     out.append("#### Goals (issue 11), simulator\n")
     out.append(f"Each verdict is computed from the number beside it: "
                f"detection from the crash runs (the worst p99 over the "
-               f"losses run), false suspicions from the healthy run at "
-               f"{loss_text(st.GOAL_LOSS)} loss (met only when the 95 % "
+               f"losses run), false suspicions from the longest healthy run "
+               f"at {loss_text(st.GOAL_LOSS)} loss (met only when the 95 % "
                f"bound is within the goal), bytes from the healthy runs "
                f"(the most of them). A size that was not run says so.\n")
     out.append("| N | goal | measured | verdict |")

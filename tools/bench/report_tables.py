@@ -54,7 +54,7 @@ PRESET_TEXT = {
     (2, "lan"): "protocol 2: 20-byte heartbeats every 100 ms straight to K=3 "
                 "ring-neighbour monitors, quorum (2 of 3) reports gossiped "
                 "only on change, a summary every 2 s",
-    (2, "lean"): "protocol 2 at 500 ms rounds, a summary every 4 s",
+    (2, "lean"): "protocol 2 at 600 ms rounds, a summary every 4 s",
 }
 FAULT_WORDS = {"kill": "kill -9 of a member (restarted afterwards with the "
                        "same name)",

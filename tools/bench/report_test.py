@@ -347,6 +347,51 @@ class SimulatorGoalsTest(unittest.TestCase):
         self.assertIn("Did not finish: crash at N=1,000",
                       bullet(markdown, "Scale"))
 
+    def healthy_run(self, n, seconds, false=0, commit=None):
+        rows = [dict(fx.sim_row(t, None), false=false if t == 8 else 0)
+                for t in (4, 8, 12)]
+        info = fx.scale_info("loss", n, 0.05, rows, duration_s=seconds)
+        if commit:
+            info["commit"], info["date"] = commit, "2026-02-02 00:00:00"
+        return info
+
+    def test_the_longest_healthy_run_decides_the_false_goal(self):
+        scale = fx.scale()
+        scale["runs"].append(self.healthy_run(1000, 1080.0, commit="def5678"))
+        row = self.verdict(scale, 1000, "false")
+        self.assertIn("0 in 300.0 node-hours", row[2])
+        self.assertTrue(row[3].startswith("met"), row)
+        markdown = render(scale=scale)
+        self.assertIn("| 1,000 | 5 % | 1,080 | 0 / 0 / 0 | 300.00 |", markdown)
+        # The findings count one run per size and loss, not both overlapping
+        # runs at 5 %: 33.3 at 0 % + 300 at 5 %.
+        self.assertIn("0 false suspicions in 333.3 healthy node-hours",
+                      bullet(markdown, "Scale"))
+        self.assertIn("N = 10, 100, 1,000 on 2026-01-01 at commit abc1234; "
+                      "N = 1,000 on 2026-02-02 at commit def5678", markdown)
+
+    def test_a_false_suspicion_in_the_long_run_counts_though_the_short_had_none(
+            self):
+        scale = fx.scale()
+        scale["runs"].append(self.healthy_run(1000, 1080.0, false=4))
+        row = self.verdict(scale, 1000, "false")
+        self.assertIn("4 in 300.0 node-hours", row[2])
+        self.assertTrue(row[3].startswith("missed"), row)
+
+    def test_prejoined_sizes_are_marked_and_explained(self):
+        scale = fx.scale({10: 590.0, 10000: 610.0})
+        for info in scale["runs"]:
+            if info["plan"]["nodes"] == 10000:
+                info["plan"]["prejoined"] = True
+        markdown = render(scale=scale)
+        self.assertIn("| 10,000 ‡ | 5 % |", markdown)
+        self.assertIn("| 10 | 5 % |", markdown)
+        self.assertIn("the join itself is not simulated at N = 10,000",
+                      markdown)
+        self.assertIn("At N = 10,000 the cluster starts prejoined", markdown)
+        self.assertTrue(self.verdict(scale, 10000, "crash")[3].startswith(
+            "met"))
+
 
 class CommittedResultsTest(unittest.TestCase):
     """The committed results: whatever they say, the words must match."""

@@ -297,7 +297,12 @@ SCALE_RUN = Record({
         "nodes": INT,
         "loss": NUMBER,
         "duration_s": NUMBER,           # simulated, after the warm-up
+        "prejoined": Optional(BOOL),    # simulator --prejoined
     })),
+    # Of this run (simbench.py scale --append keeps runs of earlier
+    # commits); absent in older files, where the file's own apply.
+    "date": Optional(STR),
+    "commit": Optional(STR),
 })
 
 SCALE = Record({

@@ -17,10 +17,14 @@ scale: issue 11's simulator table. For every N in --sizes (default 10, 100,
 1,000; 10,000 on request) and loss in --losses (0, 5 %): a crash of one
 member after a 30 s warm-up, judged for 40 s (detection at phi 4, 8, 12 at
 every observer, the time until reports reached every observer, bytes), and
-a healthy cluster for 120 s (false suspicions, steady-state bytes), each
-under /usr/bin/time -v (wall time, max RSS) with a time limit and an
+a healthy cluster for 120 s (false suspicions, steady-state bytes), and
+on request (--long_healthy) a longer healthy run at 5 % loss; sizes from
+--prejoined_from (5,000) up start prejoined. Each runs under
+/usr/bin/time -v (wall time, max RSS) with a time limit and an
 address-space limit; what did not finish is reported as such. The file is
-rewritten after every run, so a long run stopped half way keeps the rest.
+rewritten after every run, so a long run stopped half way keeps the rest,
+and --append runs only what an earlier file lacks (each run keeps its own
+commit and date).
 
 Both write results_schema's "qos" or "scale" form.
 """
@@ -196,6 +200,7 @@ def qos(args):
 
 # Issue 11's simulator table: what `scale` runs at every N and loss.
 PROTOCOL = 2
+GOAL_LOSS = 0.05  # the loss of issue 11's false-suspicion goal
 SCALE_THRESHOLDS = "4,8,12"
 SCALE_WARMUP_S = 30
 # scenario -> simulated seconds after the warm-up. crash: one member
@@ -204,33 +209,81 @@ SCALE_WARMUP_S = 30
 SCALE_DURATION_S = {"crash": 40, "loss": 120}
 
 
-def scale_plan(sizes, losses):
-    """(plan record, simulator flags) of every scale run, small N first."""
+def scale_plan(sizes, losses, prejoined_from=None, long_healthy=None):
+    """(plan record, simulator flags) of every scale run, small N first.
+
+    prejoined_from: sizes from this N up start prejoined (`--prejoined`:
+    the tables filled as if the join had completed, because a simulated
+    join is N squared and does not fit the time at 10,000). long_healthy:
+    N -> simulated seconds of one more healthy run at GOAL_LOSS, long
+    enough for its node-hours to bound a small false-suspicion rate."""
     plan = []
+    long_healthy = long_healthy or {}
     for n in sizes:
-        for loss in losses:
-            for scenario, duration in SCALE_DURATION_S.items():
-                flags = [f"--protocol={PROTOCOL}", f"--nodes={n}",
-                         f"--loss={loss:g}", f"--warmup={SCALE_WARMUP_S}s",
-                         f"--duration={duration}s",
-                         f"--thresholds={SCALE_THRESHOLDS}"]
-                if scenario != "crash":
-                    flags.insert(1, f"--scenario={scenario}")
-                plan.append(({"scenario": scenario, "nodes": n, "loss": loss,
-                              "duration_s": float(duration)}, flags))
+        prejoined = prejoined_from is not None and n >= prejoined_from
+        runs = [(loss, scenario, duration) for loss in losses
+                for scenario, duration in SCALE_DURATION_S.items()]
+        if n in long_healthy:
+            runs.append((GOAL_LOSS, "loss", long_healthy[n]))
+        for loss, scenario, duration in runs:
+            flags = [f"--protocol={PROTOCOL}", f"--nodes={n}",
+                     f"--loss={loss:g}", f"--warmup={SCALE_WARMUP_S}s",
+                     f"--duration={duration:g}s",
+                     f"--thresholds={SCALE_THRESHOLDS}"]
+            if scenario != "crash":
+                flags.insert(1, f"--scenario={scenario}")
+            record = {"scenario": scenario, "nodes": n, "loss": loss,
+                      "duration_s": float(duration)}
+            if prejoined:
+                flags.append("--prejoined")
+                record["prejoined"] = True
+            plan.append((record, flags))
     return plan
+
+
+def parse_long_healthy(text):
+    """"1000:1080,10000:600" -> {1000: 1080.0, 10000: 600.0}."""
+    out = {}
+    for item in filter(None, (x.strip() for x in text.split(","))):
+        n, _, seconds = item.partition(":")
+        out[int(n)] = float(seconds)
+    return out
+
+
+def finished_plans(result):
+    """The plan records of the runs in `result` that finished."""
+    return [info["plan"] for info in result.get("runs", [])
+            if info.get("plan") and info["rc"] == 0 and info["runs"]]
 
 
 def scale(args):
     sizes = [int(x) for x in args.sizes.split(",")]
     losses = [float(x) for x in args.losses.split(",")]
     result = {"runs": [], "sizes": sizes, "losses": losses}
-    for plan, flags in scale_plan(sizes, losses):
+    if args.append and os.path.exists(args.out):
+        # Keep the finished runs of the earlier command (each names its own
+        # commit and date) and run only what they lack.
+        old = results_schema.load(args.out, "scale")
+        result["runs"] = [i for i in old["runs"]
+                          if i.get("plan") in finished_plans(old)]
+        for info in result["runs"]:
+            info.setdefault("commit", old["commit"])
+            info.setdefault("date", old["date"])
+        result["sizes"] = sorted(set(old.get("sizes") or []) | set(sizes))
+        result["losses"] = sorted(set(old.get("losses") or []) | set(losses))
+    done = finished_plans(result)
+    plan = scale_plan(sizes, losses, args.prejoined_from,
+                      parse_long_healthy(args.long_healthy))
+    for record, flags in plan:
+        if record in done:
+            continue
         limit = args.limit_s
         info = run_sim(args.simulator, flags, timeout=limit, timed=True,
                        max_gib=args.max_gib)
         info["limit_s"] = limit
-        info["plan"] = plan
+        info["plan"] = record
+        info["date"] = time.strftime("%Y-%m-%d %H:%M:%S")
+        info["commit"] = head_commit()
         print(f"scale: {info['command']}: rc={info['rc']} "
               f"{info['wall_s_measured']:.0f} s "
               f"rss={info.get('max_rss_mb', 0):.0f} MB",
@@ -241,10 +294,14 @@ def scale(args):
     return result
 
 
+def head_commit():
+    return subprocess.run(["git", "rev-parse", "--short", "HEAD"],
+                          capture_output=True, text=True).stdout.strip()
+
+
 def save(args, what, res):
     res["date"] = time.strftime("%Y-%m-%d %H:%M:%S")
-    res["commit"] = subprocess.run(["git", "rev-parse", "--short", "HEAD"],
-                                   capture_output=True, text=True).stdout.strip()
+    res["commit"] = head_commit()
     results_schema.write(args.out, what, res)
 
 
@@ -265,6 +322,19 @@ def main():
                          "takes longer is killed and reported as such")
     ap.add_argument("--max_gib", type=float, default=14,
                     help="address-space limit of each scale run (GiB)")
+    ap.add_argument("--prejoined_from", type=int, default=5000,
+                    help="scale: sizes from this N up start with their "
+                         "tables filled as if the join had completed "
+                         "(simulator --prejoined); the simulated join is "
+                         "N squared and takes hours at 10000")
+    ap.add_argument("--long_healthy", default="",
+                    help="scale: N:SECONDS,... one more healthy run at 5 %% "
+                         "loss of that many simulated seconds (e.g. "
+                         "1000:1080 gives 300 node-hours, enough to show "
+                         "0.01 false suspicions per node-hour at 95 %%)")
+    ap.add_argument("--append", action="store_true",
+                    help="scale: keep the finished runs already in --out "
+                         "and run only the planned ones it lacks")
     args = ap.parse_args()
     res = qos(args) if args.what == "qos" else scale(args)
     save(args, args.what, res)

@@ -1,5 +1,10 @@
 """Tests of simbench.py: parsing the simulator's output, and the scale plan."""
 
+import argparse
+import json
+import os
+import sys
+import tempfile
 import unittest
 
 import bench_testing
@@ -78,6 +83,69 @@ class ScalePlanTest(unittest.TestCase):
                                  "--thresholds=4,8,12"])
         self.assertIn("--scenario=loss", plan[7][1])
         self.assertIn("--duration=120s", plan[7][1])
+
+    def test_sizes_from_prejoined_from_up_start_prejoined(self):
+        plan = simbench.scale_plan([1000, 10000], [0.05], prejoined_from=5000)
+        for record, flags in plan:
+            big = record["nodes"] == 10000
+            self.assertEqual(record.get("prejoined", False), big)
+            self.assertEqual("--prejoined" in flags, big)
+
+    def test_a_long_healthy_run_is_one_more_run_at_the_goal_loss(self):
+        plan = simbench.scale_plan(
+            [10, 1000], [0.0, 0.05],
+            long_healthy=simbench.parse_long_healthy("1000:1080"))
+        self.assertEqual(len(plan), 9)
+        record, flags = plan[-1]
+        self.assertEqual(record, {"scenario": "loss", "nodes": 1000,
+                                  "loss": 0.05, "duration_s": 1080.0})
+        self.assertIn("--duration=1080s", flags)
+        self.assertIn("--scenario=loss", flags)
+
+
+class ScaleAppendTest(unittest.TestCase):
+    """--append keeps an earlier file's finished runs and runs the rest."""
+
+    def run_scale(self, out, sim, append, sizes="10"):
+        args = argparse.Namespace(
+            simulator=sim, out=out, sizes=sizes, losses="0", limit_s=60,
+            max_gib=None, prejoined_from=5000, long_healthy="", append=append)
+        result = simbench.scale(args)
+        simbench.save(args, "scale", result)
+        return result
+
+    def test_only_the_missing_runs_run_and_each_keeps_its_commit(self):
+        with tempfile.TemporaryDirectory() as d:
+            calls = os.path.join(d, "calls")
+            sim = os.path.join(d, "sim")
+            with open(sim, "w") as f:
+                # Notes its flags and prints one finished run of its size.
+                f.write(f"#!{sys.executable}\n"
+                        "import re, sys\n"
+                        f"open({calls!r}, 'a').write(' '.join(sys.argv) + '\\n')\n"
+                        "n = re.search(r'--nodes=(\\d+)', ' '.join(sys.argv))[1]\n"
+                        f"print({CRASH!r}.replace('nodes=1000', 'nodes=' + n))\n")
+            os.chmod(sim, 0o755)
+            out = os.path.join(d, "scale.json")
+            self.run_scale(out, sim, append=False)
+            with open(calls) as f:
+                self.assertEqual(len(f.read().splitlines()), 2)
+            with open(out) as f:
+                first = json.load(f)
+            for info in first["runs"]:
+                info["commit"] = "old1234"
+            with open(out, "w") as f:
+                json.dump(first, f)
+            result = self.run_scale(out, sim, append=True, sizes="10,100")
+            with open(calls) as f:
+                lines = f.read().splitlines()
+            self.assertEqual(len(lines), 4)  # only N = 100's two
+            self.assertTrue(all("--nodes=100" in x for x in lines[2:]))
+            self.assertEqual(
+                [(i["plan"]["nodes"], i["commit"] == "old1234")
+                 for i in result["runs"]],
+                [(10, True), (10, True), (100, False), (100, False)])
+            self.assertEqual(result["sizes"], [10, 100])
 
 
 if __name__ == "__main__":
