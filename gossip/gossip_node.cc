@@ -51,9 +51,9 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
       next_round_(now),
       next_join_attempt_(now),
       join_backoff_(options.join_retry_initial),
-      reply_window_start_(now),
       resolver_(resolver),
-      join_watch_(now) {
+      join_watch_(now),
+      reply_window_start_(now) {
   next_push_pull_ = now + JitteredPushPullInterval(1);
   next_summary_ = now + options_.summary_interval;
   next_reconnect_ = now + options_.reconnect_interval;
