@@ -107,7 +107,7 @@ TEST(ProtocolV2Test, NoHealthyMemberIsSuspectedUnderFivePercentLoss) {
   for (int i = 0; i < 30; ++i) {
     EXPECT_TRUE(recorders[i]->suspicions.empty()) << "observer " << i;
     const Membership& m = c.node(i).gossip->membership();
-    for (const Membership::Member* member : m.members()) {
+    for (const Member* member : m.members()) {
       EXPECT_LT(m.CurveOf(*member, c.now()).Phi(c.now()), 8) << member->name();
     }
   }
@@ -123,7 +123,7 @@ TEST(ProtocolV2Test, AOneWayBadLinkFromTheMemberToOneMonitorSuspectsNobody) {
   c.RunFor(absl::Seconds(10));
   const Membership& m0 = c.node(0).gossip->membership();
   const auto* subject = m0.Find(c.node(5).name);
-  std::vector<const Membership::Member*> monitors = m0.MonitorsOf(*subject);
+  std::vector<const Member*> monitors = m0.MonitorsOf(*subject);
   ASSERT_EQ(monitors.size(), 3u);
   // Every datagram from node 5 to its first monitor is lost.
   LinkFaults cut;
@@ -152,8 +152,7 @@ TEST(ProtocolV2Test, ASubjectAndOneOfItsMonitorsCrashTogetherAndAreDetected) {
   for (int i = 0; i < 20; ++i) c.AddNode(V2());
   c.RunFor(absl::Seconds(10));
   const Membership& m0 = c.node(0).gossip->membership();
-  std::vector<const Membership::Member*> monitors =
-      m0.MonitorsOf(*m0.Find(c.node(9).name));
+  std::vector<const Member*> monitors = m0.MonitorsOf(*m0.Find(c.node(9).name));
   int monitor = -1;
   for (int i = 0; i < 20; ++i) {
     if (c.node(i).name == monitors[0]->record().name) monitor = i;
@@ -407,7 +406,7 @@ TEST(ProtocolV2Test, AnObserverThatStopsMonitoringAMemberTellsItsListener) {
   auto monitored = [&](int i) {
     std::set<std::string> names;
     const Membership& m = c.node(i).gossip->membership();
-    for (const Membership::Member* member : m.members()) {
+    for (const Member* member : m.members()) {
       for (const auto* mon : m.MonitorsOf(*member)) {
         if (mon->name() == c.node(i).name) names.insert(member->name());
       }

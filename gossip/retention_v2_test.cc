@@ -30,7 +30,7 @@ std::vector<int> Live(int n, std::vector<int> dead) {
   return live;
 }
 
-const Membership::Member* Held(SimCluster& c, int observer, int member) {
+const Member* Held(SimCluster& c, int observer, int member) {
   return c.node(observer).gossip->membership().Find(c.node(member).name);
 }
 
@@ -139,7 +139,7 @@ TEST(RetentionV2Test, AnIsolatedNodeDoesNotFailAMemberOnlyItsSubjectsMonitor) {
   int observer = -1, far = -1;
   for (int o = 1; o < kNodes && far < 0; ++o) {
     const Membership& m = c.node(o).gossip->membership();
-    auto subject = [&](const Membership::Member* member) {
+    auto subject = [&](const Member* member) {
       for (const auto* monitor : m.MonitorsOf(*member)) {
         if (monitor == &m.self_member()) return true;
       }
