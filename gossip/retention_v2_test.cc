@@ -22,14 +22,6 @@ GossipOptions Retaining() {
   return o;
 }
 
-std::vector<int> Live(int n, std::vector<int> dead) {
-  std::vector<int> live;
-  for (int i = 0; i < n; ++i) {
-    if (std::find(dead.begin(), dead.end(), i) == dead.end()) live.push_back(i);
-  }
-  return live;
-}
-
 const Member* Held(SimCluster& c, int observer, int member) {
   return c.node(observer).gossip->membership().Find(c.node(member).name);
 }
