@@ -69,14 +69,8 @@ struct PhictlFlags {
   absl::Duration exec_timeout = WatchExecFlags().timeout;
   // top: the refresh period, [100ms, 1h].
   absl::Duration interval = absl::Milliseconds(500);
-  // phi, as typed (the calculator parses them); threshold is shared.
-  std::string model;
-  std::string mean;
-  std::string stddev;
-  std::string intervals;
-  std::string acceptable_pause;
-  std::string min_stddev;
-  std::string elapsed;
+  // phi's other flags are not here: they are the calculator's, which reads
+  // them itself (PhictlEnvironment::phi_calculator).
   // Names of the flags given on the command line, to refuse those that do
   // not apply to the subcommand.
   std::set<std::string> given;
@@ -105,10 +99,12 @@ class Interrupter {
   std::function<void()> handler_ ABSL_GUARDED_BY(mu_);
 };
 
-// `phi`: the phi calculator. Gets the calculator's flags that were given
-// (name, value), returns the output line or INVALID_ARGUMENT naming a flag.
-using PhiCalculator = std::function<absl::StatusOr<std::string>(
-    const std::vector<std::pair<std::string, std::string>>& flags)>;
+// `phi`: the phi calculator. Defines and reads its own flags (the phictl
+// binary links detector/calc/phi_calc_flags.h) but --threshold, phictl's,
+// which it gets as typed ("" when not given). Returns the output line or
+// INVALID_ARGUMENT naming a flag.
+using PhiCalculator =
+    std::function<absl::StatusOr<std::string>(const std::string& threshold)>;
 
 struct PhictlEnvironment {
   std::ostream* out = nullptr;  // results

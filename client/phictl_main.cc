@@ -152,20 +152,9 @@ constexpr char kUsage[] =
     "unreachable or answered an error (e.g. get of an unknown NAME); 2 a bad\n"
     "command line (unknown command or flag, or a bad value).";
 
-absl::StatusOr<std::string> CalculatePhi(
-    const std::vector<std::pair<std::string, std::string>>& given) {
-  phid::PhiCalcFlags flags;
-  for (const auto& [name, value] : given) {
-    if (name == "model") flags.model = value;
-    if (name == "mean") flags.mean = value;
-    if (name == "stddev") flags.stddev = value;
-    if (name == "intervals") flags.intervals = value;
-    if (name == "acceptable_pause") flags.acceptable_pause = value;
-    if (name == "min_stddev") flags.min_stddev = value;
-    if (name == "elapsed") flags.elapsed = value;
-    if (name == "threshold") flags.threshold = value;
-  }
-  return phid::RunPhiCalc(flags);
+// `phictl phi`: the calculator's flags as parsed, with phictl's --threshold.
+absl::StatusOr<std::string> CalculatePhi(const std::string& threshold) {
+  return phid::RunPhiCalc(phid::PhiCalcFlagsFromCommandLine(threshold));
 }
 
 // Waits for Ctrl-C (and SIGTERM) on a thread of its own, so the handler may
@@ -218,13 +207,6 @@ int main(int argc, char** argv) {
   flags.exec = absl::GetFlag(FLAGS_exec);
   flags.exec_timeout = absl::GetFlag(FLAGS_exec_timeout);
   flags.interval = absl::GetFlag(FLAGS_interval);
-  flags.model = absl::GetFlag(FLAGS_model);
-  flags.mean = absl::GetFlag(FLAGS_mean);
-  flags.stddev = absl::GetFlag(FLAGS_stddev);
-  flags.intervals = absl::GetFlag(FLAGS_intervals);
-  flags.acceptable_pause = absl::GetFlag(FLAGS_acceptable_pause);
-  flags.min_stddev = absl::GetFlag(FLAGS_min_stddev);
-  flags.elapsed = absl::GetFlag(FLAGS_elapsed);
   flags.given = *std::move(given);
 
   // Leaked: the signal thread may use them until the process is gone.

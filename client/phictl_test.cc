@@ -172,30 +172,25 @@ TEST_F(PhictlTest, PhiWithoutACalculatorPointsToTheTool) {
             "phictl: phi is not built in; use bazel run //tools:phi_calc\n");
 }
 
-TEST_F(PhictlTest, PhiPassesTheGivenFlagsToTheCalculator) {
-  std::vector<std::pair<std::string, std::string>> seen;
+TEST_F(PhictlTest, PhiPassesTheGivenThresholdToTheCalculator) {
+  std::vector<std::string> seen;
   env_.phi_calculator =
-      [&seen](const std::vector<std::pair<std::string, std::string>>& flags)
-      -> absl::StatusOr<std::string> {
-    seen = flags;
+      [&seen](const std::string& threshold) -> absl::StatusOr<std::string> {
+    seen.push_back(threshold);
     return std::string("phi=4.737");
   };
-  flags_.mean = "1000ms";
   flags_.threshold = 8;
-  flags_.stddev = "not given, so not passed";
-  Give("mean");
   Give("threshold");
   EXPECT_EQ(Run({"phi"}), kExitOk) << err_.str();
   EXPECT_EQ(out_.str(), "phi=4.737\n");
-  const std::vector<std::pair<std::string, std::string>> expected = {
-      {"mean", "1000ms"}, {"threshold", "8"}};
-  EXPECT_EQ(seen, expected);
+  // Not given, so not passed: the calculator's own default applies.
+  flags_.given.clear();
+  EXPECT_EQ(Run({"phi"}), kExitOk) << err_.str();
+  EXPECT_EQ(seen, (std::vector<std::string>{"8", ""}));
 }
 
 TEST_F(PhictlTest, PhiReportsTheCalculatorsComplaintAsAUsageError) {
-  env_.phi_calculator =
-      [](const std::vector<std::pair<std::string, std::string>>&)
-      -> absl::StatusOr<std::string> {
+  env_.phi_calculator = [](const std::string&) -> absl::StatusOr<std::string> {
     return absl::InvalidArgumentError("--mean is required");
   };
   EXPECT_EQ(Run({"phi"}), kExitUsage);

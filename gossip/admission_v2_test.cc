@@ -84,7 +84,7 @@ TEST(AdmissionV2Test, AFloodOfForgedMembersIsAdmittedAtTheRateAndCounted) {
   for (int i = 0; i < n; ++i) {
     const GossipCounters& k = c.node(i).gossip->counters();
     const Membership& m = c.node(i).gossip->membership();
-    for (const Membership::Member* member : m.members()) {
+    for (const Member* member : m.members()) {
       if (absl::StartsWith(member->name(), "fake-")) {
         fakes.insert(member->name());
       }

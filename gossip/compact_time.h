@@ -1,6 +1,6 @@
 // CompactTime: a MonoTime in 8 bytes instead of absl::Duration's 16, for
-// the times held in every (observer, member) pair (Membership::Member: at
-// N = 10,000 the simulator holds 10^8 of them).
+// the times held in every (observer, member) pair (Member, in
+// membership_member.h: at N = 10,000 the simulator holds 10^8 of them).
 //
 // It stores the time in absl::Duration's own unit (a quarter nanosecond),
 // so converting back gives exactly the MonoTime stored, for any finite time

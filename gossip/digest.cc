@@ -85,7 +85,7 @@ bool ReportFromWire(const wire::MonitorReport& in, ReportEntry* out) {
 
 }  // namespace
 
-void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
+void ToWire(const Member& member, bool is_self, MonoTime now,
             wire::DigestEntry* out, bool compact, bool v2) {
   out->set_name(member.name());
   out->set_generation(member.generation);
@@ -99,7 +99,7 @@ void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
     (*out->mutable_tags())[key] = value;
   }
   if (v2) {
-    for (const Membership::Member::Report& report : member.reports()) {
+    for (const Member::Report& report : member.reports()) {
       if (now - report.curve.last_arrival > kMaxReportAge) continue;
       wire::MonitorReport* w = out->add_reports();
       w->set_monitor(report.monitor);
@@ -214,8 +214,7 @@ void DigestBuilder::Fill(Membership& membership, MonoTime now,
   added_.clear();
   // Serializes the member straight into the packet; takes it back out if
   // it does not fit.
-  auto try_add = [&](const Membership::Member& member, bool is_self,
-                     bool compact = false) {
+  auto try_add = [&](const Member& member, bool is_self, bool compact = false) {
     wire::DigestEntry* entry = packet->add_entries();
     ToWire(member, is_self, now, entry, compact);
     size_t size = EntryWireSize(*entry);
@@ -228,13 +227,13 @@ void DigestBuilder::Fill(Membership& membership, MonoTime now,
     return true;
   };
 
-  const Membership::Member* self = &membership.self_member();
+  const Member* self = &membership.self_member();
   try_add(*self, /*is_self=*/true);
 
   // News may take half of the packet: heartbeats must keep flowing while a
   // join storm is spreading.
   size_t news_budget = used + (byte_budget - std::min(used, byte_budget)) / 2;
-  for (const Membership::Member* news : news_) {
+  for (const Member* news : news_) {
     if (used >= news_budget) break;
     if (added_.contains(news) || news->news_sends_left == 0) continue;
     if (!try_add(*news, news == self)) return;
@@ -246,7 +245,7 @@ void DigestBuilder::Fill(Membership& membership, MonoTime now,
 
   size_t fresh_budget =
       used + (byte_budget - std::min(used, byte_budget)) * 6 / 10;
-  for (const Membership::Member* member : fresh_) {
+  for (const Member* member : fresh_) {
     if (used >= fresh_budget) break;
     if (added_.contains(member)) continue;
     if (!try_add(*member, false, /*compact=*/true)) return;
@@ -257,7 +256,7 @@ void DigestBuilder::Fill(Membership& membership, MonoTime now,
   auto it = members.upper_bound(absl::string_view(cursor_));
   for (size_t visited = 0; visited < members.size(); ++visited) {
     if (it == members.end()) it = members.begin();
-    const Membership::Member& member = **it;
+    const Member& member = **it;
     if (!added_.contains(&member) && !member.failed) {
       if (!try_add(member, false)) return;
       cursor_ = member.name();

@@ -38,7 +38,7 @@ namespace phid {
 // Converts between the wire entry and the validated in-memory entry.
 // A compact entry carries only what an arrival needs (see gossip.proto).
 // `v2`: no statistics or phi, but the member's monitor reports.
-void ToWire(const Membership::Member& member, bool is_self, MonoTime now,
+void ToWire(const Member& member, bool is_self, MonoTime now,
             phi::gossip::v1::DigestEntry* out, bool compact = false,
             bool v2 = false);
 // Validates a wire entry; false (with the reason in *error) if invalid.
@@ -59,10 +59,10 @@ class DigestBuilder {
  private:
   // Member pointers are valid for one round: nothing merges or reaps
   // between BeginRound and the round's last Fill.
-  std::string cursor_;  // last member sent round-robin
-  std::vector<const Membership::Member*> fresh_;          // this round's fresh
-  std::vector<const Membership::Member*> news_;           // most urgent first
-  absl::flat_hash_set<const Membership::Member*> added_;  // in this packet
+  std::string cursor_;                        // last member sent round-robin
+  std::vector<const Member*> fresh_;          // this round's fresh
+  std::vector<const Member*> news_;           // most urgent first
+  absl::flat_hash_set<const Member*> added_;  // in this packet
 };
 
 }  // namespace phid

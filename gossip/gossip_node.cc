@@ -51,9 +51,9 @@ GossipNode::GossipNode(const GossipOptions& options, Transport* transport,
       next_round_(now),
       next_join_attempt_(now),
       join_backoff_(options.join_retry_initial),
-      reply_window_start_(now),
       resolver_(resolver),
-      join_watch_(now) {
+      join_watch_(now),
+      reply_window_start_(now) {
   next_push_pull_ = now + JitteredPushPullInterval(1);
   next_summary_ = now + options_.summary_interval;
   next_reconnect_ = now + options_.reconnect_interval;
@@ -144,11 +144,11 @@ void GossipNode::CheckPause(MonoTime now) {
 }
 
 std::vector<std::string> GossipNode::PickPeers(int count) {
-  const std::vector<const Membership::Member*>& peers = membership_->peers();
+  const std::vector<const Member*>& peers = membership_->peers();
   std::vector<std::string> picked;
   size_t n = peers.size();
   if (n <= static_cast<size_t>(count)) {
-    for (const Membership::Member* peer : peers) {
+    for (const Member* peer : peers) {
       picked.push_back(peer->address());
     }
     return picked;
@@ -191,24 +191,23 @@ absl::Duration GossipNode::JitteredPushPullInterval(double scale) {
 void GossipNode::SendFullState(const std::string& to, wire::PacketKind kind,
                                MonoTime now, const std::string& cookie) {
   if (kind == wire::PACKET_KIND_PUSH_PULL) Solicit(to, now);
-  std::vector<const Membership::Member*> all;
+  std::vector<const Member*> all;
   all.reserve(membership_->size());
-  for (const Membership::Member* member : membership_->members()) {
+  for (const Member* member : membership_->members()) {
     if (!member->failed) all.push_back(member);  // ours only: membership.h
   }
   SendEntries(to, kind, all, now, cookie);
 }
 
-void GossipNode::SendEntries(
-    const std::string& to, wire::PacketKind kind,
-    const std::vector<const Membership::Member*>& members, MonoTime now,
-    const std::string& cookie) {
+void GossipNode::SendEntries(const std::string& to, wire::PacketKind kind,
+                             const std::vector<const Member*>& members,
+                             MonoTime now, const std::string& cookie) {
   size_t budget = kMaxDatagramBytes - codec_.Overhead() - kHeaderReserve;
   // Split the members across as many packets as needed.
   std::vector<wire::Packet> packets;
   wire::Packet current;
   size_t used = 0;
-  for (const Membership::Member* member : members) {
+  for (const Member* member : members) {
     wire::DigestEntry entry;
     ToWire(*member, member->name() == options_.name, now, &entry,
            /*compact=*/false, v2());
@@ -319,8 +318,7 @@ void GossipNode::OnPacket(const std::string& from, absl::string_view payload,
       // Reply to the address the sender announces for itself when known:
       // that is where it listens.
       std::string reply_to = from;
-      if (const Membership::Member* sender =
-              membership_->Find(packet.sender())) {
+      if (const Member* sender = membership_->Find(packet.sender())) {
         reply_to = sender->address();
       }
       SendFullState(reply_to, wire::PACKET_KIND_PUSH_PULL_REPLY, now);
@@ -352,7 +350,7 @@ std::vector<MemberView> GossipNode::Snapshot(MonoTime now,
                                              double suspect_level) const {
   std::vector<MemberView> views;
   views.reserve(membership_->size());
-  for (const Membership::Member* member : membership_->members()) {
+  for (const Member* member : membership_->members()) {
     views.push_back(membership_->View(*member, now, suspect_level));
   }
   return views;

@@ -105,8 +105,7 @@ class GossipNode final : public PacketSink {
   // seeds. Heartbeats start after the usual grace. Call before the first
   // Tick; production code never calls it.
   // `members`: the other nodes' membership().self_member(), read only.
-  void Prejoin(const std::vector<const Membership::Member*>& members,
-               MonoTime now);
+  void Prejoin(const std::vector<const Member*>& members, MonoTime now);
   // Whether we have joined the cluster (what readiness reports): we know a
   // live peer (v2: and hold a seed's full state, or a peer showed the same
   // membership), or we are its first member (no seed but our own address,
@@ -178,8 +177,8 @@ class GossipNode final : public PacketSink {
   bool Solicited(const std::string& from, MonoTime now) const;
   // Sends `members`' full entries to `to`, in as many packets as needed.
   void SendEntries(const std::string& to, phi::gossip::v1::PacketKind kind,
-                   const std::vector<const Membership::Member*>& members,
-                   MonoTime now, const std::string& cookie = "");
+                   const std::vector<const Member*>& members, MonoTime now,
+                   const std::string& cookie = "");
 
   // Protocol v2 (gossip_node_v2.cc).
   bool v2() const { return options_.protocol == 2; }

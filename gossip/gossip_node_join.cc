@@ -48,7 +48,7 @@ void GossipNode::MaybePushPull(MonoTime now) {
   SendFullState(peer[0], wire::PACKET_KIND_PUSH_PULL, now);
 }
 
-void GossipNode::Prejoin(const std::vector<const Membership::Member*>& members,
+void GossipNode::Prejoin(const std::vector<const Member*>& members,
                          MonoTime now) {
   membership_->Bootstrap(members, now);
   synced_ = true;
@@ -154,8 +154,7 @@ void GossipNode::OnNameConflict(const std::string& other, uint64_t generation,
   // generation. Tell it, with our own entry.
   if (generation > ours && !other.empty() &&
       other != transport_->LocalAddress() && NoticeAllowed(now)) {
-    std::vector<const Membership::Member*> self = {
-        membership_->Find(options_.name)};
+    std::vector<const Member*> self = {membership_->Find(options_.name)};
     SendEntries(other, v2() ? wire::PACKET_KIND_NEWS : wire::PACKET_KIND_GOSSIP,
                 self, now);
   }
@@ -163,7 +162,7 @@ void GossipNode::OnNameConflict(const std::string& other, uint64_t generation,
 
 void GossipNode::CheckStaleSender(const std::string& from,
                                   const wire::Packet& packet, MonoTime now) {
-  const Membership::Member* known = membership_->Find(packet.sender());
+  const Member* known = membership_->Find(packet.sender());
   if (known == nullptr || known->status != MemberStatus::kAlive ||
       packet.sender_generation() == 0 ||
       packet.sender_generation() >= known->generation ||
@@ -177,7 +176,7 @@ void GossipNode::CheckStaleSender(const std::string& from,
           << "' generation " << packet.sender_generation() << ", which "
           << known->address() << " took over at generation "
           << known->generation << "; telling it";
-  std::vector<const Membership::Member*> one = {known};
+  std::vector<const Member*> one = {known};
   SendEntries(from, v2() ? wire::PACKET_KIND_NEWS : wire::PACKET_KIND_GOSSIP,
               one, now);
 }

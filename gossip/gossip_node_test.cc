@@ -42,7 +42,8 @@ class Recorder : public MembershipListener {
 };
 
 // These tests are protocol 1's (heartbeats relayed by digests); protocol 2
-// has its own in protocol_v2_test.cc.
+// has its own in protocol_v2_monitoring_test.cc and
+// protocol_v2_dissemination_test.cc.
 GossipOptions Lan() {
   GossipOptions o = GossipOptions::ForLan();
   o.protocol = 1;

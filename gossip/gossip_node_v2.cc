@@ -72,10 +72,10 @@ void GossipNode::AfterChange(MonoTime now) {
 }
 
 void GossipNode::SendHeartbeats() {
-  const Membership::Member* self = membership_->Find(options_.name);
+  const Member* self = membership_->Find(options_.name);
   HeartbeatDatagram heartbeat{self->id, static_cast<uint32_t>(self->heartbeat)};
   std::string bytes = codec_.EncodeHeartbeat(heartbeat);
-  for (const Membership::Member* monitor : membership_->MonitorsOf(*self)) {
+  for (const Member* monitor : membership_->MonitorsOf(*self)) {
     ++counters_.packets_out;
     ++counters_.heartbeats_sent;
     counters_.bytes_out += bytes.size();
@@ -84,7 +84,7 @@ void GossipNode::SendHeartbeats() {
 }
 
 void GossipNode::SendHeartbeatTo(const std::string& address) {
-  const Membership::Member* self = membership_->Find(options_.name);
+  const Member* self = membership_->Find(options_.name);
   HeartbeatDatagram heartbeat{self->id, static_cast<uint32_t>(self->heartbeat)};
   std::string bytes = codec_.EncodeHeartbeat(heartbeat);
   ++counters_.packets_out;
@@ -98,7 +98,7 @@ void GossipNode::MaybeReconnect(MonoTime now) {
   next_reconnect_ =
       now + options_.reconnect_interval *
                 (std::uniform_int_distribution<int>(500, 1499)(rng_) / 1000.0);
-  const Membership::Member* target = membership_->RandomFailed(rng_);
+  const Member* target = membership_->RandomFailed(rng_);
   if (target == nullptr) return;
   ++counters_.reconnects;
   VLOG(1) << "reconnect: probing failed member " << target->name() << " at "
@@ -107,16 +107,15 @@ void GossipNode::MaybeReconnect(MonoTime now) {
 }
 
 void GossipNode::SendNews(MonoTime now) {
-  std::vector<const Membership::Member*> news =
-      membership_->NewsToSend(kMaxNewsPerPacket);
+  std::vector<const Member*> news = membership_->NewsToSend(kMaxNewsPerPacket);
   if (news.empty()) return;
   size_t budget = kMaxDatagramBytes - codec_.Overhead() - kHeaderReserve;
   wire::Packet& packet = sending_;
   packet.Clear();
   packet.set_kind(wire::PACKET_KIND_NEWS);
-  std::vector<const Membership::Member*> sent;
+  std::vector<const Member*> sent;
   size_t used = 0;
-  for (const Membership::Member* member : news) {
+  for (const Member* member : news) {
     wire::DigestEntry* entry = packet.add_entries();
     ToWire(*member, member == membership_->Find(options_.name), now, entry,
            /*compact=*/false, /*v2=*/true);
@@ -131,15 +130,14 @@ void GossipNode::SendNews(MonoTime now) {
   std::vector<std::string> peers = PickPeers(options_.fanout);
   for (const std::string& peer : peers) {
     SendPacket(peer, &packet);
-    for (const Membership::Member* member : sent) membership_->NewsSent(member);
+    for (const Member* member : sent) membership_->NewsSent(member);
   }
 }
 
 void GossipNode::SendConfers(MonoTime now) {
-  for (const Membership::Member* subject : membership_->TakeConfers()) {
-    std::vector<const Membership::Member*> one = {subject};
-    for (const Membership::Member* monitor :
-         membership_->MonitorsOf(*subject)) {
+  for (const Member* subject : membership_->TakeConfers()) {
+    std::vector<const Member*> one = {subject};
+    for (const Member* monitor : membership_->MonitorsOf(*subject)) {
       if (monitor->name() == options_.name) continue;
       SendEntries(monitor->address(), wire::PACKET_KIND_NEWS, one, now);
     }
@@ -202,15 +200,15 @@ bool GossipNode::ReplyAllowed(MonoTime now) {
 void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
   // Only known members get an answer, at the address they announced: a
   // forged source address cannot turn us into a reflector.
-  const Membership::Member* sender = membership_->Find(packet.sender());
+  const Member* sender = membership_->Find(packet.sender());
   if (sender == nullptr || sender->status != MemberStatus::kAlive ||
       !ReplyAllowed(now)) {
     return;
   }
   const wire::Summary& in = packet.summary();
-  absl::flat_hash_set<const Membership::Member*> send;
-  std::vector<const Membership::Member*> order;
-  auto add = [&](const Membership::Member* m) {
+  absl::flat_hash_set<const Member*> send;
+  std::vector<const Member*> order;
+  auto add = [&](const Member* m) {
     // Failed members are ours only (membership.h): never repaired.
     if (m != nullptr && !m->failed && send.insert(m).second) {
       order.push_back(m);
@@ -243,7 +241,7 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
   if (!members_differ) synced_ = true;
   if (members_differ && in.buckets_size() == Membership::kBuckets) {
     std::vector<uint64_t> mine = membership_->BucketHashes();
-    for (const Membership::Member* member : membership_->members()) {
+    for (const Member* member : membership_->members()) {
       int b = Membership::BucketOf(member->id);
       if (mine[b] != in.buckets(b)) add(member);
     }
@@ -292,8 +290,7 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
         // It may be a reconnect probe from across a healed partition, where
         // we are failed too: answer, at the address we hold for it (never
         // at an unverified source), so it takes us back as well.
-        const Membership::Member* member =
-            membership_->FindById(heartbeat.sender);
+        const Member* member = membership_->FindById(heartbeat.sender);
         LOG(INFO) << "failed member " << member->name()
                   << " is back (a direct heartbeat); answering it";
         SendHeartbeatTo(member->address());

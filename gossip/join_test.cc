@@ -155,8 +155,7 @@ TEST_P(JoinTest, TwoDaemonsUnderOneNameBothLogAnErrorNamingTheOther) {
   EXPECT_FALSE(c.node(1).gossip->Joined());
   EXPECT_TRUE(c.node(newer).gossip->Joined());
   // The peers follow the newer one.
-  const Membership::Member* seen =
-      c.node(0).gossip->membership().Find(c.node(1).name);
+  const Member* seen = c.node(0).gossip->membership().Find(c.node(1).name);
   ASSERT_NE(seen, nullptr);
   EXPECT_EQ(seen->address(), newer_address);
   // Rate limited: at most one line per side per period.

@@ -77,7 +77,7 @@ class KeyringRotationTest : public ::testing::TestWithParam<int> {
         const Membership& m = cluster_.node(i).gossip->membership();
         for (int v = 0; v < kNodes; ++v) {
           if (v == i) continue;
-          const Membership::Member* member = m.Find(cluster_.node(v).name);
+          const Member* member = m.Find(cluster_.node(v).name);
           ASSERT_NE(member, nullptr) << i << " lost " << v;
           max_phi_ = std::max(
               max_phi_, m.CurveOf(*member, cluster_.now()).Phi(cluster_.now()));
@@ -147,7 +147,7 @@ TEST_P(KeyringRotationTest, MakingANewKeyPrimaryBeforeEveryoneHasItIsSeen) {
   bool suspected = false;
   for (int i = 1; i < kNodes; ++i) {
     const Membership& m = cluster_.node(i).gossip->membership();
-    const Membership::Member* zero = m.Find(cluster_.node(0).name);
+    const Member* zero = m.Find(cluster_.node(0).name);
     suspected |=
         zero == nullptr ||
         m.CurveOf(*zero, cluster_.now()).Phi(cluster_.now()) >= kSuspectPhi;

@@ -8,52 +8,6 @@
 
 namespace phid {
 
-// The (observer, member) pair's share that every member costs (see
-// Member): an 8-byte info handle, three ids and counters, two CompactTimes,
-// the news links, slots and flags, and the one `extra` pointer.
-static_assert(sizeof(void*) != 8 || sizeof(Membership::Member) <= 80,
-              "Membership::Member grew: it is in every pair of the simulator");
-
-Membership::Member::Member(const MemberRecord& record)
-    : generation(record.generation),
-      heartbeat(record.heartbeat),
-      status(record.status),
-      warm_started(false),
-      measured(false),
-      fresh(false),
-      at_quorum(false),
-      failed(false) {
-  SetInfo(*this, record);
-}
-
-Membership::Member::Member(const Member& announced, bool /*bootstrap*/)
-    : info(announced.info),
-      generation(announced.generation),
-      heartbeat(announced.heartbeat),
-      status(announced.status),
-      warm_started(false),
-      measured(false),
-      fresh(false),
-      at_quorum(false),
-      failed(false) {}
-
-MemberRecord Membership::Member::record() const {
-  MemberRecord r;
-  r.name = name();
-  r.address = address();
-  r.generation = generation;
-  r.heartbeat = heartbeat;
-  r.status = status;
-  r.tags = tags();
-  return r;
-}
-
-const std::vector<Membership::Member::Report>& Membership::Member::reports()
-    const {
-  static const auto* const kNone = new std::vector<Report>();
-  return extra ? extra->reports : *kNone;
-}
-
 void Membership::SetInfo(Member& member, const MemberRecord& record) {
   if (member.info && member.info->name == record.name &&
       member.info->address == record.address &&
@@ -136,7 +90,7 @@ PhiAccrualDetector& Membership::DetectorOf(Member& member) {
   return *extra.detector;
 }
 
-Membership::Member::Extra& Membership::ExtraOf(Member& member) {
+Member::Extra& Membership::ExtraOf(Member& member) {
   if (member.extra == nullptr) {
     member.extra = std::make_unique<Member::Extra>();
     if (&member != self_) with_extra_.insert(&member);
@@ -151,12 +105,11 @@ void Membership::Emit(MemberEventType type, const MemberRecord& record,
   listener_->OnMemberEvent(event);
 }
 
-Membership::Member& Membership::AddMember(const GossipEntry& entry,
-                                          MonoTime now) {
+Member& Membership::AddMember(const GossipEntry& entry, MonoTime now) {
   return Insert(new Member(entry.record), now);
 }
 
-Membership::Member& Membership::Insert(Member* added, MonoTime now) {
+Member& Membership::Insert(Member* added, MonoTime now) {
   bool inserted = members_.insert(added).second;
   index_.insert(added);
   DCHECK(inserted);
@@ -173,7 +126,7 @@ Membership::Member& Membership::Insert(Member* added, MonoTime now) {
 void Membership::UpdatePeerSlot(Member& member) {
   bool target = &member != self_ && member.status == MemberStatus::kAlive &&
                 !member.failed;
-  if (target == (member.peer_slot != kNoSlot)) return;
+  if (target == (member.peer_slot != Member::kNoSlot)) return;
   if (!target) {
     RemovePeerSlot(member);
     return;
@@ -183,13 +136,13 @@ void Membership::UpdatePeerSlot(Member& member) {
 }
 
 void Membership::RemovePeerSlot(Member& member) {
-  if (member.peer_slot == kNoSlot) return;
+  if (member.peer_slot == Member::kNoSlot) return;
   // Swap-remove; the moved member learns its new slot.
   Member* last = const_cast<Member*>(peers_.back());
   peers_[member.peer_slot] = last;
   last->peer_slot = member.peer_slot;
   peers_.pop_back();
-  member.peer_slot = kNoSlot;
+  member.peer_slot = Member::kNoSlot;
 }
 
 void Membership::Unlink(Member& member) {
@@ -210,14 +163,14 @@ void Membership::Unlink(Member& member) {
   reported_.erase(&member);
   own_suspects_.erase(&member);
   reevaluate_.erase(&member);
-  if (member.extra != nullptr && member.extra->confer_slot != kNoSlot) {
+  if (member.extra != nullptr && member.extra->confer_slot != Member::kNoSlot) {
     // Swap-remove; the moved member learns its new slot.
     const uint32_t slot = member.extra->confer_slot;
     Member* last = confers_.back();
     confers_[slot] = last;
     last->extra->confer_slot = slot;
     confers_.pop_back();
-    member.extra->confer_slot = kNoSlot;
+    member.extra->confer_slot = Member::kNoSlot;
   }
   index_.erase(&member);
   with_extra_.erase(&member);
@@ -244,12 +197,12 @@ void Membership::DiscountPause(absl::Duration paused, MonoTime now) {
   }
 }
 
-const Membership::Member* Membership::Find(absl::string_view name) const {
+const Member* Membership::Find(absl::string_view name) const {
   auto it = index_.find(name);
   return it == index_.end() ? nullptr : *it;
 }
 
-Membership::Member* Membership::FindMutable(absl::string_view name) {
+Member* Membership::FindMutable(absl::string_view name) {
   auto it = index_.find(name);
   return it == index_.end() ? nullptr : *it;
 }

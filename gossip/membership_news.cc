@@ -49,7 +49,7 @@ void Membership::UnmarkFresh(Member& member) {
   --fresh_count_;
 }
 
-std::vector<const Membership::Member*> Membership::TakeFresh(size_t max) {
+std::vector<const Member*> Membership::TakeFresh(size_t max) {
   std::vector<const Member*> taken;
   taken.reserve(std::min(max, fresh_count_));
   while (fresh_tail_ != nullptr && taken.size() < max) {
@@ -60,8 +60,7 @@ std::vector<const Membership::Member*> Membership::TakeFresh(size_t max) {
   return taken;
 }
 
-std::vector<const Membership::Member*> Membership::NewsToSend(
-    size_t max) const {
+std::vector<const Member*> Membership::NewsToSend(size_t max) const {
   std::vector<const Member*> news;
   for (size_t left = news_.size(); left-- > 1 && news.size() < max;) {
     for (const Member* m = news_[left].head; m != nullptr && news.size() < max;

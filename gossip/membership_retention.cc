@@ -164,7 +164,7 @@ void Membership::UpdateRetired(Member& member) {
   retired_.insert({key, &member});
 }
 
-const Membership::Member* Membership::RandomFailed(std::mt19937_64& rng) const {
+const Member* Membership::RandomFailed(std::mt19937_64& rng) const {
   std::vector<const Member*> failed;
   for (const auto& [key, member] : retired_) {
     if (member->failed && member->status == MemberStatus::kAlive) {

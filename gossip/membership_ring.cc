@@ -92,13 +92,12 @@ std::vector<uint64_t> Membership::BucketHashes() const {
   return std::vector<uint64_t>(bucket_hashes_.begin(), bucket_hashes_.end());
 }
 
-const Membership::Member* Membership::FindById(uint64_t id) const {
+const Member* Membership::FindById(uint64_t id) const {
   auto it = by_id_.find(id);
   return it == by_id_.end() ? nullptr : *it;
 }
 
-std::vector<const Membership::Member*> Membership::MonitorsOf(
-    const Member& subject) const {
+std::vector<const Member*> Membership::MonitorsOf(const Member& subject) const {
   std::vector<const Member*> monitors;
   for (uint64_t id : ring_.MonitorsOf(subject.id)) {
     if (const Member* m = FindById(id)) monitors.push_back(m);

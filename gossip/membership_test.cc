@@ -134,7 +134,7 @@ TEST_F(MembershipTest, NewsLosesInterestOnceAPeerShowsItKnows) {
     membership_->MergeEntry(name, Entry(name, 1, 1), now_);
   }
   membership_->MergeEntry("a", Entry("a", 1, 1), now_);
-  const Membership::Member* a = membership_->Find("a");
+  const Member* a = membership_->Find("a");
   const int budget = membership_->NewsBudget();
   const int after_feedback =
       Membership::kSendsAfterFeedback * options_.news_retransmit_mult;
@@ -161,7 +161,7 @@ TEST_F(MembershipTest, NewsLosesInterestOnceAPeerShowsItKnows) {
 TEST_F(MembershipTest, PeersAreTheLiveOthers) {
   auto names = [this] {
     std::vector<std::string> out;
-    for (const Membership::Member* m : membership_->peers()) {
+    for (const Member* m : membership_->peers()) {
       out.push_back(m->record().name);
     }
     std::sort(out.begin(), out.end());
@@ -193,7 +193,7 @@ TEST_F(MembershipTest, NewsIsSentMostUrgentFirst) {
   membership_->NewsSent(membership_->Find("a"));
   membership_->NewsSent(membership_->Find("b"));
   std::vector<std::string> order;
-  for (const Membership::Member* m : membership_->NewsToSend(10)) {
+  for (const Member* m : membership_->NewsToSend(10)) {
     order.push_back(m->record().name);
   }
   EXPECT_THAT(order, ElementsAre("c", "b", "a"));
@@ -378,7 +378,7 @@ TEST(MembershipBootstrapTest, LeavesTheTableAMergeLeavesWithoutNews) {
                                         counters, listener);
   };
   std::vector<std::unique_ptr<Membership>> others;
-  std::vector<const Membership::Member*> announced;
+  std::vector<const Member*> announced;
   std::vector<GossipEntry> entries;
   GossipCounters scratch;
   for (int i = 0; i < 20; ++i) {
@@ -400,9 +400,9 @@ TEST(MembershipBootstrapTest, LeavesTheTableAMergeLeavesWithoutNews) {
   EXPECT_EQ(booted->peers().size(), 19u);
   EXPECT_EQ(booted->MembersHash(), merged->MembersHash());
   EXPECT_EQ(booted->BucketHashes(), merged->BucketHashes());
-  for (const Membership::Member* m : booted->members()) {
+  for (const Member* m : booted->members()) {
     EXPECT_EQ(m->status, MemberStatus::kAlive);
-    const Membership::Member* twin = merged->Find(m->name());
+    const Member* twin = merged->Find(m->name());
     ASSERT_NE(twin, nullptr);
     EXPECT_EQ(m->generation, twin->generation);
     EXPECT_EQ(m->address(), twin->address());

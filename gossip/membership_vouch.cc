@@ -76,8 +76,7 @@ void Membership::MaybeAnswer(Member& member,
   answers_.push_back({member.id, sender->id});
 }
 
-std::vector<std::pair<const Membership::Member*, const Membership::Member*>>
-Membership::TakeAnswers() {
+std::vector<std::pair<const Member*, const Member*>> Membership::TakeAnswers() {
   std::vector<std::pair<const Member*, const Member*>> out;
   for (const auto& [subject, to] : answers_) {
     const Member* s = FindById(subject);

@@ -191,7 +191,7 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
 void Membership::ListConfer(Member& member, MonoTime now) {
   Member::Extra& extra = ExtraOf(member);
   extra.conferred_at = now;
-  if (extra.confer_slot != kNoSlot) return;
+  if (extra.confer_slot != Member::kNoSlot) return;
   extra.confer_slot = static_cast<uint32_t>(confers_.size());
   confers_.push_back(&member);
 }
@@ -408,9 +408,9 @@ uint64_t Membership::ReportSeq(uint64_t subject, uint64_t monitor) const {
   return 0;
 }
 
-std::vector<const Membership::Member*> Membership::TakeConfers() {
+std::vector<const Member*> Membership::TakeConfers() {
   std::vector<const Member*> out(confers_.begin(), confers_.end());
-  for (Member* m : confers_) m->extra->confer_slot = kNoSlot;
+  for (Member* m : confers_) m->extra->confer_slot = Member::kNoSlot;
   confers_.clear();
   return out;
 }

@@ -22,15 +22,7 @@ GossipOptions Retaining() {
   return o;
 }
 
-std::vector<int> Live(int n, std::vector<int> dead) {
-  std::vector<int> live;
-  for (int i = 0; i < n; ++i) {
-    if (std::find(dead.begin(), dead.end(), i) == dead.end()) live.push_back(i);
-  }
-  return live;
-}
-
-const Membership::Member* Held(SimCluster& c, int observer, int member) {
+const Member* Held(SimCluster& c, int observer, int member) {
   return c.node(observer).gossip->membership().Find(c.node(member).name);
 }
 
@@ -139,7 +131,7 @@ TEST(RetentionV2Test, AnIsolatedNodeDoesNotFailAMemberOnlyItsSubjectsMonitor) {
   int observer = -1, far = -1;
   for (int o = 1; o < kNodes && far < 0; ++o) {
     const Membership& m = c.node(o).gossip->membership();
-    auto subject = [&](const Membership::Member* member) {
+    auto subject = [&](const Member* member) {
       for (const auto* monitor : m.MonitorsOf(*member)) {
         if (monitor == &m.self_member()) return true;
       }

@@ -305,4 +305,25 @@ bool AllSeeAll(SimCluster& c, const std::vector<int>& live) {
   return true;
 }
 
+GossipOptions LanV2Options() {
+  GossipOptions o = GossipOptions::ForLan();
+  o.protocol = 2;
+  return o;
+}
+
+std::vector<int> Live(int n, const std::vector<int>& dead) {
+  std::vector<int> live;
+  for (int i = 0; i < n; ++i) {
+    if (std::find(dead.begin(), dead.end(), i) == dead.end()) live.push_back(i);
+  }
+  return live;
+}
+
+MonoTime CrossingAt(SimCluster& c, int i, int v, double threshold) {
+  const Membership& m = c.node(i).gossip->membership();
+  const Member* victim = m.Find(c.node(v).name);
+  if (victim == nullptr) return absl::InfiniteDuration();
+  return m.CurveOf(*victim, c.now()).TimeAt(threshold);
+}
+
 }  // namespace phid

@@ -150,6 +150,16 @@ class SimCluster {
 // generation (for tests).
 bool AllSeeAll(SimCluster& c, const std::vector<int>& live);
 
+// GossipOptions::ForLan() on protocol 2 (for tests).
+GossipOptions LanV2Options();
+
+// The node indices 0 .. n-1 but those in `dead` (for tests).
+std::vector<int> Live(int n, const std::vector<int>& dead);
+
+// When observer i's curve for node v reaches `threshold`; InfiniteDuration
+// if it never does or i does not know v (for tests).
+MonoTime CrossingAt(SimCluster& c, int i, int v, double threshold);
+
 template <typename Pred>
 bool SimCluster::RunUntil(Pred pred, absl::Duration limit) {
   MonoTime end = clock_.Now() + limit;

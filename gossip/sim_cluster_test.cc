@@ -50,9 +50,8 @@ std::string Fingerprint(SimCluster& c) {
                     k.arrivals, " merges ", k.merges, " joins ", k.joins,
                     " restarts ", k.restarts, " removals ", k.removals,
                     " pauses ", k.pauses, " push_pulls ", k.push_pulls, "\n");
-    for (const Membership::Member* member :
-         node.gossip->membership().members()) {
-      const Membership::Member& m = *member;
+    for (const Member* member : node.gossip->membership().members()) {
+      const Member& m = *member;
       absl::StrAppendFormat(
           &out, "  %s gen %d hb %d status %d phi %.17g\n", m.name(),
           m.generation, m.heartbeat, static_cast<int>(m.status),

@@ -102,7 +102,7 @@ absl::StatusOr<v1::Peer> PeerApi::GetPeer(const v1::GetPeerRequest& request) {
   {
     absl::MutexLock lock(&mu_);
     now = clock_.Now();
-    const Membership::Member* member = node_->membership().Find(request.name());
+    const Member* member = node_->membership().Find(request.name());
     if (member == nullptr) return NoMemberNamed(request.name());
     view = node_->membership().View(*member, now, *threshold);
   }
@@ -120,7 +120,7 @@ absl::StatusOr<v1::ForgetResponse> PeerApi::Forget(
   {
     absl::MutexLock lock(&mu_);
     MonoTime now = clock_.Now();
-    const Membership::Member* member = node_->membership().Find(request.name());
+    const Member* member = node_->membership().Find(request.name());
     if (member == nullptr) return NoMemberNamed(request.name());
     MemberView view =
         node_->membership().View(*member, now, default_threshold_);
@@ -222,7 +222,7 @@ std::vector<MemberEvent> PeerApi::Publish(MonoTime now) {
                    arrivals.end());
     arrivals.push_back(node_->name());  // self: heartbeat counter moves
     for (const std::string& name : arrivals) {
-      if (const Membership::Member* m = membership.Find(name)) {
+      if (const Member* m = membership.Find(name)) {
         views.push_back(membership.View(*m, now, level));
       }
     }

@@ -132,7 +132,7 @@ void RecordCrashDetections(SimCluster& cluster, const std::vector<int>& victims,
     if (cluster.node(i).crashed) continue;
     const Membership& m = cluster.node(i).gossip->membership();
     for (int v : victims) {
-      const Membership::Member* victim = m.Find(cluster.node(v).name);
+      const Member* victim = m.Find(cluster.node(v).name);
       if (victim == nullptr) continue;
       for (size_t t = 0; t < setup.thresholds.size(); ++t) {
         MonoTime at =
@@ -213,7 +213,7 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
     // Everyone at once, each told of everyone: see ScenarioConfig. The
     // fills are independent (each node reads the others' self entries
     // only), so they run on the driver's threads.
-    std::vector<const Membership::Member*> everyone;
+    std::vector<const Member*> everyone;
     everyone.reserve(config.nodes);
     for (int i = 0; i < config.nodes; ++i) {
       add_node(i);
@@ -258,7 +258,7 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
             if (cluster.node(i).crashed) continue;
             const Membership& m = cluster.node(i).gossip->membership();
             for (int v : victims) {
-              const Membership::Member* victim = m.Find(cluster.node(v).name);
+              const Member* victim = m.Find(cluster.node(v).name);
               if (victim != nullptr &&
                   !m.CurveOf(*victim, cluster.now()).has_evidence()) {
                 return false;
