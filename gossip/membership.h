@@ -215,6 +215,13 @@ class Membership {
   // What every subscriber and the simulator judge `member` by: our own
   // detector (v1; v2 for our subjects) and its monitors' suspect reports.
   PhiCurve CurveOf(const Member& member, MonoTime now) const;
+  // Whether CurveOf(member) can hold any curve: false (exactly) for a
+  // member with no reports and no detector here (stand-ins alone make no
+  // curve). Lets Reap and the simulator skip CurveOf for the many members
+  // nothing is known against.
+  bool HasCurve(const Member& member) const {
+    return member.extra != nullptr || member.detector() != nullptr;
+  }
   // Anti-entropy: XOR over members of a hash of (id, status), whole and in
   // kBuckets buckets by the top bits of the id.
   static constexpr int kBuckets = 64;
@@ -336,13 +343,6 @@ class Membership {
   // Recomputes at_quorum; a report change at or into quorum is news.
   void UpdateQuorum(Member& member, MonoTime now, bool reports_changed);
   int QuorumFor(size_t monitors) const;
-  // Whether CurveOf(member) can hold any curve: false (exactly) for a
-  // member with no reports and no detector here (stand-ins alone make no
-  // curve). Lets Reap skip CurveOf for the many members nothing is known
-  // against.
-  bool HasCurve(const Member& member) const {
-    return member.extra != nullptr || member.detector() != nullptr;
-  }
   bool IsOurSubject(const Member& member) const;
   // A monitor that cannot vouch for its subjects: one we once heard and now
   // report suspect ourselves, or one at quorum here. It counts as agreeing

@@ -11,6 +11,7 @@
 #include "absl/strings/str_format.h"
 #include "detector/base/process_stats.h"
 #include "gossip/sim_cluster.h"
+#include "tools/simulator/standing_false.h"
 
 namespace phid {
 namespace {
@@ -328,6 +329,17 @@ absl::StatusOr<ScenarioResult> RunScenario(const ScenarioConfig& config) {
     }
   }
 
+  // A pause or partition judges its cut pairs by their first arrival after
+  // the heal; a crash and a healthy cluster have no other end.
+  if (config.kind == ScenarioKind::kCrash ||
+      config.kind == ScenarioKind::kLoss) {
+    StandingFalse standing = CountStandingFalse(
+        cluster, setup.faulty, setup.thresholds, setup.fault_start);
+    for (size_t t = 0; t < nt; ++t) {
+      tally.false_count[t] += standing.count[t];
+      tally.false_duration_ms[t] += standing.duration_ms[t];
+    }
+  }
   for (const auto& probe : probes) tally.Add(probe->tally());
   int observers = 0;
   for (int i = 0; i < cluster.size(); ++i) {

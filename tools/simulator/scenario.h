@@ -6,7 +6,9 @@
 // observer any more, so the observer's detector says analytically when phi
 // crosses each threshold (TimeAtPhi). False suspicions are exact too: when a
 // heartbeat of a healthy member arrives, the detector as it was just before
-// tells whether phi had passed a threshold and since when.
+// tells whether phi had passed a threshold and since when; one that no
+// evidence ended by the end of a crash or loss run is counted then
+// (standing_false.h), its duration up to the end.
 //
 // With config.threads >= 1 the nodes run on that many threads; each node's
 // probe keeps its own tally, added up after the run.
