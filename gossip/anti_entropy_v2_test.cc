@@ -111,7 +111,7 @@ TEST(AntiEntropyV2Test, AReportBeyondTheFirstListedKeysIsRepaired) {
   // An observer that neither monitors `late` nor is paused hears nothing
   // while `late` resumes: it misses the recovery, news and all.
   const Membership& reference = c.node(0).gossip->membership();
-  const Membership::Member* subject = reference.Find(c.node(late).name);
+  const auto* subject = reference.Find(c.node(late).name);
   ASSERT_NE(subject, nullptr);
   std::vector<uint64_t> monitors;
   for (const auto* m : reference.MonitorsOf(*subject))

@@ -16,15 +16,15 @@ namespace {
 // above 8, a quorum, a failure. Empty if nothing.
 std::string Against(SimCluster& c, int i, int j) {
   const Membership& m = c.node(i).gossip->membership();
-  const Membership::Member* member = m.Find(c.node(j).name);
+  const auto* member = m.Find(c.node(j).name);
   if (member == nullptr) return "unknown";
   const double phi = m.CurveOf(*member, c.now()).Phi(c.now());
   if (phi < 8 && !member->at_quorum && !member->failed) return "";
   std::string held =
       absl::StrCat("phi ", phi, member->at_quorum ? " quorum" : "",
                    member->failed ? " failed" : "", "; reports");
-  for (const Membership::Member::Report& r : member->reports()) {
-    const Membership::Member* monitor = m.FindById(r.monitor);
+  for (const auto& r : member->reports()) {
+    const auto* monitor = m.FindById(r.monitor);
     absl::StrAppend(&held, " ", monitor ? monitor->name() : "?", " seq ", r.seq,
                     r.suspect ? " suspect" : " recovered");
   }
