@@ -54,6 +54,7 @@
 #include "gossip/membership.h"
 #include "gossip/packet_codec.h"
 #include "gossip/seed_resolver.h"
+#include "gossip/summary_keys.h"
 #include "gossip/transport.h"
 
 namespace phid {
@@ -236,6 +237,8 @@ class GossipNode final : public PacketSink {
   // v2: a seed's full state arrived, or a summary showed our membership
   // equal to a peer's (or we have no seeds).
   bool synced_ = false;
+  // v2: where our next summary's report keys start (they rotate).
+  SummaryKeyCursor summary_cursor_;
   absl::Duration join_backoff_;
   bool leaving_ = false;
   MonoTime leave_done_at_;

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "glog/logging.h"
 #include "gossip/gossip_node.h"
+#include "gossip/summary_keys.h"
 #include "openssl/evp.h"
 #include "openssl/hmac.h"
 
@@ -27,9 +28,6 @@ namespace {
 
 namespace wire = phi::gossip::v1;
 
-// Report keys a summary lists at most; more wait for the next summary.
-// 24 keys (~25 bytes each) and 64 bucket hashes fit one datagram.
-constexpr int kMaxSummaryKeys = 24;
 constexpr size_t kMaxNewsPerPacket = 32;
 constexpr absl::Duration kHeartbeatGrace = absl::Milliseconds(500);
 
@@ -159,14 +157,7 @@ void GossipNode::SendSummary(MonoTime now) {
   wire::Summary* summary = packet.mutable_summary();
   summary->set_members_hash(membership_->MembersHash());
   summary->set_members(static_cast<uint32_t>(membership_->size()));
-  int listed = 0;
-  for (const auto& key : membership_->SummaryKeys(now)) {
-    if (++listed > kMaxSummaryKeys) break;
-    wire::ReportKey* k = summary->add_reports();
-    k->set_subject(key.subject);
-    k->set_monitor(key.monitor);
-    k->set_seq(key.seq);
-  }
+  ListReportKeys(summary_cursor_.Next(membership_->SummaryKeys(now)), summary);
   ++counters_.summaries;
   Solicit(peer[0], now);  // its repair may bring members we lack
   SendPacket(peer[0], &packet);
@@ -228,8 +219,14 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
     if (mine > k.seq()) add(membership_->FindById(k.subject()));
     if (mine < k.seq()) we_lack = true;
   }
-  for (const auto& key : membership_->SummaryKeys(now)) {
+  // A key the summary did not list is one the sender lacks only inside
+  // the run it covered (summary_keys.h).
+  const SummaryCoverage coverage(in);
+  const std::vector<Membership::ReportKeyValue> ours =
+      membership_->SummaryKeys(now);
+  for (const auto& key : ours) {
     if (key.subject == sender->id) continue;
+    if (!coverage.Covers({key.subject, key.monitor})) continue;
     auto it = theirs.find({key.subject, key.monitor});
     if (it == theirs.end() || it->second < key.seq) {
       add(membership_->FindById(key.subject));
@@ -258,14 +255,8 @@ void GossipNode::OnSummary(const wire::Packet& packet, MonoTime now) {
     summary->set_members_hash(membership_->MembersHash());
     summary->set_members(static_cast<uint32_t>(membership_->size()));
     summary->set_round(in.round() + 1);
-    int listed = 0;
-    for (const auto& key : membership_->SummaryKeys(now)) {
-      if (++listed > kMaxSummaryKeys) break;
-      wire::ReportKey* k = summary->add_reports();
-      k->set_subject(key.subject);
-      k->set_monitor(key.monitor);
-      k->set_seq(key.seq);
-    }
+    // Over the run the summary covered: what we lack lies there.
+    ListReportKeys(RunFrom(ours, coverage.first()), summary);
     if (members_differ) {
       for (uint64_t h : membership_->BucketHashes()) summary->add_buckets(h);
     }
