@@ -29,7 +29,12 @@
 // A failed member is back, kReturned, on evidence newer than its failure:
 // a direct heartbeat to us (v2), a monitor's recovery report whose last
 // heartbeat is after failed_at (v2), a newer heartbeat counter (v1); a new
-// generation is kRestarted as always. While failed, a member is off the
+// generation is kRestarted as always. v2: a member's silence counts from
+// its quorum curve's crossing, but never from before its return here nor
+// the last heartbeat a monitor's recovery report cites: suspect reports
+// older than those (vouches from the other side of a healed partition, a
+// suspicion the ring has not yet withdrawn) do not fail it at once, after
+// the recovery that revived it is spent. While failed, a member is off the
 // monitor ring (its predecessors get a live K-th monitor instead of one
 // that cannot vouch for them; its would-be successors still accept its
 // heartbeats, which is how it returns), out of the members hash (so
@@ -195,6 +200,9 @@ class Membership {
   // or null if there is none: the target of a reconnect probe.
   const Member* RandomFailed(std::mt19937_64& rng) const;
   const Member* FindById(uint64_t id) const;
+  // Whether `member` is one of our subjects or one of our monitors (on our
+  // ring): we exchange direct heartbeats with it every round anyway.
+  bool IsRingNeighbour(const Member& member) const;
   // The members that monitor `subject` (ring successors), nearest first.
   std::vector<const Member*> MonitorsOf(const Member& subject) const;
   // Judges our subjects at `now`: one whose phi reached the report level
@@ -296,7 +304,8 @@ class Membership {
   // Tombstones, unlinks and erases `member`, then tells the listener.
   void Remove(Member& member, MonoTime now);
   // When the silence that fails `member` began (v2: its quorum curve's
-  // report-level crossing; v1: its last arrival).
+  // report-level crossing, but not before its return nor a recovery
+  // report's last heartbeat; v1: its last arrival).
   MonoTime SilentSince(const Member& member, MonoTime now) const;
   void MarkFailed(Member& member, MonoTime failed_at, MonoTime now);
   // A failed member showed life: back on the ring and in the hash.

@@ -66,6 +66,9 @@ struct Member {
     MonoTime quorum_ended = -absl::InfiniteDuration();
     MonoTime left_at;    // when we learned it left (status kLeft)
     MonoTime failed_at;  // when it failed (while `failed`)
+    // When it last came back from a failure (Revive): its silence, and so
+    // a new failure, counts from then at the earliest (SilentSince).
+    MonoTime returned_at = -absl::InfiniteDuration();
     // Its key in retired_ while it is there (failed or left).
     absl::optional<MonoTime> retired_key;
     // v1: observer -> its latest phi for this member (>= opinion_floor).

@@ -28,6 +28,9 @@ void Membership::ResetForGeneration(Member& member, const GossipEntry& entry,
   if (member.extra != nullptr) member.extra->reports.clear();
   member.at_quorum = false;
   member.failed = false;  // a new generation starts alive
+  if (member.extra != nullptr) {
+    member.extra->returned_at = -absl::InfiniteDuration();
+  }
   reported_.erase(&member);
   own_suspects_.erase(&member);
   Place(member);

@@ -15,11 +15,21 @@ namespace phid {
 MonoTime Membership::SilentSince(const Member& member, MonoTime now) const {
   // v2: never without a quorum of reports (the crossing is then infinite);
   // HasCurve spares the many members nothing is known against.
-  if (v2()) {
-    return HasCurve(member) ? CurveOf(member, now).TimeAt(options_.report_level)
-                            : absl::InfiniteDuration();
+  if (!v2()) return member.detector()->last_arrival();
+  if (!HasCurve(member)) return absl::InfiniteDuration();
+  MonoTime silent = CurveOf(member, now).TimeAt(options_.report_level);
+  if (member.extra == nullptr) return silent;
+  // Nor before the latest sign of life: its return here, or the last
+  // heartbeat a monitor's recovery report cites (as of its receipt). Suspect
+  // reports older than those (a vouch of the other side of a healed
+  // partition, a former monitor's suspicion) fail nobody at once.
+  silent = std::max(silent, member.extra->returned_at);
+  for (const Member::Report& r : member.extra->reports) {
+    if (!r.suspect) {
+      silent = std::max(silent, std::min(r.curve.last_arrival, r.received));
+    }
   }
-  return member.detector()->last_arrival();
+  return silent;
 }
 
 bool Membership::Reap(MonoTime now) {
@@ -36,10 +46,9 @@ void Membership::ReapOne(Member& member, MonoTime now,
     if (now - member.failed_at() >= options_.failed_member_retention) {
       expired->push_back(&member);
     }
-  } else if (now - SilentSince(member, now) >= options_.failed_after) {
-    MarkFailed(member,
-               std::min(now, SilentSince(member, now) + options_.failed_after),
-               now);
+  } else if (const MonoTime silent = SilentSince(member, now);
+             now - silent >= options_.failed_after) {
+    MarkFailed(member, std::min(now, silent + options_.failed_after), now);
     // A late daemon dates the failure as early as everyone else: its
     // retention may be over already.
     if (now - member.failed_at() >= options_.failed_member_retention) {
@@ -135,6 +144,7 @@ void Membership::MarkFailed(Member& member, MonoTime failed_at, MonoTime now) {
 void Membership::Revive(Member& member, MonoTime now) {
   Unplace(member);
   member.failed = false;
+  ExtraOf(member).returned_at = now;
   Place(member);
   UpdatePeerSlot(member);
   UpdateRetired(member);
