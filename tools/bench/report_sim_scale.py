@@ -157,7 +157,8 @@ def healthy_table(scale, out):
                f"--thresholds={','.join(f'{t:g}' for t in ts)}`: nobody "
                "fails; a false suspicion is a healthy member whose φ at an "
                "observer crossed the threshold before its next evidence "
-               "arrived. Node-hours are N × S. The 95 % bound is the "
+               "arrived (or, from b1bc06e's simulator on, still stood above "
+               "it at the end of the run). Node-hours are N × S. The 95 % bound is the "
                "rate that would leave this few events (or fewer) 5 % of the "
                "time: 3.0 / node-hours for none.\n")
     out.append("| N | loss | S | false suspicions " +
