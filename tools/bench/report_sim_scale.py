@@ -70,10 +70,13 @@ def runs_text(scale):
     if len(groups) <= 1:
         return f"{scale['date']} (UTC), commit {scale['commit']}"
     parts = []
-    for (commit, day), sizes in sorted(groups.items(),
-                                       key=lambda kv: min(kv[1] - {None})):
-        ns = ", ".join(f"{n:,}" for n in sorted(sizes - {None}))
-        parts.append(f"N = {ns} on {day} at commit {commit}")
+    # Runs from before the plan record name no size: their group says so.
+    for (commit, day), sizes in sorted(
+            groups.items(), key=lambda kv: min(kv[1] - {None}, default=0)):
+        named = sorted(sizes - {None})
+        ns = ("N = " + ", ".join(f"{n:,}" for n in named) if named
+              else "runs of unrecorded size")
+        parts.append(f"{ns} on {day} at commit {commit}")
     return "; ".join(parts) + " (UTC dates)"
 
 
@@ -157,8 +160,8 @@ def healthy_table(scale, out):
                f"--thresholds={','.join(f'{t:g}' for t in ts)}`: nobody "
                "fails; a false suspicion is a healthy member whose φ at an "
                "observer crossed the threshold before its next evidence "
-               "arrived (or, from b1bc06e's simulator on, still stood above "
-               "it at the end of the run). Node-hours are N × S. The 95 % bound is the "
+               "arrived, or (simulators from 06774ed on) still stood above "
+               "it at the end of the run. Node-hours are N × S. The 95 % bound is the "
                "rate that would leave this few events (or fewer) 5 % of the "
                "time: 3.0 / node-hours for none.\n")
     out.append("| N | loss | S | false suspicions " +

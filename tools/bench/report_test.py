@@ -370,6 +370,15 @@ class SimulatorGoalsTest(unittest.TestCase):
         self.assertIn("N = 10, 100, 1,000 on 2026-01-01 at commit abc1234; "
                       "N = 1,000 on 2026-02-02 at commit def5678", markdown)
 
+    def test_a_run_without_a_plan_names_no_size_and_breaks_nothing(self):
+        scale = fx.scale()
+        old = self.healthy_run(100, 120.0, commit="0ld0ld0")
+        del old["plan"]  # written before the plan record existed
+        scale["runs"].append(old)
+        markdown = render(scale=scale)
+        self.assertIn("runs of unrecorded size on 2026-02-02 at commit 0ld0ld0",
+                      markdown)
+
     def test_a_false_suspicion_in_the_long_run_counts_though_the_short_had_none(
             self):
         scale = fx.scale()
