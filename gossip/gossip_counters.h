@@ -30,6 +30,8 @@ struct GossipCounters {
   // Protocol v2.
   uint64_t heartbeats_sent = 0;  // direct heartbeat datagrams
   uint64_t reports = 0;          // entries that brought newer reports
+  // Others' suspect reports not renewed in time (membership_lapse.cc).
+  uint64_t reports_lapsed = 0;
   uint64_t summaries = 0;        // anti-entropy summaries sent
   uint64_t repairs = 0;          // entries sent because a summary differed
   uint64_t challenges = 0;       // push-pulls answered with a cookie only

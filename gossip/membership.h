@@ -56,6 +56,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <random>
 #include <set>
@@ -333,6 +334,18 @@ class Membership {
   bool StoreReport(Member& member, const Member::Report& report);
   // Our own report on a subject changed: confer or spread it.
   void ReportChanged(Member& member, bool suspect, MonoTime now);
+  // Our suspicion of `member` still stands below quorum: the same verdict
+  // under a new seq, listed for TakeConfers (it renews its lease at the
+  // other monitors, membership_lapse.cc).
+  void RenewReport(Member& member, MonoTime now);
+  // Leases on others' suspect reports (membership_lapse.cc): a suspect
+  // report stored at `now` lapses ReportLease() later unless its monitor
+  // renewed it or `member` is at quorum here.
+  void LeaseReport(const Member& member, const Member::Report& report,
+                   MonoTime now);
+  // Withdraws every suspect report whose lease ran out by `now`.
+  void LapseReports(MonoTime now);
+  absl::Duration ReportLease() const { return 3 * options_.summary_interval; }
   // Lists `member` for TakeConfers (once; a no-op while listed).
   void ListConfer(Member& member, MonoTime now);
   // We hold `member` FAILED: if we are one of its monitors by ring position
@@ -430,6 +443,17 @@ class Membership {
   std::vector<std::pair<uint64_t, uint64_t>> answers_;
   // Members we report suspect ourselves.
   absl::flat_hash_set<Member*> own_suspects_;
+  // Others' suspect reports by when their lease runs out, soonest first
+  // (every lease is ReportLease() long, so arrival order is due order). By
+  // id and seq: a report replaced, or a member reaped, leaves a lease that
+  // matches nothing. At most kMaxLeases (the oldest is then dropped: its
+  // report stands as before leases, until a recovery replaces it).
+  struct Lease {
+    MonoTime due;
+    uint64_t subject, monitor, seq;
+  };
+  static constexpr size_t kMaxLeases = 1 << 16;
+  std::deque<Lease> leases_;
   absl::flat_hash_set<Member*> reevaluate_;
   // v2: our subjects at the last CheckSubjects (a newly given one whose
   // detector only holds an old assignment's arrivals starts afresh).

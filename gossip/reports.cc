@@ -11,10 +11,12 @@
 // peers, then piggybacked for NewsBudget() sends, repaired by anti-entropy.
 // So one monitor losing a few heartbeats on one link costs K - 1 datagrams,
 // whatever N is, and only agreement costs a cluster-wide rumour. A suspect
-// report that stands below quorum is conferred again every
-// summary_interval (the first may have been lost, or have gone to monitors
-// the ring has since replaced): K - 1 datagrams an interval per such
-// subject, nothing while nobody is suspected.
+// report that stands below quorum is renewed (a new seq) and conferred
+// again every summary_interval (the first may have been lost, or have gone
+// to monitors the ring has since replaced): K - 1 datagrams an interval per
+// such subject, nothing while nobody is suspected. The renewals are what
+// keeps it standing at the other monitors: one not renewed lapses there
+// (membership_lapse.cc), so a lost recovery cannot leave it standing.
 //
 // Also here: our subjects' judgement (CheckSubjects), the quorum
 // (UpdateQuorum, CurveOf) and the summaries' report keys. Placement on the
@@ -97,6 +99,7 @@ DropReason Membership::OnHeartbeat(uint64_t sender, uint32_t counter,
 
 MonoTime Membership::CheckSubjects(MonoTime now) {
   MonoTime next = absl::InfiniteDuration();
+  LapseReports(now);
   // A member the ring took from us sends us no more heartbeats, so our
   // suspicion of it would never end (and it would keep standing in as a
   // silent monitor): withdraw it.
@@ -107,10 +110,11 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
   std::sort(withdrawn.begin(), withdrawn.end(),
             [](const Member* a, const Member* b) { return a->id < b->id; });
   for (Member* m : withdrawn) ReportChanged(*m, false, now);
-  // A suspicion that stands below quorum goes to the subject's monitors
-  // again every summary_interval: the first confer may have been lost, or
-  // gone to monitors the ring has since replaced (one that holds the
-  // subject failed answers with its vouch: Vouch).
+  // A suspicion that stands below quorum is renewed to the subject's
+  // monitors every summary_interval: the first confer may have been lost,
+  // or gone to monitors the ring has since replaced (one that holds the
+  // subject failed answers with its vouch: Vouch), and the others let an
+  // unrenewed one lapse (LapseReports).
   std::vector<Member*> standing;
   for (Member* m : own_suspects_) {
     if (!m->at_quorum &&
@@ -120,7 +124,7 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
   }
   std::sort(standing.begin(), standing.end(),
             [](const Member* a, const Member* b) { return a->id < b->id; });
-  for (Member* m : standing) ListConfer(*m, now);
+  for (Member* m : standing) RenewReport(*m, now);
   std::vector<uint64_t> subjects = ring_.SubjectsOf(self_->id);
   for (uint64_t id : subjects) {
     auto it = by_id_.find(id);
@@ -165,6 +169,14 @@ MonoTime Membership::CheckSubjects(MonoTime now) {
 void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   // Beside stand-ins our own curve counts only while we report (CurveOf).
   const PhiCurve before = CurveOf(member, now);
+  // Our verdict on `member` may make it a stand-in (IsSilentMonitor) in
+  // its subjects' quorums: their curves until now, for the listener.
+  std::vector<std::pair<Member*, PhiCurve>> subjects;
+  for (uint64_t id : ring_.SubjectsOf(member.id)) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end() || *it == self_) continue;
+    subjects.emplace_back(*it, CurveOf(**it, now));
+  }
   Member::Report report{self_->id, ++report_seq_, suspect,
                         DetectorOf(member).curve(), now};
   if (suspect) {
@@ -179,12 +191,9 @@ void Membership::ReportChanged(Member& member, bool suspect, MonoTime now) {
   if (!was && !member.at_quorum) ListConfer(member, now);
   // We now hold `member` silent (or no longer): it stands in for itself in
   // the quorum of every member it monitors (IsSilentMonitor).
-  for (uint64_t id : ring_.SubjectsOf(member.id)) {
-    auto it = by_id_.find(id);
-    if (it == by_id_.end() || *it == self_) continue;
-    Member& subject = **it;
-    NotifyEvidence(subject, CurveOf(subject, now), now);
-    UpdateQuorum(subject, now, false);
+  for (auto& [subject, subject_before] : subjects) {
+    NotifyEvidence(*subject, subject_before, now);
+    UpdateQuorum(*subject, now, false);
   }
 }
 
@@ -276,6 +285,7 @@ bool Membership::MergeReports(Member& member,
     }
     if (StoreReport(member, report)) {
       changed = true;
+      LeaseReport(member, report, now);
       // It is back if a monitor heard it after it failed, or if a monitor
       // whose suspicion we counted heard it again since: a heartbeat newer
       // than that suspicion's by more than an interval (the same heartbeat

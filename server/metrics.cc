@@ -184,6 +184,7 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Family(
       "phid_gossip_protocol_total", "counter",
       "Protocol 2 activity: heartbeats sent, newer reports merged, "
+      "other monitors' suspect reports lapsed unrenewed, "
       "summaries sent, entries repaired, push-pulls challenged, "
       "members refused over --max_members, failed or left members evicted "
       "to make room, unknown members of unverified datagrams refused "
@@ -192,6 +193,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
   w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
            "heartbeats_sent");
   w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
+  w.Sample("phid_gossip_protocol_total", s.gossip.reports_lapsed, "what",
+           "reports_lapsed");
   w.Sample("phid_gossip_protocol_total", s.gossip.summaries, "what",
            "summaries");
   w.Sample("phid_gossip_protocol_total", s.gossip.repairs, "what", "repairs");
