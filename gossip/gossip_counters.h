@@ -40,6 +40,9 @@ struct GossipCounters {
   uint64_t failures = 0;         // members that became FAILED
   uint64_t forgotten = 0;        // members an operator forgot
   uint64_t reconnects = 0;       // heartbeats probing a failed member
+  // Heartbeats answering one from a live member that is neither our subject
+  // nor our monitor (a probe from a daemon that holds us failed).
+  uint64_t probe_answers = 0;
   // Unknown members of unverified datagrams over admission_rate (all
   // sources) or admission_rate_per_source (admission.h).
   uint64_t admissions_refused_global = 0;

@@ -53,6 +53,7 @@
 #include "gossip/log_limiter.h"
 #include "gossip/membership.h"
 #include "gossip/packet_codec.h"
+#include "gossip/probe_limiter.h"
 #include "gossip/seed_resolver.h"
 #include "gossip/summary_keys.h"
 #include "gossip/transport.h"
@@ -128,6 +129,8 @@ class GossipNode final : public PacketSink {
   static constexpr absl::Duration kSolicitedFor = absl::Seconds(5);
   // Bytes kept free in every packet for the header fields.
   static constexpr size_t kHeaderReserve = 100;
+  // Members answered within one reconnect_interval at most.
+  static constexpr size_t kMaxProbeAnswers = 256;
 
   // Name conflicts: ERROR lines at most this often; evidence this recent
   // keeps us unjoined; notices sent at most this often.
@@ -192,6 +195,11 @@ class GossipNode final : public PacketSink {
   void SendHeartbeatTo(const std::string& address);
   // Every reconnect_interval: a heartbeat to one random failed member.
   void MaybeReconnect(MonoTime now);
+  // `member` (known, alive here) sent us a direct heartbeat though it is
+  // neither our subject nor our monitor: a reconnect probe from a daemon
+  // that holds us failed. Answered with our heartbeat at the address we
+  // hold for it, at most once per member per reconnect_interval.
+  void MaybeAnswerProbe(const Member& member, MonoTime now);
   // Judges our subjects, then sends what that and the last packet changed:
   // confers to co-monitors, urgent news to `fanout` peers.
   void AfterChange(MonoTime now);
@@ -232,8 +240,10 @@ class GossipNode final : public PacketSink {
   MonoTime next_check_ = absl::InfiniteDuration();  // v2: CheckSubjects
   MonoTime next_summary_;                           // v2
   MonoTime next_reconnect_;                         // v2
-  std::string cookie_secret_;                       // v2: 32 random bytes
-  MonoTime joined_at_ = absl::InfiniteDuration();   // v2: first met a peer
+  // v2: the members whose probes we answered (MaybeAnswerProbe).
+  ProbeLimiter probe_answers_;
+  std::string cookie_secret_;                      // v2: 32 random bytes
+  MonoTime joined_at_ = absl::InfiniteDuration();  // v2: first met a peer
   // v2: a seed's full state arrived, or a summary showed our membership
   // equal to a peer's (or we have no seeds).
   bool synced_ = false;

@@ -104,6 +104,22 @@ void GossipNode::MaybeReconnect(MonoTime now) {
   SendHeartbeatTo(target->address());
 }
 
+void GossipNode::MaybeAnswerProbe(const Member& member, MonoTime now) {
+  // One side of a failure: it holds us failed while we hold it alive (it
+  // failed us on reports, or the link to it was cut one way), so nothing of
+  // ours reaches it but an answer. A heartbeat from a non-neighbour is also
+  // what a ring change sends for a moment (the sender's view of its
+  // monitors is ahead of or behind ours): one answer then is a harmless
+  // arrival at a member that monitors it nowhere. Rate limited per member,
+  // and only known members get one, at the address we hold: a forged
+  // heartbeat cannot make us a reflector.
+  if (!probe_answers_.Allow(member.id, now)) return;
+  ++counters_.probe_answers;
+  VLOG(1) << "answering a direct heartbeat from " << member.name()
+          << ", which we do not monitor nor are monitored by (a probe?)";
+  SendHeartbeatTo(member.address());
+}
+
 void GossipNode::SendNews(MonoTime now) {
   std::vector<const Member*> news = membership_->NewsToSend(kMaxNewsPerPacket);
   if (news.empty()) return;
@@ -277,14 +293,16 @@ void GossipNode::OnPacketV2(const std::string& from, absl::string_view payload,
     drop = membership_->OnHeartbeat(heartbeat.sender, heartbeat.counter, now,
                                     &returned);
     if (drop == DropReason::kNone) {
+      const Member* member = membership_->FindById(heartbeat.sender);
       if (returned) {
         // It may be a reconnect probe from across a healed partition, where
         // we are failed too: answer, at the address we hold for it (never
         // at an unverified source), so it takes us back as well.
-        const Member* member = membership_->FindById(heartbeat.sender);
         LOG(INFO) << "failed member " << member->name()
                   << " is back (a direct heartbeat); answering it";
         SendHeartbeatTo(member->address());
+      } else if (!membership_->IsRingNeighbour(*member)) {
+        MaybeAnswerProbe(*member, now);
       }
       AfterChange(now);
       return;

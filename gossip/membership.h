@@ -201,6 +201,9 @@ class Membership {
   // or null if there is none: the target of a reconnect probe.
   const Member* RandomFailed(std::mt19937_64& rng) const;
   const Member* FindById(uint64_t id) const;
+  // Whether `member` is one of our subjects or one of our monitors (on our
+  // ring): we exchange direct heartbeats with it every round anyway.
+  bool IsRingNeighbour(const Member& member) const;
   // The members that monitor `subject` (ring successors), nearest first.
   std::vector<const Member*> MonitorsOf(const Member& subject) const;
   // Judges our subjects at `now`: one whose phi reached the report level

@@ -3,11 +3,13 @@
 // the other FAILED: off the ring, no gossip target, never gossiped, so no
 // datagram would ever cross again. Reconnect probes (a heartbeat to one
 // failed member every reconnect_interval) and the answer to a probe that
-// revives its sender bring the sides back together.
+// revives its sender bring the sides back together; so does the answer to
+// a probe from a member we hold alive but do not watch (one-sided failure).
 #include <string>
 #include <vector>
 
 #include "gossip/gossip_node.h"
+#include "gossip/packet_codec.h"
 #include "gossip/sim_cluster.h"
 #include "gtest/gtest.h"
 
@@ -119,7 +121,7 @@ TEST_P(PartitionTest, APartitionLongerThanFailedAfterHeals) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, PartitionTest,
-                         testing::Values(31, 41, 61, 104, 106, 123));
+                         testing::Values(31, 41, 61, 104, 106, 123, 144));
 
 // Sixteen members, eight and eight: in this seed two observers took a
 // member back on a monitor's recovery report, failed it again 100 ms later
@@ -172,6 +174,90 @@ TEST(ReconnectTest, ADeadMemberIsProbedAtTheReconnectRateAndStaysFailed) {
     EXPECT_LE(probes, 20u) << "observer " << live[k];
     EXPECT_EQ(FailedAt(c, live[k], {5}), 1);
   }
+}
+
+// One side of a failure: a member cut off both ways for longer than
+// failed_after fails the members it measured, and everyone fails it. After
+// the heal the
+// first probe it sends brings it back at the prober, whose recovery report
+// brings it back everywhere; but it still holds failed the members that are
+// neither its subjects nor its monitors (nobody suspected them, so no
+// report says they are back, and no heartbeat of theirs comes to it). They
+// hold it alive, so its probes to them are no return: they answer them as
+// probes, and it takes them back.
+TEST(ReconnectTest, AOneSidedFailureHealsByAnsweringProbes) {
+  SimCluster c(35);
+  for (int i = 0; i < 10; ++i) c.AddNode(Partitionable());
+  c.RunFor(absl::Seconds(10));
+  const std::vector<int> all = Range(0, 10);
+  const std::vector<int> others = Range(1, 10);
+  ASSERT_TRUE(AllAliveEverywhere(c, all));
+  Split(c, {0});
+  c.RunFor(absl::Seconds(20));
+  ASSERT_GE(FailedAt(c, 0, others), 1);
+  for (int i : others) ASSERT_EQ(FailedAt(c, i, {0}), 1) << "observer " << i;
+  c.network().Heal();
+  // Node 0 holds the others alive again once everyone holds it alive: the
+  // one-sided state, where only the answers to its probes can help.
+  ASSERT_TRUE(c.RunUntil(
+      [&] {
+        for (int i : others) {
+          if (FailedAt(c, i, {0}) != 0) return false;
+        }
+        return true;
+      },
+      absl::Seconds(30)));
+  uint64_t answers = 0;
+  // A probe every 10 s (jittered up to 15 s) to one of the members still
+  // failed there, each of which is answered.
+  EXPECT_TRUE(
+      c.RunUntil([&] { return AllAliveEverywhere(c, all); }, absl::Seconds(90)))
+      << FailedAt(c, 0, others) << " still failed at node 0";
+  for (int i : all) answers += c.node(i).gossip->counters().probe_answers;
+  EXPECT_GT(answers, 0u);
+}
+
+class Sink final : public PacketSink {
+ public:
+  void OnPacket(const std::string&, absl::string_view, MonoTime) override {
+    ++received;
+  }
+  int received = 0;
+};
+
+// Heartbeats forged under a known member's id (no keyring) that neither
+// monitors the observer nor is monitored by it: the observer answers one
+// per reconnect_interval, at the member's own address, never the forger's.
+TEST(ReconnectTest, ProbeAnswersAreRateLimitedAndGoToTheKnownAddress) {
+  SimCluster c(36);
+  for (int i = 0; i < 10; ++i) c.AddNode(Partitionable());
+  c.RunFor(absl::Seconds(10));
+  const Membership& own = c.node(0).gossip->membership();
+  const Member* stranger = nullptr;
+  for (int j = 1; j < 10 && stranger == nullptr; ++j) {
+    const Member* m = own.Find(c.node(j).name);
+    if (!own.IsRingNeighbour(*m)) stranger = m;
+  }
+  ASSERT_NE(stranger, nullptr);
+  const uint64_t id = stranger->id;
+  Sink sink;
+  Transport* forger = c.network().Attach("10.9.9.7:7946", &sink);
+  PacketCodec codec("phid", nullptr, 2);
+  const GossipCounters& k = c.node(0).gossip->counters();
+  const uint64_t before = k.probe_answers;
+  uint32_t counter = 1000000;
+  auto burst = [&] {
+    for (int i = 0; i < 50; ++i) {
+      forger->Send(c.node(0).address, codec.EncodeHeartbeat({id, ++counter}));
+      c.RunFor(absl::Milliseconds(20));
+    }
+  };
+  burst();  // 50 heartbeats in 1 s
+  EXPECT_EQ(k.probe_answers - before, 1u);
+  c.RunFor(Partitionable().reconnect_interval);
+  burst();
+  EXPECT_EQ(k.probe_answers - before, 2u);
+  EXPECT_EQ(sink.received, 0);
 }
 
 }  // namespace

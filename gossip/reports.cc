@@ -48,6 +48,18 @@ bool Membership::IsOurSubject(const Member& member) const {
   return &member != self_ && ring_.IsMonitorOf(self_->id, member.id);
 }
 
+bool Membership::IsRingNeighbour(const Member& member) const {
+  if (&member == self_) return false;
+  // Most heartbeats come from our subjects (as of the last CheckSubjects):
+  // no ring walk for them.
+  if (std::find(subjects_.begin(), subjects_.end(), member.id) !=
+      subjects_.end()) {
+    return true;
+  }
+  return ring_.IsMonitorOf(self_->id, member.id) ||
+         ring_.IsMonitorOf(member.id, self_->id);
+}
+
 bool Membership::IsSilentMonitor(uint64_t monitor) const {
   const Member* m = FindById(monitor);
   if (m == nullptr || m == self_) return false;

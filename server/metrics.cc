@@ -189,7 +189,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
       "members refused over --max_members, failed or left members evicted "
       "to make room, unknown members of unverified datagrams refused "
       "over --admission_rate (all sources) or --admission_rate_per_source, "
-      "reconnect probes sent to failed members.");
+      "reconnect probes sent to failed members, probes answered by a "
+      "daemon that holds the prober alive.");
   w.Sample("phid_gossip_protocol_total", s.gossip.heartbeats_sent, "what",
            "heartbeats_sent");
   w.Sample("phid_gossip_protocol_total", s.gossip.reports, "what", "reports");
@@ -210,6 +211,8 @@ std::string RenderMetrics(const MetricsSnapshot& s) {
            "what", "admissions_refused_source");
   w.Sample("phid_gossip_protocol_total", s.gossip.reconnects, "what",
            "reconnects");
+  w.Sample("phid_gossip_protocol_total", s.gossip.probe_answers, "what",
+           "probe_answers");
 
   w.Family("phid_watchers", "gauge", "Open Watch streams.");
   w.Sample("phid_watchers", s.watchers);
