@@ -61,6 +61,11 @@ ABSL_FLAG(bool, prejoined, false,
 ABSL_FLAG(int, protocol, 2,
           "gossip protocol: 2 (direct monitors, quorum reports) or 1 (every "
           "heartbeat relayed to every observer)");
+ABSL_FLAG(
+    absl::Duration, summary_interval, absl::Seconds(2),
+    "protocol 2: anti-entropy summary interval (and the renewal period "
+    "of a standing suspicion); the lean preset is --gossip_interval=600ms "
+    "--summary_interval=4s");
 ABSL_FLAG(int, monitors, 3, "protocol 2: monitors per member (K)");
 ABSL_FLAG(int, quorum, 2, "protocol 2: monitors that must agree (H of K)");
 ABSL_FLAG(double, report_level, 2,
@@ -113,6 +118,7 @@ int Run() {
     std::cerr << "--prejoined needs --protocol=2\n";
     return 2;
   }
+  base.options.summary_interval = absl::GetFlag(FLAGS_summary_interval);
   base.options.monitors = absl::GetFlag(FLAGS_monitors);
   base.options.quorum = absl::GetFlag(FLAGS_quorum);
   base.options.report_level = absl::GetFlag(FLAGS_report_level);
