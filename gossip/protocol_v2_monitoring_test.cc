@@ -34,6 +34,21 @@ class Recorder : public MembershipListener {
   double threshold_;
 };
 
+// Every piece of evidence: whose, when, and the phi of the curve it ended.
+class EvidenceLog : public MembershipListener {
+ public:
+  struct Entry {
+    std::string name;
+    MonoTime at;
+    double phi_before;
+  };
+  void OnEvidence(const std::string& name, const PhiCurve& before,
+                  MonoTime now) override {
+    entries.push_back({name, now, before.Phi(now)});
+  }
+  std::vector<Entry> entries;
+};
+
 TEST(ProtocolV2Test, EveryMemberHasKMonitorsAndSendsThemHeartbeats) {
   SimCluster c(2);
   for (int i = 0; i < 20; ++i) c.AddNode(LanV2Options());
@@ -260,6 +275,68 @@ TEST(ProtocolV2Test, AnObserverThatStopsMonitoringAMemberTellsItsListener) {
     }
   }
   EXPECT_GT(relieved, 0) << "the joins moved no monitor: test proves nothing";
+}
+
+// Our verdict on a monitor M makes M a stand-in in the quorums of M's
+// subjects here (IsSilentMonitor), so their curves change at that instant:
+// the listener must hear each one with the curve that held until then. It
+// was handed the new one, so a false suspicion that began at that instant
+// was counted as if it had stood since long before.
+TEST(ProtocolV2Test, AVerdictOnAMonitorTellsTheListenerTheSubjectsCurveBefore) {
+  SimCluster c(22);
+  std::vector<std::unique_ptr<EvidenceLog>> logs;
+  for (int i = 0; i < 12; ++i) {
+    logs.push_back(std::make_unique<EvidenceLog>());
+    c.AddNode(LanV2Options(), logs.back().get());
+  }
+  c.RunFor(absl::Seconds(10));
+  const int subject = 5;
+  std::vector<int> monitors;
+  {
+    const Membership& m = c.node(0).gossip->membership();
+    for (const Member* mon : m.MonitorsOf(*m.Find(c.node(subject).name))) {
+      for (int i = 0; i < c.size(); ++i) {
+        if (c.node(i).name == mon->name()) monitors.push_back(i);
+      }
+    }
+  }
+  ASSERT_EQ(monitors.size(), 3u);
+  // The second monitor follows the first on the ring, so it monitors the
+  // first as well: it is the observer.
+  const int m1 = monitors[0], observer = monitors[1], m3 = monitors[2];
+  const Membership& om = c.node(observer).gossip->membership();
+  const Member* m1_member = om.Find(c.node(m1).name);
+  ASSERT_TRUE(om.MonitorsOf(*m1_member).size() == 3u &&
+              (om.MonitorsOf(*m1_member)[0]->name() == c.node(observer).name))
+      << "pick another seed: the observer does not monitor m1";
+  LinkFaults cut;
+  cut.loss = 1.0;
+  // m3 hears nothing from the subject: its suspicion reaches the observer,
+  // where it stays below quorum (the observer itself hears the subject).
+  c.network().SetLinkFaults(c.node(subject).address, c.node(m3).address, cut);
+  c.RunFor(absl::Seconds(1));
+  // Then the observer hears nothing from m1 and reports it suspect.
+  c.network().SetLinkFaults(c.node(m1).address, c.node(observer).address, cut);
+  c.RunFor(absl::Seconds(1));
+  MonoTime verdict = absl::InfiniteDuration();
+  for (const Member::Report& r : m1_member->reports()) {
+    if (r.monitor == om.self_member().id && r.suspect) verdict = r.received;
+  }
+  ASSERT_NE(verdict, absl::InfiniteDuration()) << "the observer never "
+                                                  "suspected m1";
+  // From the verdict on, m1 stands in: m3's curve alone makes the quorum
+  // phi, past 8 after a second of silence.
+  EXPECT_GE(om.CurveOf(*om.Find(c.node(subject).name), c.now()).Phi(c.now()),
+            8);
+  // At the verdict the listener heard of the subject, with the curve from
+  // before it: the observer's own and m3's, 2 of 3, so the observer's own.
+  int told = 0;
+  for (const EvidenceLog::Entry& e : logs[observer]->entries) {
+    if (e.name != c.node(subject).name || e.at != verdict) continue;
+    ++told;
+    EXPECT_LT(e.phi_before, 2);
+  }
+  EXPECT_GE(told, 1);
 }
 
 }  // namespace
