@@ -106,7 +106,10 @@ struct GossipOptions {
   // v2: anti-entropy: a summary (hashes and report keys, ~65 bytes on the
   // wire) to one random peer every summary_interval (jittered +-50 %); only
   // what differs is then sent, so a missed report or recovery is repaired
-  // within a few intervals at any N. Default 2 s; [100 ms, 1 h].
+  // within a few intervals at any N. It also paces the renewal of a
+  // suspicion that stands below quorum, which the other monitors let lapse
+  // after 3 intervals without one (membership_lapse.cc). Default 2 s;
+  // [100 ms, 1 h].
   absl::Duration summary_interval = absl::Seconds(2);
   // v2: every reconnect_interval (jittered +-50 %) a heartbeat to one random
   // FAILED member, at its last address. A failed member is otherwise never
