@@ -119,9 +119,10 @@ struct GossipOptions {
   // too takes the probe as our return and answers with its own heartbeat;
   // the news of each return then spreads on both sides, and the rings merge
   // again. One that holds us alive but is neither our subject nor our
-  // monitor answers too, at most once per prober per interval. Costs one 48-byte datagram per interval while any member is
-  // failed (like memberlist's reconnect, which Serf runs every 30 s).
-  // Default 10 s (wan 30 s); [1 s, 1 h].
+  // monitor answers too, at most once per prober per interval. Costs one
+  // 48-byte datagram per interval while any member is failed (like memberlist's
+  // reconnect, which Serf runs every 30 s). Default 10 s (wan 30 s); [1 s, 1
+  // h].
   absl::Duration reconnect_interval = absl::Seconds(10);
 
   // Most members (self included) this node holds, failed and left ones

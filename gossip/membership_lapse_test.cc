@@ -15,21 +15,6 @@
 namespace phid {
 namespace {
 
-// Names of members whose phi at this observer was at or above `threshold`
-// when evidence ended it.
-class Recorder : public MembershipListener {
- public:
-  explicit Recorder(double threshold) : threshold_(threshold) {}
-  void OnEvidence(const std::string& name, const PhiCurve& before,
-                  MonoTime now) override {
-    if (before.Phi(now) >= threshold_) suspicions.push_back(name);
-  }
-  std::vector<std::string> suspicions;
-
- private:
-  double threshold_;
-};
-
 int NodeNamed(SimCluster& c, const std::string& name) {
   for (int i = 0; i < c.size(); ++i) {
     if (c.node(i).name == name) return i;
@@ -57,7 +42,7 @@ class LapseTest : public ::testing::Test {
 
   void SetUp() override {
     for (int i = 0; i < kNodes; ++i) {
-      recorders_.push_back(std::make_unique<Recorder>(8));
+      recorders_.push_back(std::make_unique<SuspicionRecorder>(8));
       c_.AddNode(LanV2Options(), recorders_.back().get());
     }
     c_.RunFor(absl::Seconds(10));
@@ -85,7 +70,7 @@ class LapseTest : public ::testing::Test {
   }
 
   SimCluster c_{/*seed=*/21};
-  std::vector<std::unique_ptr<Recorder>> recorders_;
+  std::vector<std::unique_ptr<SuspicionRecorder>> recorders_;
   std::vector<int> monitors_;
 };
 

@@ -19,21 +19,6 @@
 namespace phid {
 namespace {
 
-// Counts, per member name, evidence that arrived while that member's phi
-// at this observer was at or above `threshold` (a suspicion that ended).
-class Recorder : public MembershipListener {
- public:
-  explicit Recorder(double threshold = 8) : threshold_(threshold) {}
-  void OnEvidence(const std::string& name, const PhiCurve& before,
-                  MonoTime now) override {
-    if (before.Phi(now) >= threshold_) suspicions.push_back(name);
-  }
-  std::vector<std::string> suspicions;
-
- private:
-  double threshold_;
-};
-
 // Every piece of evidence: whose, when, and the phi of the curve it ended.
 class EvidenceLog : public MembershipListener {
  public:
@@ -89,9 +74,9 @@ TEST(ProtocolV2Test, NoHealthyMemberIsSuspectedUnderFivePercentLoss) {
   faults.delay = absl::Milliseconds(1);
   faults.jitter = absl::Milliseconds(1);
   c.network().SetDefaultFaults(faults);
-  std::vector<std::unique_ptr<Recorder>> recorders;
+  std::vector<std::unique_ptr<SuspicionRecorder>> recorders;
   for (int i = 0; i < 30; ++i) {
-    recorders.push_back(std::make_unique<Recorder>(8));
+    recorders.push_back(std::make_unique<SuspicionRecorder>(8));
     c.AddNode(LanV2Options(), recorders.back().get());
   }
   c.RunFor(absl::Seconds(60));
@@ -106,9 +91,9 @@ TEST(ProtocolV2Test, NoHealthyMemberIsSuspectedUnderFivePercentLoss) {
 
 TEST(ProtocolV2Test, AOneWayBadLinkFromTheMemberToOneMonitorSuspectsNobody) {
   SimCluster c(6);
-  std::vector<std::unique_ptr<Recorder>> recorders;
+  std::vector<std::unique_ptr<SuspicionRecorder>> recorders;
   for (int i = 0; i < 12; ++i) {
-    recorders.push_back(std::make_unique<Recorder>(2));
+    recorders.push_back(std::make_unique<SuspicionRecorder>(2));
     c.AddNode(LanV2Options(), recorders.back().get());
   }
   c.RunFor(absl::Seconds(10));
@@ -166,9 +151,9 @@ TEST(ProtocolV2Test, ASubjectAndOneOfItsMonitorsCrashTogetherAndAreDetected) {
 
 TEST(ProtocolV2Test, APausedMonitorReportsNothingFalse) {
   SimCluster c(8);
-  std::vector<std::unique_ptr<Recorder>> recorders;
+  std::vector<std::unique_ptr<SuspicionRecorder>> recorders;
   for (int i = 0; i < 10; ++i) {
-    recorders.push_back(std::make_unique<Recorder>(1));
+    recorders.push_back(std::make_unique<SuspicionRecorder>(1));
     c.AddNode(LanV2Options(), recorders.back().get());
   }
   c.RunFor(absl::Seconds(10));

@@ -160,6 +160,22 @@ std::vector<int> Live(int n, const std::vector<int>& dead);
 // if it never does or i does not know v (for tests).
 MonoTime CrossingAt(SimCluster& c, int i, int v, double threshold);
 
+// Records, per member name, each piece of evidence that arrived while that
+// member's phi here was at or above `threshold`: a suspicion that ended
+// (for tests; one per node, see the thread-safety note above).
+class SuspicionRecorder : public MembershipListener {
+ public:
+  explicit SuspicionRecorder(double threshold = 8) : threshold_(threshold) {}
+  void OnEvidence(const std::string& name, const PhiCurve& before,
+                  MonoTime now) override {
+    if (before.Phi(now) >= threshold_) suspicions.push_back(name);
+  }
+  std::vector<std::string> suspicions;
+
+ private:
+  double threshold_;
+};
+
 template <typename Pred>
 bool SimCluster::RunUntil(Pred pred, absl::Duration limit) {
   MonoTime end = clock_.Now() + limit;
