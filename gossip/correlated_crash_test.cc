@@ -22,23 +22,6 @@ GossipOptions V2() {
   return o;
 }
 
-int IndexOf(SimCluster& c, const std::string& name) {
-  for (int i = 0; i < c.size(); ++i) {
-    if (c.node(i).name == name) return i;
-  }
-  return -1;
-}
-
-// Node indices of `subject`'s monitors as observer 0 sees the ring.
-std::vector<int> MonitorsOf(SimCluster& c, int observer, int subject) {
-  const Membership& m = c.node(observer).gossip->membership();
-  std::vector<int> out;
-  for (const auto* monitor : m.MonitorsOf(*m.Find(c.node(subject).name))) {
-    out.push_back(IndexOf(c, monitor->record().name));
-  }
-  return out;
-}
-
 bool Contains(const std::vector<int>& v, int x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -105,7 +88,7 @@ TEST(CorrelatedCrashTest, TwoMonitorsOfAHealthyMemberCrashingDoNotAccuseIt) {
   ASSERT_TRUE(AllSeeAll(c, {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
   // Healthy node 0 loses two of its three monitors, and a third node dies
   // with them (not its last monitor).
-  std::vector<int> monitors = MonitorsOf(c, 0, 0);
+  std::vector<int> monitors = MonitorNodes(c, 0, 0);
   ASSERT_EQ(monitors.size(), 3u);
   std::vector<int> dead = {monitors[0], monitors[1]};
   for (int i = 1; i < 10 && dead.size() < 3; ++i) {
@@ -146,7 +129,7 @@ TEST(CorrelatedCrashTest, ASubjectAndTwoOfItsMonitorsCrashingAreDetected) {
   for (int i = 0; i < 10; ++i) c.AddNode(V2());
   c.RunFor(absl::Seconds(20));
   const int subject = 4;
-  std::vector<int> monitors = MonitorsOf(c, 0, subject);
+  std::vector<int> monitors = MonitorNodes(c, 0, subject);
   ASSERT_EQ(monitors.size(), 3u);
   std::vector<int> dead = {subject, monitors[0], monitors[1]};
   ASSERT_FALSE(Contains({monitors[0], monitors[1]}, 0)) << "pick another seed";

@@ -15,13 +15,6 @@
 namespace phid {
 namespace {
 
-int NodeNamed(SimCluster& c, const std::string& name) {
-  for (int i = 0; i < c.size(); ++i) {
-    if (c.node(i).name == name) return i;
-  }
-  return -1;
-}
-
 // The report `observer` holds from `monitor` on `subject`, or null.
 const Member::Report* ReportAt(SimCluster& c, int observer, int subject,
                                int monitor) {
@@ -46,10 +39,7 @@ class LapseTest : public ::testing::Test {
       c_.AddNode(LanV2Options(), recorders_.back().get());
     }
     c_.RunFor(absl::Seconds(10));
-    const Membership& m = c_.node(0).gossip->membership();
-    for (const Member* mon : m.MonitorsOf(*m.Find(c_.node(kSubject).name))) {
-      monitors_.push_back(NodeNamed(c_, mon->name()));
-    }
+    monitors_ = MonitorNodes(c_, 0, kSubject);
     ASSERT_EQ(monitors_.size(), 3u);
   }
 

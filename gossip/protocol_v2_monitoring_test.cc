@@ -276,15 +276,7 @@ TEST(ProtocolV2Test, AVerdictOnAMonitorTellsTheListenerTheSubjectsCurveBefore) {
   }
   c.RunFor(absl::Seconds(10));
   const int subject = 5;
-  std::vector<int> monitors;
-  {
-    const Membership& m = c.node(0).gossip->membership();
-    for (const Member* mon : m.MonitorsOf(*m.Find(c.node(subject).name))) {
-      for (int i = 0; i < c.size(); ++i) {
-        if (c.node(i).name == mon->name()) monitors.push_back(i);
-      }
-    }
-  }
+  const std::vector<int> monitors = MonitorNodes(c, 0, subject);
   ASSERT_EQ(monitors.size(), 3u);
   // The second monitor follows the first on the ring, so it monitors the
   // first as well: it is the observer.

@@ -319,6 +319,22 @@ std::vector<int> Live(int n, const std::vector<int>& dead) {
   return live;
 }
 
+int NodeIndexOf(SimCluster& c, const std::string& name) {
+  for (int i = 0; i < c.size(); ++i) {
+    if (c.node(i).name == name) return i;
+  }
+  return -1;
+}
+
+std::vector<int> MonitorNodes(SimCluster& c, int observer, int subject) {
+  const Membership& m = c.node(observer).gossip->membership();
+  std::vector<int> out;
+  for (const Member* monitor : m.MonitorsOf(*m.Find(c.node(subject).name))) {
+    out.push_back(NodeIndexOf(c, monitor->name()));
+  }
+  return out;
+}
+
 MonoTime CrossingAt(SimCluster& c, int i, int v, double threshold) {
   const Membership& m = c.node(i).gossip->membership();
   const Member* victim = m.Find(c.node(v).name);

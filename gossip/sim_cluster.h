@@ -156,6 +156,13 @@ GossipOptions LanV2Options();
 // The node indices 0 .. n-1 but those in `dead` (for tests).
 std::vector<int> Live(int n, const std::vector<int>& dead);
 
+// The index of the node named `name`; -1 if none (for tests).
+int NodeIndexOf(SimCluster& c, const std::string& name);
+
+// The node indices of `subject`'s monitors as `observer` sees the ring,
+// nearest first (for tests).
+std::vector<int> MonitorNodes(SimCluster& c, int observer, int subject);
+
 // When observer i's curve for node v reaches `threshold`; InfiniteDuration
 // if it never does or i does not know v (for tests).
 MonoTime CrossingAt(SimCluster& c, int i, int v, double threshold);
